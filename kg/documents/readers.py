@@ -1,0 +1,231 @@
+"""Readers for each supported file format. Each returns Documents or raises DocumentLoadError."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from kg.documents import metadata as meta
+from kg.errors import DocumentLoadError
+from kg.model import Document, DocumentInfo
+
+MAX_BYTES = 50 * 1024 * 1024
+
+
+def read_bytes(path: Path) -> bytes:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DocumentLoadError(str(path), f"cannot read ({exc.strerror})") from None
+    if len(data) > MAX_BYTES:
+        raise DocumentLoadError(str(path), f"too large ({len(data) // 2**20} MiB; the limit is {MAX_BYTES // 2**20} MiB)")
+    return data
+
+
+def decode(path: Path, data: bytes) -> str:
+    """UTF-8 text of a file, refusing binary and undecodable content."""
+    if b"\x00" in data[:8192]:
+        raise DocumentLoadError(str(path), "binary file, not text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DocumentLoadError(str(path), f"not UTF-8 text (invalid byte 0x{data[exc.start]:02x} at offset {exc.start})") from None
+    if not text.strip():
+        raise DocumentLoadError(str(path), "empty file")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def info_from_text(doc_id: str, source: str, text: str, **known: Any) -> DocumentInfo:
+    """Metadata given by the file format (`known`) completed with what the text header says."""
+    spans: list[tuple[str, int, int]] = []
+
+    def pick(name: str, found: meta.Found | None) -> str | None:
+        if known.get(name):
+            return str(known[name])
+        if found is None:
+            return None
+        spans.append((name, found.start, found.end))
+        return found.value
+
+    title = pick("title", meta.find_title(text))
+    date = pick("date", meta.find_date(text))
+    if date and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
+        date = meta.parse_date(date) or date
+    venue = pick("venue", meta.find_venue(text))
+    genre = pick("genre", meta.find_genre(text))
+    authors = tuple(known.get("authors") or ())
+    if not authors:
+        found = meta.find_authors(text)
+        authors = tuple(f.value for f in found)
+        spans.extend(("author", f.start, f.end) for f in found)
+    return DocumentInfo(doc_id, source, title, date, authors, venue, genre, known.get("url"), tuple(spans))
+
+
+def read_text(path: Path, doc_id: str) -> list[Document]:
+    text = decode(path, read_bytes(path))
+    return [Document(doc_id, text, info_from_text(doc_id, str(path), text))]
+
+
+_FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.DOTALL)
+_MD_RULES = [
+    (re.compile(r"```[^\n]*\n"), ""),  # code fences: keep the code, drop the fence
+    (re.compile(r"!\[[^\]]*\]\([^)]*\)"), ""),  # images
+    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),  # links: keep the text
+    (re.compile(r"^\s{0,3}#{1,6}\s+", re.MULTILINE), ""),  # headings
+    (re.compile(r"^\s{0,3}>\s?", re.MULTILINE), ""),  # block quotes
+    (re.compile(r"^\s*[-*+]\s+", re.MULTILINE), ""),  # bullets
+    (re.compile(r"(\*\*|__)(.+?)\1"), r"\2"),  # bold
+    (re.compile(r"(?<![\w*])[*_](?!\s)(.+?)(?<!\s)[*_](?![\w*])"), r"\1"),  # italics
+    (re.compile(r"`([^`]+)`"), r"\1"),
+]
+
+
+def markdown_to_text(markdown: str) -> str:
+    """Plain text of Markdown: markup removed, paragraphs kept.
+
+    >>> markdown_to_text("# Title\\n\\nSee [the **report**](http://x).")
+    'Title\\n\\nSee the report.'
+    """
+    for pattern, repl in _MD_RULES:
+        markdown = pattern.sub(repl, markdown)
+    return markdown.strip()
+
+
+def _front_matter(text: str) -> tuple[dict[str, Any], str]:
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return {}, text
+    fields: dict[str, Any] = {}
+    for line in match.group(1).splitlines():
+        key, sep, value = line.partition(":")
+        if sep and value.strip():
+            fields[key.strip().lower()] = value.strip().strip("\"'")
+    authors = fields.pop("authors", None) or fields.pop("author", None)
+    if authors:
+        fields["authors"] = [a.strip(" \"'") for a in authors.strip("[]").split(",") if a.strip(" \"'")]
+    return fields, text[match.end():]
+
+
+def read_markdown(path: Path, doc_id: str) -> list[Document]:
+    fields, body = _front_matter(decode(path, read_bytes(path)))
+    text = markdown_to_text(body)
+    if not text:
+        raise DocumentLoadError(str(path), "no text after the front matter")
+    known = {k: fields.get(k) for k in ("title", "date", "venue", "genre", "url", "authors")}
+    return [Document(doc_id, text, info_from_text(doc_id, str(path), text, **known))]
+
+
+_BLOCK_TAGS = ["p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol",
+               "blockquote", "pre", "table", "tr", "td", "th", "figcaption", "figure", "header", "dd", "dt"]
+_DROP_TAGS = ["script", "style", "noscript", "nav", "footer", "aside", "form", "template", "svg", "iframe"]
+
+
+def _meta(soup: Any, *keys: str) -> list[str]:
+    values = []
+    for key in keys:
+        for tag in soup.find_all("meta", attrs={"property": key}) + soup.find_all("meta", attrs={"name": key}):
+            if tag.get("content", "").strip():
+                values.append(tag["content"].strip())
+    return values
+
+
+def html_to_text(soup: Any) -> str:
+    """Readable text of a parsed page: the <article> or <main> if there is one, one paragraph per block."""
+    for tag in soup.find_all(_DROP_TAGS):
+        tag.decompose()
+    root = soup.find("article") or soup.find("main") or soup.body or soup
+    for br in root.find_all("br"):
+        br.replace_with("\n")
+    for block in root.find_all(_BLOCK_TAGS):
+        block.insert_before("\n\n")
+        block.insert_after("\n\n")
+    text = root.get_text()
+    paragraphs = (re.sub(r"[ \t\u00a0]+", " ", p).strip() for p in re.split(r"\n\s*\n", text))
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def read_html(path: Path, doc_id: str) -> list[Document]:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(decode(path, read_bytes(path)), "html.parser")
+    title = (_meta(soup, "og:title", "dc.title", "citation_title") or [soup.title.get_text(strip=True) if soup.title else None])[0]
+    date = (_meta(soup, "article:published_time", "date", "dc.date", "citation_publication_date", "pubdate") or [None])[0]
+    if date is None and (time := soup.find("time")) is not None:
+        date = time.get("datetime") or time.get_text(strip=True)
+    authors = _meta(soup, "author", "article:author", "dc.creator", "citation_author")
+    venue = (_meta(soup, "og:site_name", "citation_journal_title") or [None])[0]
+    url = (_meta(soup, "og:url") or [None])[0]
+    text = html_to_text(soup)
+    if not text:
+        raise DocumentLoadError(str(path), "no text in the page")
+    known = {"title": title, "date": meta.parse_date(date) if date else None, "authors": authors, "venue": venue, "url": url}
+    return [Document(doc_id, text, info_from_text(doc_id, str(path), text, **known))]
+
+
+def read_pdf(path: Path, doc_id: str) -> list[Document]:
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    data = read_bytes(path)
+    if not data.startswith(b"%PDF"):
+        raise DocumentLoadError(str(path), "not a PDF file (no %PDF header)")
+    try:
+        import io
+
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            raise DocumentLoadError(str(path), "encrypted PDF")
+        pages = [page.extract_text() or "" for page in reader.pages]
+        info = reader.metadata or {}
+    except PyPdfError as exc:
+        raise DocumentLoadError(str(path), f"not a readable PDF ({exc})") from None
+    except (ValueError, KeyError, TypeError) as exc:  # pypdf raises these on some damaged files
+        raise DocumentLoadError(str(path), f"damaged PDF ({exc.__class__.__name__}: {exc})") from None
+    text = "\n\n".join(p.strip() for p in pages if p.strip())
+    if not text:
+        raise DocumentLoadError(str(path), "no extractable text (a scanned PDF needs OCR first)")
+    author = str(info.get("/Author") or "").strip()
+    known = {
+        "title": str(info.get("/Title") or "").strip() or None,
+        "authors": meta.split_names(author) if author else [],
+        "date": meta.parse_date(str(info["/CreationDate"])[2:10]) if str(info.get("/CreationDate", "")).startswith("D:") else None,
+    }
+    return [Document(doc_id, text, info_from_text(doc_id, str(path), text, **known))]
+
+
+def iter_jsonl(path: Path, on_bad_line: Callable[[str, str], None]) -> Iterator[Document]:
+    """Documents of a JSONL file: one {"id", "text", optional metadata} object per line.
+
+    A malformed line is reported through `on_bad_line(source, problem)` and skipped.
+    """
+    text = decode(path, read_bytes(path))
+    good = 0
+    for lineno, line in enumerate(text.split("\n"), 1):
+        if not line.strip():
+            continue
+        where = f"{path}:{lineno}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            on_bad_line(where, f"invalid JSON ({exc.msg} at column {exc.colno})")
+            continue
+        if not isinstance(record, dict) or not isinstance(record.get("text"), str) or "id" not in record:
+            on_bad_line(where, 'expected an object with "id" and "text"')
+            continue
+        if not record["text"].strip():
+            on_bad_line(where, "empty text")
+            continue
+        metadata = {**record.get("metadata", {}), **record} if isinstance(record.get("metadata"), dict) else record
+        authors = metadata.get("authors") or metadata.get("author") or []
+        known = {
+            "title": metadata.get("title"), "date": metadata.get("date"), "venue": metadata.get("venue"),
+            "genre": metadata.get("genre"), "url": metadata.get("url"),
+            "authors": [authors] if isinstance(authors, str) else [str(a) for a in authors],
+        }
+        doc_id = str(record["id"])
+        good += 1
+        yield Document(doc_id, record["text"], info_from_text(doc_id, where, record["text"], **known))
+    if not good:
+        raise DocumentLoadError(str(path), "no valid document lines")

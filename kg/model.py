@@ -1,0 +1,234 @@
+"""The graph model: the only vocabulary shared by every stage of the pipeline.
+
+Stages talk through these dataclasses. Nothing here imports spaCy, rdflib or networkx,
+so the exporters and the query layer never see a parser object.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, Iterable
+
+from kg.errors import GraphIntegrityError
+
+#: The ontology every node type maps to (see README, "Graph vocabulary").
+NODE_TYPES = ("Person", "Organization", "Place", "Date", "Event", "Role", "Concept", "Document")
+
+
+def document_node(doc_id: str) -> str:
+    """The node id of a document: "document/<document id>"."""
+    return f"document/{doc_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentInfo:
+    """What is known about a document, apart from its text."""
+
+    id: str
+    source: str = ""
+    title: str | None = None
+    date: str | None = None  # ISO 8601 (YYYY-MM-DD) where it could be parsed
+    authors: tuple[str, ...] = ()
+    venue: str | None = None
+    genre: str | None = None
+    url: str | None = None
+    #: where each metadata field was found in the text: (field, start, end)
+    spans: tuple[tuple[str, int, int], ...] = ()
+
+    def span_of(self, name: str) -> tuple[int, int] | None:
+        for field_name, start, end in self.spans:
+            if field_name == name:
+                return start, end
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A loaded document: its text and what is known about it."""
+
+    id: str
+    text: str
+    info: DocumentInfo
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """The sentence a fact or mention came from. Offsets are characters into the document text."""
+
+    doc_id: str
+    sentence: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """One occurrence of an entity in a document.
+
+    `start`/`end` are character offsets of the surface form in the document text;
+    `sent_start`/`sent_end` those of its sentence.
+    """
+
+    doc_id: str
+    start: int
+    end: int
+    text: str
+    type: str
+    label: str = ""  # the annotator's own label (PERSON, ORG, ROLE, PRON ...)
+    sent_start: int = 0
+    sent_end: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """A node: one real-world thing, with every mention that refers to it."""
+
+    id: str
+    label: str
+    type: str
+    aliases: frozenset[str] = frozenset()
+    mentions: tuple[Mention, ...] = ()
+    #: why mentions were merged into this entity: (rule, surface form) pairs, for `kg explain`
+    merges: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def documents(self) -> frozenset[str]:
+        return frozenset(m.doc_id for m in self.mentions)
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    """A typed edge between two nodes, with the sentences that state it."""
+
+    subject: str
+    predicate: str
+    object: str
+    confidence: float = 1.0
+    extractor: str = ""
+    evidence: tuple[Evidence, ...] = ()
+    #: "schema" for the typed default schema, "open" for subject-verb-object relations
+    layer: str = "schema"
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.subject, self.predicate, self.object)
+
+
+@dataclass(frozen=True, slots=True)
+class RelationMention:
+    """A relation between two mentions, as extracted, before mentions are resolved to entities."""
+
+    subject: Mention
+    predicate: str
+    object: Mention
+    confidence: float
+    extractor: str
+    evidence: Evidence
+    layer: str = "schema"
+
+
+@dataclass(slots=True)
+class KnowledgeGraph:
+    """Documents, entities and relations. Documents are nodes too (type Document).
+
+    Example:
+        >>> g = KnowledgeGraph()
+        >>> g.add_entity(Entity("person/ada", "Ada Lovelace", "Person"))
+        >>> g.add_entity(Entity("place/london", "London", "Place"))
+        >>> e = Evidence("d1", "Ada Lovelace lived in London.", 0, 29)
+        >>> g.add_relation(Relation("person/ada", "located_in", "place/london", evidence=(e,)))
+        >>> len(g.relations)
+        1
+    """
+
+    documents: dict[str, DocumentInfo] = field(default_factory=dict)  # keyed by node id, see document_node
+    entities: dict[str, Entity] = field(default_factory=dict)
+    _relations: dict[tuple[str, str, str], Relation] = field(default_factory=dict)
+    report: Any = None  # the BuildReport of the build that made it
+
+    @property
+    def relations(self) -> list[Relation]:
+        return list(self._relations.values())
+
+    def node_ids(self) -> set[str]:
+        return set(self.entities) | set(self.documents)
+
+    def add_document(self, info: DocumentInfo) -> None:
+        self.documents[document_node(info.id)] = info
+
+    def add_entity(self, entity: Entity) -> None:
+        """Add an entity; an entity with the same id gains the new aliases and mentions."""
+        old = self.entities.get(entity.id)
+        if old is not None:
+            entity = replace(
+                old,
+                aliases=old.aliases | entity.aliases,
+                mentions=old.mentions + tuple(m for m in entity.mentions if m not in set(old.mentions)),
+                merges=old.merges + entity.merges,
+            )
+        self.entities[entity.id] = entity
+
+    def add_relation(self, relation: Relation) -> None:
+        """Add a relation; the same (subject, predicate, object) merges into one edge.
+
+        The merged edge keeps every distinct evidence sentence and the highest confidence.
+        """
+        if not relation.evidence:
+            raise GraphIntegrityError(f"relation {relation.key} has no evidence")
+        missing = {relation.subject, relation.object} - self.node_ids()
+        if missing:
+            raise GraphIntegrityError(
+                f"relation {relation.predicate!r} refers to unknown nodes {sorted(missing)}; add them first"
+            )
+        old = self._relations.get(relation.key)
+        if old is not None:
+            evidence = old.evidence + tuple(e for e in relation.evidence if e not in old.evidence)
+            best = relation if relation.confidence > old.confidence else old
+            relation = replace(best, evidence=evidence)
+        self._relations[relation.key] = relation
+
+    def label_of(self, node_id: str) -> str:
+        if node_id in self.entities:
+            return self.entities[node_id].label
+        info = self.documents[node_id]
+        return info.title or info.id
+
+    def type_of(self, node_id: str) -> str:
+        return self.entities[node_id].type if node_id in self.entities else "Document"
+
+    def find(self, name: str) -> list[Entity]:
+        """Entities whose label or an alias equals `name` (case-insensitive)."""
+        wanted = name.casefold()
+        return [
+            e
+            for e in self.entities.values()
+            if e.label.casefold() == wanted or wanted in {a.casefold() for a in e.aliases}
+        ]
+
+    def to_rdf(self, base: str | None = None) -> Any:
+        """The graph as an rdflib.Graph (see kg.export.rdf)."""
+        from kg.export.rdf import to_rdf
+
+        return to_rdf(self, base=base) if base else to_rdf(self)
+
+    def to_networkx(self) -> Any:
+        """The graph as a networkx.MultiDiGraph keyed by predicate (see kg.export.networkx)."""
+        from kg.export.networkx import to_networkx
+
+        return to_networkx(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-safe, deterministic dictionary; `from_dict` reverses it."""
+        from kg.export.jsonio import graph_to_dict
+
+        return graph_to_dict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "KnowledgeGraph":
+        from kg.export.jsonio import graph_from_dict
+
+        return graph_from_dict(data)
+
+    def extend(self, relations: Iterable[Relation]) -> None:
+        for relation in relations:
+            self.add_relation(relation)

@@ -1,0 +1,147 @@
+"""Stage 4: relations from the patterns in data/patterns/ (spaCy DependencyMatcher and Matcher)."""
+
+from __future__ import annotations
+
+from itertools import permutations
+from typing import Iterable, Mapping, Sequence
+
+from spacy.language import Language
+from spacy.matcher import DependencyMatcher, Matcher
+from spacy.tokens import Doc, Span, Token
+
+from kg.annotation.mentions import mention_of_span
+from kg.model import Evidence, Mention, RelationMention
+from kg.resolution.names import normalize_name
+from kg.resources import Pattern, RelationType
+
+#: dependency labels that join coordinated or apposed parties ("X and Y", "X, Y's leader")
+GROUP_DEPS = frozenset({"conj", "appos", "compound"})
+_MODIFIER_DEPS = frozenset({"compound", "flat"})
+
+
+def sentence_evidence(doc_id: str, sent: Span) -> Evidence:
+    """The sentence as evidence, surrounding white space trimmed off the text and the offsets."""
+    text = sent.text
+    lead = len(text) - len(text.lstrip())
+    stripped = text.strip()
+    return Evidence(doc_id, stripped, sent.start_char + lead, sent.start_char + lead + len(stripped))
+
+
+class PatternExtractor:
+    """Runs every relation pattern over a parsed Doc and returns mention-level relations.
+
+    Example:
+        >>> extractor = PatternExtractor(nlp, resources.patterns, resources.relations)  # doctest: +SKIP
+        >>> relations, new_mentions = extractor(doc, "doc-1", mentions)  # doctest: +SKIP
+    """
+
+    def __init__(self, nlp: Language, patterns: Sequence[Pattern], schema: Mapping[str, RelationType]) -> None:
+        self.schema = schema
+        self.by_id = {p.id: p for p in patterns}
+        self.dependency = DependencyMatcher(nlp.vocab)
+        self.token = Matcher(nlp.vocab)
+        self.name_prefix = [p for p in patterns if p.kind == "name_prefix"]
+        self._node_index = {}
+        for p in patterns:
+            if p.kind == "dependency":
+                self.dependency.add(p.id, [p.pattern])
+                self._node_index[p.id] = {node["RIGHT_ID"]: i for i, node in enumerate(p.pattern)}
+            elif p.kind == "token":
+                self.token.add(p.id, [p.pattern])
+
+    def __call__(self, doc: Doc, doc_id: str, mentions: Sequence[Mention]) -> tuple[list[RelationMention], list[Mention]]:
+        at = _token_index(doc, mentions)
+        made: dict[tuple[int, int], Mention] = {}
+        out: list[RelationMention] = []
+        vocab = doc.vocab.strings
+        for match_id, tokens in self.dependency(doc):
+            pattern = self.by_id[vocab[match_id]]
+            nodes = self._node_index[pattern.id]
+            subject, object_ = doc[tokens[nodes[pattern.subject]]], doc[tokens[nodes[pattern.object]]]
+            out += self._relate(pattern, doc, doc_id, at, made, subject, object_)
+        for match_id, start, end, alignment in self.token(doc, with_alignments=True):
+            pattern = self.by_id[vocab[match_id]]
+            subject = next(doc[start + i] for i, n in enumerate(alignment) if n == pattern.subject)
+            object_ = next(doc[start + i] for i, n in enumerate(alignment) if n == pattern.object)
+            out += self._relate(pattern, doc, doc_id, at, made, subject, object_)
+        for pattern in self.name_prefix:
+            out += _name_prefix_relations(pattern, doc, doc_id, mentions, made)
+        return out, list(made.values())
+
+    def _relate(self, pattern: Pattern, doc: Doc, doc_id: str, at: list[Mention | None],
+                made: dict[tuple[int, int], Mention], subject: Token, object_: Token) -> list[RelationMention]:
+        evidence = sentence_evidence(doc_id, subject.sent)
+        subjects = _group(subject, at, pattern.expand)
+        if pattern.subject == pattern.object:
+            pairs: Iterable[tuple[Mention, Mention]] = permutations(subjects, 2)
+        else:
+            objects = _group(object_, at, pattern.expand)
+            if not objects and pattern.object_type:
+                objects = [_noun_phrase(object_, doc_id, pattern.object_type, made)]
+            pairs = ((s, o) for s in subjects for o in objects if s != o)
+        spec = self.schema[pattern.relation]
+        extractor = f"pattern:{pattern.id}"
+        return [
+            RelationMention(s, pattern.relation, o, pattern.confidence, extractor, evidence)
+            for s, o in dict.fromkeys(pairs)
+            if s.type in spec.domain and o.type in spec.range
+        ]
+
+
+def _token_index(doc: Doc, mentions: Sequence[Mention]) -> list[Mention | None]:
+    at: list[Mention | None] = [None] * len(doc)
+    for m in mentions:
+        span = doc.char_span(m.start, m.end, alignment_mode="expand")
+        if span is not None:
+            for token in span:
+                at[token.i] = m
+    return at
+
+
+def _group(token: Token, at: list[Mention | None], expand: bool) -> list[Mention]:
+    """The mentions of `token` and, with `expand`, of the parties coordinated or apposed with it."""
+    seen, todo, out = {token.i}, [token], []
+    while todo:
+        current = todo.pop()
+        mention = at[current.i]
+        if mention is not None and mention not in out:
+            out.append(mention)
+        if expand:
+            for child in current.children:
+                if child.dep_ in GROUP_DEPS and child.i not in seen:
+                    seen.add(child.i)
+                    todo.append(child)
+    return sorted(out, key=lambda m: m.start)
+
+
+def _noun_phrase(token: Token, doc_id: str, type_: str, made: dict[tuple[int, int], Mention]) -> Mention:
+    """A mention for a plain noun and its compound modifiers ("shield", "command structure")."""
+    start = min([token.i] + [c.i for c in token.lefts if c.dep_ in _MODIFIER_DEPS and not c.is_punct])
+    span = token.doc[start : token.i + 1]
+    if (span.start_char, span.end_char) not in made:
+        made[(span.start_char, span.end_char)] = mention_of_span(span, doc_id, type_, "NP")
+    return made[(span.start_char, span.end_char)]
+
+
+def _name_prefix_relations(pattern: Pattern, doc: Doc, doc_id: str, mentions: Sequence[Mention],
+                           made: dict[tuple[int, int], Mention]) -> list[RelationMention]:
+    """An organisation named "<Org> ... <unit word>" is part of <Org>."""
+    orgs = [m for m in mentions if m.type == "Organization"]
+    names = {normalize_name(m.text): m for m in orgs}
+    out = []
+    for unit in orgs:
+        words = unit.text.split()
+        if len(words) < 3 or normalize_name(words[-1]) not in pattern.unit_words:
+            continue
+        for size in range(len(words) - 2, 0, -1):
+            parent_name = normalize_name(" ".join(words[:size]))
+            if parent_name in names and names[parent_name] is not unit:
+                parent_end = unit.start + len(" ".join(words[:size]))
+                span = doc.char_span(unit.start, parent_end, alignment_mode="expand")
+                if span is None:
+                    break
+                parent = made.setdefault((span.start_char, span.end_char), mention_of_span(span, doc_id, "Organization", "NAME"))
+                sent = doc.char_span(unit.start, unit.end, alignment_mode="expand").sent
+                out.append(RelationMention(unit, pattern.relation, parent, pattern.confidence, f"pattern:{pattern.id}", sentence_evidence(doc_id, sent)))
+                break
+    return out

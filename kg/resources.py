@@ -1,0 +1,205 @@
+"""Loading the editable data files: aliases, honorifics, demonyms, the schema and patterns.
+
+Every loader validates what it reads and raises ConfigError naming the file (and line) at fault.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from kg.errors import ConfigError
+from kg.model import NODE_TYPES
+
+DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+PATTERN_KINDS = ("dependency", "token", "name_prefix")
+
+
+@dataclass(frozen=True, slots=True)
+class Alias:
+    alias: str
+    canonical: str
+    type: str
+
+
+@dataclass(frozen=True, slots=True)
+class RelationType:
+    name: str
+    domain: tuple[str, ...]
+    range: tuple[str, ...]
+    symmetric: bool = False
+    description: str = ""
+    example: str = ""
+    mappings: tuple[tuple[str, str], ...] = ()  # (rdf property, target term) e.g. ("rdfs:subPropertyOf", "schema:worksFor")
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    id: str
+    relation: str
+    kind: str
+    pattern: Any = None
+    subject: str | int | None = None
+    object: str | int | None = None
+    confidence: float = 0.8
+    object_type: str | None = None
+    expand: bool = True
+    unit_words: tuple[str, ...] = ()
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Resources:
+    """All the domain knowledge the pipeline uses, loaded from data files."""
+
+    aliases: tuple[Alias, ...]
+    honorifics: frozenset[str]
+    demonyms: dict[str, str]
+    entity_labels: dict[str, str]
+    relations: dict[str, RelationType]
+    patterns: tuple[Pattern, ...]
+    entity_patterns: tuple[dict[str, Any], ...] = field(default=())
+
+    @cached_property
+    def role_names(self) -> frozenset[str]:
+        return frozenset(a.alias for a in self.aliases if a.type == "Role")
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(_read_text(path))
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{path}:{exc.lineno}: invalid JSON ({exc.msg})") from None
+
+
+def load_aliases(path: Path) -> list[Alias]:
+    """Read an alias CSV: header `alias,canonical,type`; lines starting with # are comments."""
+    rows = [(n, line) for n, line in enumerate(_read_text(path).splitlines(), 1) if line.strip() and not line.startswith("#")]
+    if not rows:
+        raise ConfigError(f"{path}: empty alias file (expected a header alias,canonical,type)")
+    reader = csv.reader([line for _, line in rows])
+    header = [h.strip().lower() for h in next(reader)]
+    if header[:3] != ["alias", "canonical", "type"]:
+        raise ConfigError(f"{path}:{rows[0][0]}: header must be alias,canonical,type, not {','.join(header)}")
+    aliases = []
+    for (lineno, _), values in zip(rows[1:], reader):
+        if len(values) < 3 or not values[0].strip() or not values[1].strip():
+            raise ConfigError(f"{path}:{lineno}: expected alias,canonical,type")
+        alias, canonical, type_ = (v.strip() for v in values[:3])
+        if type_ not in NODE_TYPES or type_ == "Document":
+            raise ConfigError(f"{path}:{lineno}: unknown type {type_!r}; use one of {', '.join(NODE_TYPES[:-1])}")
+        aliases.append(Alias(alias, canonical, type_))
+    return aliases
+
+
+def load_word_list(path: Path) -> list[str]:
+    return [line.strip() for line in _read_text(path).splitlines() if line.strip() and not line.startswith("#")]
+
+
+def load_demonyms(path: Path) -> dict[str, str]:
+    out = {}
+    for lineno, line in enumerate(_read_text(path).splitlines(), 1):
+        if not line.strip() or line.startswith("#") or lineno == 1:
+            continue
+        demonym, _, place = line.partition(",")
+        if not place.strip():
+            raise ConfigError(f"{path}:{lineno}: expected demonym,place")
+        out[demonym.strip()] = place.strip()
+    return out
+
+
+def load_schema(path: Path) -> tuple[dict[str, str], dict[str, RelationType]]:
+    data = _read_json(path)
+    labels = data.get("entity_labels", {})
+    for label, type_ in labels.items():
+        if type_ not in NODE_TYPES:
+            raise ConfigError(f"{path}: entity label {label} maps to unknown type {type_!r}")
+    relations = {}
+    for name, spec in data.get("relations", {}).items():
+        for key in ("domain", "range"):
+            bad = [t for t in spec.get(key, []) if t not in NODE_TYPES]
+            if bad or not spec.get(key):
+                raise ConfigError(f"{path}: relation {name}: {key} must list types from {', '.join(NODE_TYPES)}")
+        mappings = tuple((prop, term) for prop, terms in spec.get("mappings", {}).items() for term in terms)
+        relations[name] = RelationType(
+            name, tuple(spec["domain"]), tuple(spec["range"]), bool(spec.get("symmetric", False)),
+            spec.get("description", ""), spec.get("example", ""), mappings,
+        )
+    return labels, relations
+
+
+def load_patterns(path: Path, relations: dict[str, RelationType]) -> list[Pattern]:
+    data = _read_json(path)
+    items = data.get("patterns") if isinstance(data, dict) else data
+    if not isinstance(items, list):
+        raise ConfigError(f"{path}: expected a list of patterns or {{\"patterns\": [...]}}")
+    patterns = []
+    for n, item in enumerate(items):
+        where = f"{path}: pattern {item.get('id', n) if isinstance(item, dict) else n}"
+        if not isinstance(item, dict):
+            raise ConfigError(f"{where}: expected an object")
+        kind = item.get("kind", "dependency")
+        if kind not in PATTERN_KINDS:
+            raise ConfigError(f"{where}: unknown kind {kind!r}; use one of {', '.join(PATTERN_KINDS)}")
+        if item.get("relation") not in relations:
+            raise ConfigError(f"{where}: unknown relation {item.get('relation')!r}; declare it in schema.json or use one of {', '.join(sorted(relations))}")
+        if kind != "name_prefix" and (not item.get("pattern") or item.get("subject") is None or item.get("object") is None):
+            raise ConfigError(f"{where}: needs 'pattern', 'subject' and 'object'")
+        if kind == "dependency":
+            names = {node.get("RIGHT_ID") for node in item["pattern"]}
+            if item["subject"] not in names or item["object"] not in names:
+                raise ConfigError(f"{where}: subject/object must name pattern nodes ({', '.join(sorted(map(str, names)))})")
+        object_type = item.get("object_type")
+        if object_type is not None and object_type not in NODE_TYPES:
+            raise ConfigError(f"{where}: unknown object_type {object_type!r}")
+        patterns.append(Pattern(
+            id=str(item.get("id", f"{path.stem}.{n}")), relation=item["relation"], kind=kind,
+            pattern=item.get("pattern"), subject=item.get("subject"), object=item.get("object"),
+            confidence=float(item.get("confidence", 0.8)), object_type=object_type,
+            expand=bool(item.get("expand", kind == "dependency")), unit_words=tuple(item.get("unit_words", ())), source=str(path),
+        ))
+    return patterns
+
+
+def load_resources(
+    data_dir: Path = DEFAULT_DATA_DIR,
+    extra_aliases: tuple[Path, ...] = (),
+    extra_patterns: tuple[Path, ...] = (),
+) -> Resources:
+    """Load every data file from `data_dir`, plus the user's extra alias and pattern files."""
+    if not (data_dir / "schema.json").is_file():
+        raise ConfigError(f"{data_dir}: not a kg data folder (no schema.json); pass --data-dir")
+    labels, relations = load_schema(data_dir / "schema.json")
+    aliases = [a for p in (data_dir / "aliases.csv", *extra_aliases) for a in load_aliases(Path(p))]
+    pattern_files = sorted((data_dir / "patterns").glob("*.json")) + [Path(p) for p in extra_patterns]
+    patterns = [p for f in pattern_files for p in load_patterns(f, relations)]
+    seen: dict[str, str] = {}
+    for p in patterns:
+        if p.id in seen:
+            raise ConfigError(f"{p.source}: pattern id {p.id!r} is already used in {seen[p.id]}")
+        seen[p.id] = p.source
+    entity_patterns = _read_json(data_dir / "entity_patterns.json").get("patterns", [])
+    return Resources(
+        aliases=tuple(aliases),
+        honorifics=frozenset(load_word_list(data_dir / "honorifics.txt")),
+        demonyms=load_demonyms(data_dir / "demonyms.csv"),
+        entity_labels=labels,
+        relations=relations,
+        patterns=tuple(patterns),
+        entity_patterns=tuple(entity_patterns),
+    )
