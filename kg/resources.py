@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.errors import ConfigError
-from kg.model import NODE_TYPES
+from kg.model import NODE_TYPES, RelationType
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 PATTERN_KINDS = ("dependency", "token", "name_prefix")
@@ -24,17 +24,6 @@ class Alias:
     alias: str
     canonical: str
     type: str
-
-
-@dataclass(frozen=True, slots=True)
-class RelationType:
-    name: str
-    domain: tuple[str, ...]
-    range: tuple[str, ...]
-    symmetric: bool = False
-    description: str = ""
-    example: str = ""
-    mappings: tuple[tuple[str, str], ...] = ()  # (rdf property, target term) e.g. ("rdfs:subPropertyOf", "schema:worksFor")
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,7 +185,7 @@ def load_resources(
     entity_patterns = _read_json(data_dir / "entity_patterns.json").get("patterns", [])
     return Resources(
         aliases=tuple(aliases),
-        honorifics=frozenset(load_word_list(data_dir / "honorifics.txt")),
+        honorifics=frozenset(load_word_list(data_dir / "honorifics.csv")[1:]),
         demonyms=load_demonyms(data_dir / "demonyms.csv"),
         entity_labels=labels,
         relations=relations,

@@ -79,3 +79,34 @@ class Gazetteer:
             added.append(Span(doc, start, end, label=match_id))
         doc.ents = [e for n, e in enumerate(ents) if n not in replaced] + added
         return doc
+
+
+#: prepositions after which a bare name is a place ("in Washington"), not a person
+LOCATIVE = frozenset({"in", "at", "to", "from", "near", "across", "into", "toward", "towards", "within", "outside", "inside", "via"})
+
+
+@Language.factory("kg_name_consistency", requires=["doc.ents"], assigns=["doc.ents"])
+def make_name_consistency(nlp: Language, name: str) -> "NameConsistency":
+    """A bare surname the model labelled a place or organisation becomes a person when the document
+    names that person in full ("Joe Biden ... the meeting between Biden and Yoon"), unless a locative
+    preposition says it is a place ("in Washington")."""
+    return NameConsistency()
+
+
+class NameConsistency:
+    def __call__(self, doc: Doc) -> Doc:
+        people = {part for ent in doc.ents if ent.label_ == "PERSON" and len(ent) > 1 for part in (ent[0].text, ent[-1].text)}
+        if not people:
+            return doc
+        ents = []
+        for ent in doc.ents:
+            if (
+                ent.label_ in ("GPE", "ORG", "LOC", "NORP")
+                and len(ent) == 1
+                and ent.text in people
+                and (ent.start == 0 or doc[ent.start - 1].lower_ not in LOCATIVE)
+            ):
+                ent = Span(doc, ent.start, ent.end, label="PERSON")
+            ents.append(ent)
+        doc.ents = ents
+        return doc

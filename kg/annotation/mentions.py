@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from spacy.tokens import Doc, Span, Token
 
+from kg.dates import date_key
 from kg.model import Mention
 
 #: pronouns that refer back to a person
@@ -13,7 +14,7 @@ PERSON_PRONOUNS = frozenset({"he", "him", "his", "himself", "she", "her", "hers"
 def mention_of_span(span: Span, doc_id: str, type_: str, label: str) -> Mention:
     sent = span.sent
     start, end = span.start_char, span.end_char
-    stripped = span.text.rstrip()
+    stripped = span.text.rstrip(" \t\n(-,;:/")
     if stripped.lower().startswith("the "):
         start, stripped = start + 4, stripped[4:]
     return Mention(doc_id, start, start + len(stripped), stripped, type_, label, sent.start_char, sent.end_char)
@@ -23,12 +24,23 @@ def mention_of_token(token: Token, doc_id: str, type_: str, label: str) -> Menti
     return mention_of_span(token.doc[token.i : token.i + 1], doc_id, type_, label)
 
 
-def doc_mentions(doc: Doc, doc_id: str, entity_labels: dict[str, str]) -> list[Mention]:
+def doc_mentions(doc: Doc, doc_id: str, entity_labels: dict[str, str], headline: tuple[int, int] | None = None) -> list[Mention]:
     """Every entity mention of `doc` whose label maps to a node type, plus personal pronouns.
+
+    Dates that name no year ("this week", "April") are left out: they name no day a graph can hold.
+    A mention in the `headline` span is kept only if the body mentions the same name: title case
+    misleads the NER model ("Leaders Meet" is no person).
 
     Mentions come in text order; a leading "the" is not part of the mention.
     """
-    mentions = [mention_of_span(ent, doc_id, entity_labels[ent.label_], ent.label_) for ent in doc.ents if ent.label_ in entity_labels]
+    mentions = [
+        mention_of_span(ent, doc_id, entity_labels[ent.label_], ent.label_)
+        for ent in doc.ents
+        if ent.label_ in entity_labels and (entity_labels[ent.label_] != "Date" or date_key(ent.text) is not None)
+    ]
+    if headline is not None:
+        body = {m.text.casefold() for m in mentions if not headline[0] <= m.start < headline[1]}
+        mentions = [m for m in mentions if not headline[0] <= m.start < headline[1] or m.text.casefold() in body]
     mentions += [
         mention_of_token(t, doc_id, "Person", "PRON")
         for t in doc

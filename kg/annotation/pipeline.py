@@ -36,4 +36,5 @@ def make_nlp(resources: Resources, model: str = DEFAULT_MODEL) -> Language:
     phrases = [[a.alias, TYPE_LABELS[a.type]] for a in resources.aliases]
     phrases += [[d, "NORP"] for d in resources.demonyms if " " in d]
     nlp.add_pipe("kg_gazetteer", after="ner", config={"phrases": phrases, "patterns": list(resources.entity_patterns)})
+    nlp.add_pipe("kg_name_consistency", after="kg_gazetteer")
     return nlp

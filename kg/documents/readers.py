@@ -43,7 +43,10 @@ def info_from_text(doc_id: str, source: str, text: str, **known: Any) -> Documen
 
     def pick(name: str, found: meta.Found | None) -> str | None:
         if known.get(name):
-            return str(known[name])
+            value = str(known[name])
+            if name == "title" and (at := text.find(value, 0, 1000)) >= 0:  # the page's own heading
+                spans.append(("title", at, at + len(value)))
+            return value
         if found is None:
             return None
         spans.append((name, found.start, found.end))
@@ -198,9 +201,11 @@ def read_pdf(path: Path, doc_id: str) -> list[Document]:
 def iter_jsonl(path: Path, on_bad_line: Callable[[str, str], None]) -> Iterator[Document]:
     """Documents of a JSONL file: one {"id", "text", optional metadata} object per line.
 
-    A malformed line is reported through `on_bad_line(source, problem)` and skipped.
+    A malformed line is reported through `on_bad_line(source, problem)` and skipped; a file with
+    no valid line at all is one error, not one per line.
     """
     text = decode(path, read_bytes(path))
+    bad: list[tuple[str, str]] = []
     good = 0
     for lineno, line in enumerate(text.split("\n"), 1):
         if not line.strip():
@@ -209,23 +214,33 @@ def iter_jsonl(path: Path, on_bad_line: Callable[[str, str], None]) -> Iterator[
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
-            on_bad_line(where, f"invalid JSON ({exc.msg} at column {exc.colno})")
+            bad.append((where, f"invalid JSON ({exc.msg} at column {exc.colno})"))
             continue
         if not isinstance(record, dict) or not isinstance(record.get("text"), str) or "id" not in record:
-            on_bad_line(where, 'expected an object with "id" and "text"')
+            bad.append((where, 'expected an object with "id" and "text"'))
             continue
         if not record["text"].strip():
-            on_bad_line(where, "empty text")
+            bad.append((where, "empty text"))
             continue
-        metadata = {**record.get("metadata", {}), **record} if isinstance(record.get("metadata"), dict) else record
-        authors = metadata.get("authors") or metadata.get("author") or []
-        known = {
-            "title": metadata.get("title"), "date": metadata.get("date"), "venue": metadata.get("venue"),
-            "genre": metadata.get("genre"), "url": metadata.get("url"),
-            "authors": [authors] if isinstance(authors, str) else [str(a) for a in authors],
-        }
-        doc_id = str(record["id"])
         good += 1
-        yield Document(doc_id, record["text"], info_from_text(doc_id, where, record["text"], **known))
+        for item in bad:
+            on_bad_line(*item)
+        bad.clear()
+        yield _jsonl_document(record, where)
     if not good:
-        raise DocumentLoadError(str(path), "no valid document lines")
+        first = f"; line {bad[0][0].rsplit(':', 1)[1]}: {bad[0][1]}" if bad else ""
+        raise DocumentLoadError(str(path), f"no valid document line ({len(bad)} bad{first})")
+    for item in bad:
+        on_bad_line(*item)
+
+
+def _jsonl_document(record: dict[str, Any], where: str) -> Document:
+    metadata = {**record["metadata"], **record} if isinstance(record.get("metadata"), dict) else record
+    authors = metadata.get("authors") or metadata.get("author") or []
+    known = {
+        "title": metadata.get("title"), "date": metadata.get("date"), "venue": metadata.get("venue"),
+        "genre": metadata.get("genre"), "url": metadata.get("url"),
+        "authors": [authors] if isinstance(authors, str) else [str(a) for a in authors],
+    }
+    doc_id = str(record["id"])
+    return Document(doc_id, record["text"], info_from_text(doc_id, where, record["text"], **known))

@@ -14,8 +14,8 @@ from kg.model import Evidence, Mention, RelationMention
 from kg.resolution.names import normalize_name
 from kg.resources import Pattern, RelationType
 
-#: dependency labels that join coordinated or apposed parties ("X and Y", "X, Y's leader")
-GROUP_DEPS = frozenset({"conj", "appos", "compound"})
+#: dependency labels that join coordinated or apposed parties ("X and Y", "X, the president")
+GROUP_DEPS = frozenset({"conj", "appos"})
 _MODIFIER_DEPS = frozenset({"compound", "flat"})
 
 

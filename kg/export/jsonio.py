@@ -1,0 +1,67 @@
+"""graph.json: the whole graph model, so later commands (kg entities, kg explain, kg query) reload it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from kg.errors import KGError
+from kg.model import DocumentInfo, Entity, Evidence, KnowledgeGraph, Mention, Relation, RelationType
+
+FORMAT_VERSION = 1
+
+
+def graph_to_dict(graph: KnowledgeGraph) -> dict[str, Any]:
+    """A JSON-safe dictionary with sorted keys and lists, identical for identical graphs."""
+    return {
+        "format": "kg-graph",
+        "version": FORMAT_VERSION,
+        "schema": {name: asdict(spec) for name, spec in sorted(graph.schema.items())},
+        "documents": [asdict(info) for _, info in sorted(graph.documents.items())],
+        "entities": [
+            {**asdict(e), "aliases": sorted(e.aliases), "merges": [list(m) for m in e.merges]}
+            for _, e in sorted(graph.entities.items())
+        ],
+        "relations": [asdict(r) for r in sorted(graph.relations, key=lambda r: r.key)],
+    }
+
+
+def graph_from_dict(data: dict[str, Any]) -> KnowledgeGraph:
+    if data.get("format") != "kg-graph":
+        raise KGError("not a kg graph.json file")
+    graph = KnowledgeGraph()
+    for name, spec in data["schema"].items():
+        graph.schema[name] = RelationType(
+            spec["name"], tuple(spec["domain"]), tuple(spec["range"]), spec["symmetric"], spec["description"],
+            spec["example"], tuple(tuple(m) for m in spec["mappings"]),
+        )
+    for d in data["documents"]:
+        graph.add_document(DocumentInfo(**{**d, "authors": tuple(d["authors"]), "spans": tuple(tuple(s) for s in d["spans"])}))
+    for e in data["entities"]:
+        graph.add_entity(Entity(
+            e["id"], e["label"], e["type"], frozenset(e["aliases"]),
+            tuple(Mention(**m) for m in e["mentions"]), tuple(tuple(m) for m in e["merges"]),
+        ))
+    for r in data["relations"]:
+        graph.add_relation(Relation(**{**r, "evidence": tuple(Evidence(**e) for e in r["evidence"])}))
+    return graph
+
+
+def dumps(graph: KnowledgeGraph) -> bytes:
+    return json.dumps(graph_to_dict(graph), ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
+
+
+def load_graph(path: Path) -> KnowledgeGraph:
+    """Read graph.json, or the graph.json of a build output folder."""
+    path = Path(path)
+    file = path / "graph.json" if path.is_dir() else path
+    if not file.exists():
+        raise KGError(f"{path}: no kg graph here (expected a build output folder with graph.json)")
+    try:
+        return graph_from_dict(json.loads(file.read_text(encoding="utf-8")))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise KGError(f"{file}: not valid JSON ({exc})") from None
+    except (KeyError, TypeError) as exc:
+        raise KGError(f"{file}: not a kg graph.json file (missing or wrong field {exc})") from None
