@@ -18,6 +18,7 @@ _VENUE = re.compile(
     r"(?P<venue>[A-Z][\w&'’.\- ]*?[\w.])(?=\s+on\s+(?:[A-Z][a-z]+\.?\s+\d|\d)|\s+in\s+\d|\s*[.,;]\s|\s*[.,;]?$)"
 )
 _NAME_SPLIT = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*")
+_KEEP_PERIOD = re.compile(r"(?:\b[A-Z]|\bJr|\bSr)\.$")
 _NAME = re.compile(r"^[A-Z][\w.'’\-]*(?:\s+[A-Z][\w.'’\-]*){0,4}$")
 _DATE_LINE = re.compile(
     r"^\s*(?:(?:published|updated|posted)\s*:?\s*)?"
@@ -63,8 +64,8 @@ def split_names(names: str) -> list[str]:
     >>> split_names("Jeffrey W. Hornung and Zack Cooper")
     ['Jeffrey W. Hornung', 'Zack Cooper']
     """
-    parts = [p.strip(" .,;") for p in _NAME_SPLIT.split(names)]
-    return [p + "." if re.search(r"\b[A-Z]$", p) else p for p in parts if p]
+    parts = [p.strip(" ,;") for p in _NAME_SPLIT.split(names)]
+    return [p[:-1] if p.endswith(".") and not _KEEP_PERIOD.search(p) else p for p in parts if p.strip(".")]
 
 
 def find_title(text: str) -> Found | None:
@@ -101,8 +102,8 @@ def find_authors(text: str) -> list[Found]:
         for name in split_names(segment):
             if not _NAME.match(name):
                 return []
-            at = segment.find(name.rstrip("."), cursor)
-            found.append(Found(name, names_start + at, names_start + at + len(name.rstrip("."))))
+            at = segment.find(name, cursor)
+            found.append(Found(name, names_start + at, names_start + at + len(name)))
             cursor = at + len(name)
         return found
     return []

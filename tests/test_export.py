@@ -1,0 +1,203 @@
+"""Exports: RDF round trips, Gephi files read by networkx and by independent parsers, golden files."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import networkx as nx
+import pytest
+import rdflib
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rdflib.compare import isomorphic
+
+from kg.errors import ExportError
+from kg.export import write_outputs
+from kg.export.files import atomic_write
+from kg.export.gephi import gephi_graph, write_gexf, write_graphml
+from kg.export.jsonio import load_graph
+from kg.export.rdf import RDF_FORMATS, serialize, to_rdf
+from kg.model import DocumentInfo, Entity, Evidence, KnowledgeGraph, Mention, Relation, RelationType
+
+GOLDEN = Path(__file__).parent / "golden" / "tiny"
+
+
+def tiny_graph() -> KnowledgeGraph:
+    """A graph written out by hand: two people who met in a city, one document, parallel edges."""
+    g = KnowledgeGraph(schema={
+        "met_with": RelationType("met_with", ("Person",), ("Person",), symmetric=True, description="Two parties met."),
+        "met_at": RelationType("met_at", ("Person",), ("Place",), mappings=(("rdfs:subPropertyOf", "schema:location"),)),
+        "criticised": RelationType("criticised", ("Person",), ("Person",)),
+        "authored_by": RelationType("authored_by", ("Document",), ("Person",)),
+    })
+    text = "Ada Lovelace met Charles Babbage in London. Lovelace criticised Babbage."
+    g.add_document(DocumentInfo("d1", "d1.txt", "A Meeting", "1833-06-05", ("Ada Lovelace",), spans=(("title", 0, 9),)))
+    ada = (Mention("d1", 0, 12, "Ada Lovelace", "Person", "PERSON", 0, 43), Mention("d1", 44, 52, "Lovelace", "Person", "PERSON", 44, 72))
+    g.add_entity(Entity("person/ada-lovelace", "Ada Lovelace", "Person", frozenset({"Lovelace"}), ada, (("surname", "Lovelace"),)))
+    g.add_entity(Entity("person/babbage-charles", "Charles Babbage", "Person", frozenset({"Babbage"}),
+                        (Mention("d1", 17, 32, "Charles Babbage", "Person", "PERSON", 0, 43),)))
+    g.add_entity(Entity("place/london", "London", "Place", mentions=(Mention("d1", 36, 42, "London", "Place", "GPE", 0, 43),)))
+    first, second = Evidence("d1", text[:43], 0, 43), Evidence("d1", text[44:], 44, 72)
+    g.add_relation(Relation("person/ada-lovelace", "met_with", "person/babbage-charles", 0.9, "pattern:met_with.direct_object", (first,)))
+    g.add_relation(Relation("person/ada-lovelace", "criticised", "person/babbage-charles", 0.7, "pattern:criticised.verb", (second,)))
+    g.add_relation(Relation("person/ada-lovelace", "met_at", "place/london", 0.85, "pattern:met_at.subject", (first,)))
+    g.add_relation(Relation("document/d1", "authored_by", "person/ada-lovelace", 1.0, "metadata", (Evidence("d1", "author: Ada Lovelace", 0, 0),)))
+    return g
+
+
+@pytest.mark.parametrize("fmt", sorted(RDF_FORMATS))
+def test_export_rdf_round_trips(fmt):
+    graph = tiny_graph()
+    original = to_rdf(graph)
+    data = serialize(graph, fmt)
+    parsed = rdflib.Dataset() if fmt == "trig" else rdflib.Graph()
+    parsed.parse(data=data, format={"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "trig": "trig"}[fmt])
+    if fmt == "trig":
+        parsed = next(g for g in parsed.graphs() if len(g))
+    assert isomorphic(original, parsed)
+
+
+def test_export_rdf_matches_golden(update_golden):
+    path = GOLDEN / "graph.nt"
+    current = to_rdf(tiny_graph())
+    if update_golden or not path.exists():
+        path.write_bytes(current.serialize(format="nt", encoding="utf-8"))
+    assert isomorphic(current, rdflib.Graph().parse(path, format="nt"))
+
+
+def test_export_rdf_symmetric_relation_both_directions():
+    rdf = to_rdf(tiny_graph())
+    rows = set(rdf.query("""PREFIX kg: <http://kg.example/vocab#>
+        SELECT ?a ?b WHERE { ?a kg:met_with ?b }"""))
+    assert len(rows) == 2
+
+
+def test_export_rdf_evidence_has_provenance():
+    rdf = to_rdf(tiny_graph())
+    rows = list(rdf.query("""PREFIX kg: <http://kg.example/vocab#> PREFIX prov: <http://www.w3.org/ns/prov#>
+        PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+        SELECT ?sentence ?start ?end ?doc ?conf WHERE {
+          ?st rdf:predicate kg:met_at ; kg:confidence ?conf ; prov:wasDerivedFrom ?ev .
+          ?ev kg:sentence ?sentence ; kg:start ?start ; kg:end ?end ; prov:wasQuotedFrom ?doc . }"""))
+    assert len(rows) == 1
+    assert str(rows[0].sentence) == "Ada Lovelace met Charles Babbage in London."
+    assert (int(rows[0].start), int(rows[0].end)) == (0, 43)
+
+
+def test_export_gexf_and_graphml_read_back_by_networkx(tmp_path):
+    graph = tiny_graph()
+    write_gexf(graph, tmp_path / "g.gexf")
+    write_graphml(graph, tmp_path / "g.graphml")
+    expected = gephi_graph(graph)
+    for read in (nx.read_gexf(tmp_path / "g.gexf"), nx.read_graphml(tmp_path / "g.graphml")):
+        assert read.number_of_nodes() == len(graph.entities) + len(graph.documents)
+        assert read.number_of_edges() == len(graph.relations)
+        assert read.nodes["person/ada-lovelace"]["mention_count"] == 2
+        assert {d["relation"] for _, _, d in read.edges(data=True)} == {"met_with", "criticised", "met_at", "authored_by"}
+    assert expected.number_of_edges() == 4
+
+
+def test_export_graphml_read_by_igraph(tmp_path):
+    igraph = pytest.importorskip("igraph")
+    graph = tiny_graph()
+    write_graphml(graph, tmp_path / "g.graphml")
+    read = igraph.Graph.Read_GraphML(str(tmp_path / "g.graphml"))
+    assert read.vcount() == 4 and read.ecount() == 4
+    assert sorted(read.es["relation"]) == ["authored_by", "criticised", "met_at", "met_with"]
+    assert sorted(read.vs["type"]) == ["Document", "Person", "Person", "Place"]
+
+
+def test_export_gexf_read_by_graphology(tmp_path, gexf_reader):
+    graph = tiny_graph()
+    write_gexf(graph, tmp_path / "g.gexf")
+    read = gexf_reader(tmp_path / "g.gexf")
+    assert (read["order"], read["size"]) == (4, 4)
+    assert read["nodes"]["person/ada-lovelace"]["type"] == "Person"
+    assert read["nodes"]["person/ada-lovelace"]["mention_count"] == 2
+    assert sorted(e["attrs"]["relation"] for e in read["edges"]) == ["authored_by", "criticised", "met_at", "met_with"]
+
+
+def test_export_gexf_golden_equal_as_graphs(update_golden, tmp_path):
+    """Bytes differ daily (GEXF stamps the date), so the golden file is compared as a graph."""
+    path = GOLDEN / "graph.gexf"
+    write_gexf(tiny_graph(), tmp_path / "g.gexf")
+    if update_golden or not path.exists():
+        path.write_bytes((tmp_path / "g.gexf").read_bytes())
+    assert nx.utils.graphs_equal(nx.read_gexf(tmp_path / "g.gexf"), nx.read_gexf(path))
+
+
+@settings(max_examples=30, deadline=None)
+@given(label=st.text(max_size=30), alias=st.text(max_size=30))
+def test_export_gephi_writers_never_fail_or_lose_nodes(label, alias):
+    graph = KnowledgeGraph()
+    graph.add_entity(Entity("person/x", label or "x", "Person", frozenset({alias})))
+    graph.add_entity(Entity("place/y", "y", "Place"))
+    for write, read in ((nx.write_gexf, nx.read_gexf), (nx.write_graphml, nx.read_graphml)):
+        buffer = io.BytesIO()
+        write(gephi_graph(graph), buffer)
+        buffer.seek(0)
+        assert read(buffer).number_of_nodes() == 2
+
+
+def test_export_graph_json_round_trips(tmp_path):
+    graph = tiny_graph()
+    write_outputs(graph, tmp_path)
+    again = load_graph(tmp_path)
+    assert again.to_dict() == graph.to_dict()
+    assert isomorphic(to_rdf(again), to_rdf(graph))
+
+
+def test_export_is_deterministic(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    write_outputs(tiny_graph(), a, ["ttl", "nt"])
+    write_outputs(tiny_graph(), b, ["ttl", "nt"])
+    for name in ("graph.ttl", "graph.nt", "nodes.csv", "edges.csv", "graph.json", "graph.graphml"):
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+
+
+def test_export_atomic_write_leaves_nothing_on_failure(tmp_path):
+    target = tmp_path / "out.ttl"
+    target.write_text("old")
+
+    def explode(handle):
+        handle.write(b"half")
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        atomic_write(target, explode)
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.ttl"]
+
+
+def test_export_unwritable_folder_is_one_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(ExportError, match="not writable|not a folder"):
+        write_outputs(tiny_graph(), blocker / "sub")
+    with pytest.raises(ExportError, match="not a folder"):
+        write_outputs(tiny_graph(), blocker)
+
+
+def test_export_sample_gephi_files_agree_with_the_model(sample_build, gexf_reader):
+    """The bundled data's GEXF and GraphML have the internal graph's node and edge counts in every reader."""
+    import igraph
+
+    graph = load_graph(sample_build)
+    nodes, edges = len(graph.entities) + len(graph.documents), len(graph.relations)
+    gexf = sample_build / "graph.gexf"
+    graphml = sample_build / "graph.graphml"
+    assert (nx.read_gexf(gexf).number_of_nodes(), nx.read_gexf(gexf).number_of_edges()) == (nodes, edges)
+    assert (nx.read_graphml(graphml).number_of_nodes(), nx.read_graphml(graphml).number_of_edges()) == (nodes, edges)
+    read = gexf_reader(gexf)
+    assert (read["order"], read["size"]) == (nodes, edges)
+    ig = igraph.Graph.Read_GraphML(str(graphml))
+    assert (ig.vcount(), ig.ecount()) == (nodes, edges)
+
+
+def test_export_sample_rdf_formats_parse_to_the_same_graph(sample_build):
+    turtle = rdflib.Graph().parse(sample_build / "graph.ttl")
+    assert isomorphic(turtle, rdflib.Graph().parse(sample_build / "graph.nt", format="nt"))
+    assert isomorphic(turtle, rdflib.Graph().parse(sample_build / "graph.jsonld", format="json-ld"))
+    trig = rdflib.Dataset().parse(sample_build / "graph.trig", format="trig")
+    assert isomorphic(turtle, next(g for g in trig.graphs() if len(g)))
