@@ -107,7 +107,7 @@ def build_graph(
         candidates += meta_relations + found
         graph.add_document(document.info)
         report.documents += 1
-        report.words += sum(1 for t in spacy_doc if not (t.is_space or t.is_punct))
+        report.words += len(document.text.split())
         if progress is not None:
             progress(document)
 

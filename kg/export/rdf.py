@@ -1,22 +1,29 @@
-"""The graph as RDF (rdflib): nodes, typed relations, mentions and evidence with PROV-O.
+"""The graph as RDF: nodes, typed relations, mentions and evidence with PROV-O.
 
 Each relation is a plain triple (`:kishida kg:met_with :biden`), easy to query, and also an
 rdf:Statement carrying its confidence, extractor and evidence sentences (prov:wasDerivedFrom).
+
+Triples are made once, as rdflib terms: `to_rdf()` loads them into an rdflib.Graph for Python
+users; `serialize()` hands them to Oxigraph's serialisers, which write large graphs many times
+faster than rdflib's pure-Python Turtle writer.
 """
 
 from __future__ import annotations
 
 import hashlib
+from typing import Iterator
 from urllib.parse import quote
 
-from rdflib import BNode, Dataset, Graph, Literal, URIRef
-from rdflib.collection import Collection
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
 from kg.export.vocab import CLASS_MAPPINGS, DEFAULT_BASE, KG, PREFIXES, SCHEMA, relation_property
 from kg.model import DocumentInfo, Entity, Evidence, KnowledgeGraph, Mention, Relation, RelationType
 
+Triple = tuple[URIRef | BNode, URIRef, URIRef | BNode | Literal]
 RDF_FORMATS = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "trig": "trig"}
+_OX_FORMATS = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD, "trig": ox.RdfFormat.TRIG}
 
 
 class IRIs:
@@ -27,6 +34,9 @@ class IRIs:
 
     def node(self, node_id: str) -> URIRef:
         return URIRef(self.base + quote(node_id, safe="/-_.~"))
+
+    def document(self, doc_id: str) -> URIRef:
+        return self.node(f"document/{doc_id}")
 
     def mention(self, m: Mention) -> URIRef:
         return URIRef(f"{self.base}mention/{quote(m.doc_id, safe='')}/{m.start}-{m.end}")
@@ -39,123 +49,133 @@ class IRIs:
         return URIRef(f"{self.base}statement/{digest}")
 
 
-def _bind(g: Graph) -> None:
-    for prefix, iri in PREFIXES.items():
-        g.bind(prefix, iri, override=True)
-
-
-def add_vocabulary(g: Graph, schema: dict[str, RelationType]) -> None:
-    """Declare kg's classes and the schema's relation properties, mapped to standard terms."""
-    namespaces = {p: i for p, i in PREFIXES.items()}
+def vocabulary_triples(schema: dict[str, RelationType]) -> Iterator[Triple]:
+    """kg's classes and the schema's relation properties, mapped to standard terms."""
     for type_, parents in CLASS_MAPPINGS.items():
-        cls = KG[type_]
-        g.add((cls, RDF.type, OWL.Class))
-        g.add((cls, RDFS.label, Literal(type_)))
+        yield KG[type_], RDF.type, OWL.Class
+        yield KG[type_], RDFS.label, Literal(type_)
         for parent in parents:
-            g.add((cls, RDFS.subClassOf, parent))
+            yield KG[type_], RDFS.subClassOf, parent
     for rel in schema.values():
         prop = relation_property(rel.name)
-        g.add((prop, RDF.type, OWL.ObjectProperty))
-        g.add((prop, RDFS.label, Literal(rel.name)))
+        yield prop, RDF.type, OWL.ObjectProperty
+        yield prop, RDFS.label, Literal(rel.name)
         if rel.description:
-            g.add((prop, RDFS.comment, Literal(rel.description)))
+            yield prop, RDFS.comment, Literal(rel.description)
         if rel.example:
-            g.add((prop, SKOS.example, Literal(rel.example)))
+            yield prop, SKOS.example, Literal(rel.example)
         if rel.symmetric:
-            g.add((prop, RDF.type, OWL.SymmetricProperty))
-        for key, types in (("domain", rel.domain), ("range", rel.range)):
-            g.add((prop, RDFS.domain if key == "domain" else RDFS.range, _class_union(g, types)))
+            yield prop, RDF.type, OWL.SymmetricProperty
+        for key, types in ((RDFS.domain, rel.domain), (RDFS.range, rel.range)):
+            if len(types) == 1:
+                yield prop, key, KG[types[0]]
+            else:  # several types: their union (two rdfs:domain triples would mean the intersection)
+                union = BNode(f"{rel.name}_{'domain' if key == RDFS.domain else 'range'}")
+                yield prop, key, union
+                yield from _union(union, types)
         for mapping, term in rel.mappings:
             m_prefix, _, m_local = mapping.partition(":")
             t_prefix, _, t_local = term.partition(":")
-            if m_prefix in namespaces and t_prefix in namespaces:
-                g.add((prop, URIRef(namespaces[m_prefix] + m_local), URIRef(namespaces[t_prefix] + t_local)))
+            if m_prefix in PREFIXES and t_prefix in PREFIXES:
+                yield prop, URIRef(PREFIXES[m_prefix] + m_local), URIRef(PREFIXES[t_prefix] + t_local)
 
 
-def _class_union(g: Graph, types: tuple[str, ...]) -> URIRef | BNode:
-    if len(types) == 1:
-        return KG[types[0]]
-    union = BNode()
-    members = BNode()
-    Collection(g, members, [KG[t] for t in types])
-    g.add((union, RDF.type, OWL.Class))
-    g.add((union, OWL.unionOf, members))
-    return union
+def _union(union: BNode, types: tuple[str, ...]) -> Iterator[Triple]:
+    yield union, RDF.type, OWL.Class
+    cells = [BNode(f"{union}_{n}") for n in range(len(types))]
+    yield union, OWL.unionOf, cells[0]
+    for n, type_ in enumerate(types):
+        yield cells[n], RDF.first, KG[type_]
+        yield cells[n], RDF.rest, cells[n + 1] if n + 1 < len(cells) else RDF.nil
 
 
-def _add_document(g: Graph, iris: IRIs, node_id: str, info: DocumentInfo) -> None:
+def document_triples(iris: IRIs, node_id: str, info: DocumentInfo) -> Iterator[Triple]:
     node = iris.node(node_id)
-    g.add((node, RDF.type, KG.Document))
-    g.add((node, RDFS.label, Literal(info.title or info.id)))
-    g.add((node, KG.source, Literal(info.source)))
-    g.add((node, DCTERMS.identifier, Literal(info.id)))
+    yield node, RDF.type, KG.Document
+    yield node, RDFS.label, Literal(info.title or info.id)
+    yield node, KG.source, Literal(info.source)
+    yield node, DCTERMS.identifier, Literal(info.id)
     if info.title:
-        g.add((node, DCTERMS.title, Literal(info.title)))
-        g.add((node, SCHEMA.headline, Literal(info.title)))
+        yield node, DCTERMS.title, Literal(info.title)
+        yield node, SCHEMA.headline, Literal(info.title)
     if info.date:
         date = Literal(info.date, datatype=XSD.date) if len(info.date) == 10 else Literal(info.date)
-        g.add((node, DCTERMS.date, date))
-        g.add((node, SCHEMA.datePublished, date))
+        yield node, DCTERMS.date, date
+        yield node, SCHEMA.datePublished, date
     if info.genre:
-        g.add((node, KG.genre, Literal(info.genre)))
+        yield node, KG.genre, Literal(info.genre)
     if info.url:
-        g.add((node, SCHEMA.url, URIRef(info.url)))
+        yield node, SCHEMA.url, URIRef(info.url)
 
 
-def _add_entity(g: Graph, iris: IRIs, entity: Entity) -> None:
+def entity_triples(iris: IRIs, entity: Entity) -> Iterator[Triple]:
     node = iris.node(entity.id)
-    g.add((node, RDF.type, KG[entity.type]))
-    g.add((node, RDFS.label, Literal(entity.label)))
-    g.add((node, SKOS.prefLabel, Literal(entity.label)))
+    yield node, RDF.type, KG[entity.type]
+    yield node, RDFS.label, Literal(entity.label)
+    yield node, SKOS.prefLabel, Literal(entity.label)
     for alias in sorted(entity.aliases):
-        g.add((node, SKOS.altLabel, Literal(alias)))
-    g.add((node, KG.mentionCount, Literal(len(entity.mentions))))
-    g.add((node, KG.documentCount, Literal(len(entity.documents))))
+        yield node, SKOS.altLabel, Literal(alias)
+    yield node, KG.mentionCount, Literal(len(entity.mentions))
+    yield node, KG.documentCount, Literal(len(entity.documents))
     for rule in sorted({rule for rule, _ in entity.merges}):
-        g.add((node, KG.mergedBy, Literal(rule)))
+        yield node, KG.mergedBy, Literal(rule)
     for m in entity.mentions:
-        mention = iris.mention(m)
-        g.add((node, KG.mention, mention))
-        g.add((mention, RDF.type, KG.Mention))
-        g.add((mention, KG.surfaceForm, Literal(m.text)))
-        g.add((mention, KG.document, iris.node(f"document/{m.doc_id}")))
-        g.add((mention, KG.start, Literal(m.start)))
-        g.add((mention, KG.end, Literal(m.end)))
-        g.add((mention, PROV.wasQuotedFrom, iris.node(f"document/{m.doc_id}")))
+        mention, document = iris.mention(m), iris.document(m.doc_id)
+        yield node, KG.mention, mention
+        yield mention, RDF.type, KG.Mention
+        yield mention, KG.surfaceForm, Literal(m.text)
+        yield mention, KG.document, document
+        yield mention, KG.start, Literal(m.start)
+        yield mention, KG.end, Literal(m.end)
+        yield mention, PROV.wasQuotedFrom, document
 
 
-def _add_relation(g: Graph, iris: IRIs, relation: Relation, symmetric: bool) -> None:
+def relation_triples(iris: IRIs, relation: Relation, symmetric: bool) -> Iterator[Triple]:
     s, o = iris.node(relation.subject), iris.node(relation.object)
     prop = relation_property(relation.predicate)
-    g.add((s, prop, o))
+    yield s, prop, o
     if symmetric:
-        g.add((o, prop, s))
+        yield o, prop, s
     statement = iris.statement(relation)
-    g.add((statement, RDF.type, RDF.Statement))
-    g.add((statement, RDF.type, KG.OpenRelation if relation.layer == "open" else KG.Assertion))
-    g.add((statement, RDF.subject, s))
-    g.add((statement, RDF.predicate, prop))
-    g.add((statement, RDF.object, o))
-    g.add((statement, KG.confidence, Literal(round(relation.confidence, 4), datatype=XSD.decimal)))
-    g.add((statement, KG.extractor, Literal(relation.extractor)))
-    g.add((statement, KG.layer, Literal(relation.layer)))
-    g.add((statement, KG.evidenceCount, Literal(len(relation.evidence))))
+    yield statement, RDF.type, RDF.Statement
+    yield statement, RDF.type, KG.OpenRelation if relation.layer == "open" else KG.Assertion
+    yield statement, RDF.subject, s
+    yield statement, RDF.predicate, prop
+    yield statement, RDF.object, o
+    yield statement, KG.confidence, Literal(f"{relation.confidence:.4f}".rstrip("0").rstrip("."), datatype=XSD.decimal)
+    yield statement, KG.extractor, Literal(relation.extractor)
+    yield statement, KG.layer, Literal(relation.layer)
+    yield statement, KG.evidenceCount, Literal(len(relation.evidence))
     for e in relation.evidence:
-        evidence = iris.evidence(e)
-        g.add((statement, PROV.wasDerivedFrom, evidence))
-        g.add((evidence, RDF.type, KG.Evidence))
-        g.add((evidence, RDF.type, PROV.Entity))
-        g.add((evidence, KG.sentence, Literal(e.sentence)))
-        g.add((evidence, KG.document, iris.node(f"document/{e.doc_id}")))
-        g.add((evidence, KG.start, Literal(e.start)))
-        g.add((evidence, KG.end, Literal(e.end)))
-        g.add((evidence, PROV.wasQuotedFrom, iris.node(f"document/{e.doc_id}")))
+        evidence, document = iris.evidence(e), iris.document(e.doc_id)
+        yield statement, PROV.wasDerivedFrom, evidence
+        yield evidence, RDF.type, KG.Evidence
+        yield evidence, RDF.type, PROV.Entity
+        yield evidence, KG.sentence, Literal(e.sentence)
+        yield evidence, KG.document, document
+        yield evidence, KG.start, Literal(e.start)
+        yield evidence, KG.end, Literal(e.end)
+        yield evidence, PROV.wasQuotedFrom, document
     if relation.predicate == "authored_by":
-        g.add((s, DCTERMS.creator, o))
-        g.add((s, SCHEMA.author, o))
+        yield s, DCTERMS.creator, o
+        yield s, SCHEMA.author, o
     elif relation.predicate == "published_in":
-        g.add((s, DCTERMS.publisher, o))
-        g.add((s, SCHEMA.publisher, o))
+        yield s, DCTERMS.publisher, o
+        yield s, SCHEMA.publisher, o
+
+
+def rdf_triples(graph: KnowledgeGraph, base: str = DEFAULT_BASE, vocabulary: bool = True) -> Iterator[Triple]:
+    """Every triple of the graph (the vocabulary first, unless `vocabulary` is false)."""
+    iris = IRIs(base)
+    if vocabulary:
+        yield from vocabulary_triples(graph.schema)
+    for node_id, info in graph.documents.items():
+        yield from document_triples(iris, node_id, info)
+    for entity in graph.entities.values():
+        yield from entity_triples(iris, entity)
+    for relation in graph.relations:
+        spec = graph.schema.get(relation.predicate)
+        yield from relation_triples(iris, relation, bool(spec and spec.symmetric))
 
 
 def to_rdf(graph: KnowledgeGraph, base: str = DEFAULT_BASE, vocabulary: bool = True) -> Graph:
@@ -170,30 +190,46 @@ def to_rdf(graph: KnowledgeGraph, base: str = DEFAULT_BASE, vocabulary: bool = T
         'http://kg.example/id/place/tokyo'
     """
     g = Graph()
-    _bind(g)
-    iris = IRIs(base)
-    if vocabulary:
-        add_vocabulary(g, graph.schema)
-    for node_id, info in graph.documents.items():
-        _add_document(g, iris, node_id, info)
-    for entity in graph.entities.values():
-        _add_entity(g, iris, entity)
-    for relation in graph.relations:
-        spec = graph.schema.get(relation.predicate)
-        _add_relation(g, iris, relation, bool(spec and spec.symmetric))
+    for prefix, iri in PREFIXES.items():
+        g.bind(prefix, iri, override=True)
+    for triple in rdf_triples(graph, base, vocabulary):
+        g.add(triple)
     return g
 
 
+class _Terms:
+    """rdflib terms -> Oxigraph terms, remembering the IRIs and short literals that repeat."""
+
+    def __init__(self) -> None:
+        self.cache: dict[object, object] = {}
+
+    def __call__(self, term: object) -> object:
+        hit = self.cache.get(term)
+        if hit is not None:
+            return hit
+        if isinstance(term, URIRef):
+            out = ox.NamedNode(term)
+        elif isinstance(term, BNode):
+            out = ox.BlankNode(term)
+        elif term.language:  # type: ignore[union-attr]
+            out = ox.Literal(term, language=term.language)  # type: ignore[union-attr]
+        elif term.datatype:  # type: ignore[union-attr]
+            out = ox.Literal(term, datatype=self(term.datatype))  # type: ignore[union-attr]
+        else:
+            out = ox.Literal(term)
+        if not isinstance(term, Literal) or len(term) < 64:
+            self.cache[term] = out
+        return out
+
+
 def serialize(graph: KnowledgeGraph, fmt: str, base: str = DEFAULT_BASE) -> bytes:
-    """Serialise in one of RDF_FORMATS (ttl, nt, jsonld, trig)."""
-    rdf = to_rdf(graph, base)
+    """The graph in one of RDF_FORMATS (ttl, nt, jsonld; trig puts it in one named graph)."""
+    term = _Terms()
     if fmt == "trig":
-        dataset = Dataset()
-        _bind(dataset)
-        named = dataset.graph(URIRef(IRIs(base).base + "graph"))
-        for triple in rdf:
-            named.add(triple)
-        return dataset.serialize(format="trig", encoding="utf-8")
-    if fmt == "jsonld":
-        return rdf.serialize(format="json-ld", context=PREFIXES, encoding="utf-8")
-    return rdf.serialize(format=RDF_FORMATS[fmt], encoding="utf-8")
+        name = ox.NamedNode(IRIs(base).base + "graph")
+        quads = [ox.Quad(term(s), term(p), term(o), name) for s, p, o in rdf_triples(graph, base)]
+        return ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=PREFIXES)
+    triples = [ox.Triple(term(s), term(p), term(o)) for s, p, o in rdf_triples(graph, base)]
+    if fmt == "nt":
+        return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+    return ox.serialize(triples, format=_OX_FORMATS[fmt], prefixes=PREFIXES)
