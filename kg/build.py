@@ -81,6 +81,7 @@ def build_graph(
     """
     from kg.annotation.mentions import doc_mentions
     from kg.annotation.pipeline import make_nlp
+    from kg.relations.events import add_meeting_events
     from kg.relations.metadata import metadata_relations
     from kg.relations.patterns import PatternExtractor
     from kg.resolution.names import NameRules
@@ -114,6 +115,7 @@ def build_graph(
     for entity in resolver.entities().values():
         graph.add_entity(entity)
     _add_relations(graph, candidates, resolver.entity_of(), resources.relations, report)
+    add_meeting_events(graph)
     report.entities = len(graph.entities)
     report.relations = len(graph.relations)
     report.entity_types = dict(Counter(e.type for e in graph.entities.values()))

@@ -130,12 +130,23 @@ def entity_triples(iris: IRIs, entity: Entity) -> Iterator[Triple]:
         yield mention, PROV.wasQuotedFrom, document
 
 
-def relation_triples(iris: IRIs, relation: Relation, symmetric: bool) -> Iterator[Triple]:
+_MATERIALISED = ("rdfs:subPropertyOf", "owl:equivalentProperty")
+
+
+def relation_triples(iris: IRIs, relation: Relation, spec: RelationType | None) -> Iterator[Triple]:
+    """The relation's triple, the standard properties it specialises (so tools without a reasoner
+    see schema:author, org:memberOf ...), and its statement with confidence and evidence."""
     s, o = iris.node(relation.subject), iris.node(relation.object)
     prop = relation_property(relation.predicate)
     yield s, prop, o
-    if symmetric:
+    if spec is not None and spec.symmetric:
         yield o, prop, s
+    for mapping, term in spec.mappings if spec is not None else ():
+        prefix, _, local = term.partition(":")
+        if mapping in _MATERIALISED and prefix in PREFIXES:
+            yield s, URIRef(PREFIXES[prefix] + local), o
+    if relation.predicate == "start_date" and len(relation.object) == len("date/2000-01-01"):
+        yield s, SCHEMA.startDate, Literal(relation.object.removeprefix("date/"), datatype=XSD.date)
     statement = iris.statement(relation)
     yield statement, RDF.type, RDF.Statement
     yield statement, RDF.type, KG.OpenRelation if relation.layer == "open" else KG.Assertion
@@ -156,12 +167,6 @@ def relation_triples(iris: IRIs, relation: Relation, symmetric: bool) -> Iterato
         yield evidence, KG.start, Literal(e.start)
         yield evidence, KG.end, Literal(e.end)
         yield evidence, PROV.wasQuotedFrom, document
-    if relation.predicate == "authored_by":
-        yield s, DCTERMS.creator, o
-        yield s, SCHEMA.author, o
-    elif relation.predicate == "published_in":
-        yield s, DCTERMS.publisher, o
-        yield s, SCHEMA.publisher, o
 
 
 def rdf_triples(graph: KnowledgeGraph, base: str = DEFAULT_BASE, vocabulary: bool = True) -> Iterator[Triple]:
@@ -174,8 +179,7 @@ def rdf_triples(graph: KnowledgeGraph, base: str = DEFAULT_BASE, vocabulary: boo
     for entity in graph.entities.values():
         yield from entity_triples(iris, entity)
     for relation in graph.relations:
-        spec = graph.schema.get(relation.predicate)
-        yield from relation_triples(iris, relation, bool(spec and spec.symmetric))
+        yield from relation_triples(iris, relation, graph.schema.get(relation.predicate) if relation.layer == "schema" else None)
 
 
 def to_rdf(graph: KnowledgeGraph, base: str = DEFAULT_BASE, vocabulary: bool = True) -> Graph:
