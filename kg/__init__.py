@@ -2,7 +2,15 @@
 
 from kg.build import BuildReport, Settings, build_graph
 from kg.errors import KGError
-from kg.model import Document, DocumentInfo, Entity, Evidence, KnowledgeGraph, Mention, Relation
+from kg.model import (
+    Document,
+    DocumentInfo,
+    Entity,
+    Evidence,
+    KnowledgeGraph,
+    Mention,
+    Relation,
+)
 
 __version__ = "0.1.0"
 __all__ = [

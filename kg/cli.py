@@ -69,9 +69,12 @@ def _progress(quiet: bool) -> tuple[Callable[[Any], None] | None, Callable[[], N
 @click.option("--base-iri", default=None, help="Base IRI of the graph's nodes (default http://kg.example/id/).")
 @click.option("--processes", type=click.IntRange(1, 64), default=1, show_default=True, help="Worker processes for annotation.")
 @click.option("--batch-size", type=click.IntRange(1, 10000), default=32, show_default=True, help="Documents per spaCy batch.")
+@click.option("--open-relations/--no-open-relations", default=True, show_default=True,
+              help="Also extract the open subject-verb-object layer (concepts, verb lemmas).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 def build(paths: tuple[Path, ...], output: Path, formats: tuple[str, ...], model: str, aliases: tuple[Path, ...],
-          patterns: tuple[Path, ...], data_dir: Path | None, base_iri: str | None, processes: int, batch_size: int, quiet: bool) -> None:
+          patterns: tuple[Path, ...], data_dir: Path | None, base_iri: str | None, processes: int, batch_size: int,
+          open_relations: bool, quiet: bool) -> None:
     """Build the graph of the documents under PATHS (files or folders of .txt, .md, .html, .pdf, .jsonl).
 
     Example: kg build data/ -o out/ --format ttl --format jsonld
@@ -84,7 +87,7 @@ def build(paths: tuple[Path, ...], output: Path, formats: tuple[str, ...], model
 
     find_sources(paths)  # a missing path or an empty folder fails before the model loads
     prepare_output_dir(output)
-    settings = Settings(model=model, aliases=aliases, patterns=patterns, processes=processes, batch_size=batch_size,
+    settings = Settings(model=model, aliases=aliases, patterns=patterns, processes=processes, batch_size=batch_size, open_relations=open_relations,
                         **({"data_dir": data_dir} if data_dir else {}))
     tick, close = _progress(quiet)
     try:
@@ -100,7 +103,9 @@ def build(paths: tuple[Path, ...], output: Path, formats: tuple[str, ...], model
     if quiet:
         return
     types = ", ".join(f"{t} {n}" for t, n in sorted(report.entity_types.items()))
-    relations = ", ".join(f"{t} {n}" for t, n in sorted(report.relation_types.items()))
+    open_count = sum(1 for r in graph.relations if r.layer == "open")
+    relations = ", ".join(f"{t} {n}" for t, n in sorted(report.relation_types.items()) if t in graph.schema)
+    relations += f"; open layer {open_count}" if open_count else ""
     click.echo(f"Read {report.documents} document(s), {report.words:,} words, in {report.seconds:.1f} s"
                + (f"; skipped {len(report.skipped)}" if report.skipped else ""))
     click.echo(f"Entities: {report.entities} ({types})")

@@ -41,6 +41,15 @@ class Pattern:
     source: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class OpenRelationRules:
+    """data/open_relations.json: the open layer's confidence and the words that never make one."""
+
+    confidence: float
+    skip_verbs: frozenset[str]
+    generic_nouns: frozenset[str]
+
+
 @dataclass(frozen=True)
 class Resources:
     """All the domain knowledge the pipeline uses, loaded from data files."""
@@ -52,6 +61,7 @@ class Resources:
     relations: dict[str, RelationType]
     patterns: tuple[Pattern, ...]
     entity_patterns: tuple[dict[str, Any], ...] = field(default=())
+    open_rules: OpenRelationRules | None = None
 
     @cached_property
     def role_names(self) -> frozenset[str]:
@@ -183,6 +193,7 @@ def load_resources(
             raise ConfigError(f"{p.source}: pattern id {p.id!r} is already used in {seen[p.id]}")
         seen[p.id] = p.source
     entity_patterns = _read_json(data_dir / "entity_patterns.json").get("patterns", [])
+    open_spec = _read_json(data_dir / "open_relations.json")
     return Resources(
         aliases=tuple(aliases),
         honorifics=frozenset(load_word_list(data_dir / "honorifics.csv")[1:]),
@@ -191,4 +202,9 @@ def load_resources(
         relations=relations,
         patterns=tuple(patterns),
         entity_patterns=tuple(entity_patterns),
+        open_rules=OpenRelationRules(
+            float(open_spec.get("confidence", 0.4)),
+            frozenset(open_spec.get("skip_verbs", ())),
+            frozenset(open_spec.get("generic_nouns", ())),
+        ),
     )

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import DATA, ROOT
+
 from kg.cli import cli
 
 

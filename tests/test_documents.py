@@ -10,7 +10,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kg.documents import find_sources, load_documents
-from kg.documents.metadata import find_authors, find_date, find_title, find_venue, split_names
+from kg.documents.metadata import (
+    find_authors,
+    find_date,
+    find_title,
+    find_venue,
+    split_names,
+)
 from kg.documents.readers import markdown_to_text
 from kg.errors import DocumentLoadError
 

@@ -18,7 +18,15 @@ from kg.export.files import atomic_write
 from kg.export.gephi import gephi_graph, write_gexf, write_graphml
 from kg.export.jsonio import load_graph
 from kg.export.rdf import RDF_FORMATS, serialize, to_rdf
-from kg.model import DocumentInfo, Entity, Evidence, KnowledgeGraph, Mention, Relation, RelationType
+from kg.model import (
+    DocumentInfo,
+    Entity,
+    Evidence,
+    KnowledgeGraph,
+    Mention,
+    Relation,
+    RelationType,
+)
 
 GOLDEN = Path(__file__).parent / "golden" / "tiny"
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from test_export import tiny_graph
 
 from kg.errors import GraphIntegrityError
 from kg.model import Entity, Evidence, KnowledgeGraph, Mention, Relation
-from test_export import tiny_graph
 
 
 def test_model_relation_needs_known_nodes_and_evidence():

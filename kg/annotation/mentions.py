@@ -13,7 +13,7 @@ PERSON_PRONOUNS = frozenset({"he", "him", "his", "himself", "she", "her", "hers"
 
 def mention_of_span(span: Span, doc_id: str, type_: str, label: str) -> Mention:
     sent = span.sent
-    start, end = span.start_char, span.end_char
+    start = span.start_char
     stripped = span.text.rstrip(" \t\n(-,;:/")
     if stripped.lower().startswith("the "):
         start, stripped = start + 4, stripped[4:]

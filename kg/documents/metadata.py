@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
 from dateutil import parser as date_parser
 
 HEADER_LINES = 25  # metadata is looked for only in the first lines of a document

@@ -8,7 +8,15 @@ from pathlib import Path
 from typing import Any
 
 from kg.errors import KGError
-from kg.model import DocumentInfo, Entity, Evidence, KnowledgeGraph, Mention, Relation, RelationType
+from kg.model import (
+    DocumentInfo,
+    Entity,
+    Evidence,
+    KnowledgeGraph,
+    Mention,
+    Relation,
+    RelationType,
+)
 
 FORMAT_VERSION = 1
 

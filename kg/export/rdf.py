@@ -18,8 +18,23 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
-from kg.export.vocab import CLASS_MAPPINGS, DEFAULT_BASE, KG, PREFIXES, SCHEMA, relation_property
-from kg.model import DocumentInfo, Entity, Evidence, KnowledgeGraph, Mention, Relation, RelationType
+from kg.export.vocab import (
+    CLASS_MAPPINGS,
+    DEFAULT_BASE,
+    KG,
+    PREFIXES,
+    SCHEMA,
+    relation_property,
+)
+from kg.model import (
+    DocumentInfo,
+    Entity,
+    Evidence,
+    KnowledgeGraph,
+    Mention,
+    Relation,
+    RelationType,
+)
 
 Triple = tuple[URIRef | BNode, URIRef, URIRef | BNode | Literal]
 RDF_FORMATS = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "trig": "trig"}
@@ -137,7 +152,7 @@ def relation_triples(iris: IRIs, relation: Relation, spec: RelationType | None) 
     """The relation's triple, the standard properties it specialises (so tools without a reasoner
     see schema:author, org:memberOf ...), and its statement with confidence and evidence."""
     s, o = iris.node(relation.subject), iris.node(relation.object)
-    prop = relation_property(relation.predicate)
+    prop = relation_property(relation.predicate, relation.layer)
     yield s, prop, o
     if spec is not None and spec.symmetric:
         yield o, prop, s

@@ -6,10 +6,13 @@ declared from the schema at export time, so a user's own relation gets a propert
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DefinedNamespace
 
 VOCAB_IRI = "http://kg.example/vocab#"
+OPEN_IRI = "http://kg.example/open#"  # predicates of the open layer: the verb lemma
 DEFAULT_BASE = "http://kg.example/id/"
 
 SCHEMA = Namespace("https://schema.org/")
@@ -17,6 +20,7 @@ ORG = Namespace("http://www.w3.org/ns/org#")
 
 PREFIXES = {
     "kg": VOCAB_IRI,
+    "kgo": OPEN_IRI,
     "schema": str(SCHEMA),
     "org": str(ORG),
     "prov": "http://www.w3.org/ns/prov#",
@@ -67,9 +71,9 @@ class KG(DefinedNamespace):
     genre: URIRef
 
 
-def relation_property(name: str) -> URIRef:
-    """The property of a schema relation: "met_with" -> kg:met_with."""
-    return URIRef(VOCAB_IRI + name)
+def relation_property(name: str, layer: str = "schema") -> URIRef:
+    """The property of a relation: "met_with" -> kg:met_with; an open relation's verb -> kgo:provide."""
+    return URIRef((OPEN_IRI if layer == "open" else VOCAB_IRI) + quote(name, safe=""))
 
 
 #: our node types and the standard classes they are declared subclasses of

@@ -5,27 +5,16 @@ from __future__ import annotations
 from itertools import permutations
 from typing import Iterable, Mapping, Sequence
 
+from spacy.attrs import ENT_TYPE, LEMMA, LOWER, ORTH, TAG
 from spacy.language import Language
 from spacy.matcher import DependencyMatcher, Matcher
-from spacy.attrs import ENT_TYPE, LEMMA, LOWER, ORTH, TAG
-from spacy.tokens import Doc, Span, Token
+from spacy.tokens import Doc, Token
 
 from kg.annotation.mentions import mention_of_span
-from kg.model import Evidence, Mention, RelationMention
+from kg.model import Mention, RelationMention
+from kg.relations.spans import group, noun_phrase, sentence_evidence, token_index
 from kg.resolution.names import normalize_name
 from kg.resources import Pattern, RelationType
-
-#: dependency labels that join coordinated or apposed parties ("X and Y", "X, the president")
-GROUP_DEPS = frozenset({"conj", "appos"})
-_MODIFIER_DEPS = frozenset({"compound", "flat"})
-
-
-def sentence_evidence(doc_id: str, sent: Span) -> Evidence:
-    """The sentence as evidence, surrounding white space trimmed off the text and the offsets."""
-    text = sent.text
-    lead = len(text) - len(text.lstrip())
-    stripped = text.strip()
-    return Evidence(doc_id, stripped, sent.start_char + lead, sent.start_char + lead + len(stripped))
 
 
 class PatternExtractor:
@@ -52,8 +41,12 @@ class PatternExtractor:
                 self.token.add(p.id, [p.pattern])
 
     def __call__(self, doc: Doc, doc_id: str, mentions: Sequence[Mention]) -> tuple[list[RelationMention], list[Mention]]:
-        at = _token_index(doc, mentions)
+        """Relations between `mentions`, and the noun-phrase mentions made for them."""
         made: dict[tuple[int, int], Mention] = {}
+        return self.extract(doc, doc_id, mentions, token_index(doc, mentions), made), list(made.values())
+
+    def extract(self, doc: Doc, doc_id: str, mentions: Sequence[Mention], at: list[Mention | None],
+                made: dict[tuple[int, int], Mention]) -> list[RelationMention]:
         out: list[RelationMention] = []
         vocab = doc.vocab.strings
         matcher = self._dependency_matcher(doc)
@@ -69,7 +62,7 @@ class PatternExtractor:
             out += self._relate(pattern, doc, doc_id, at, made, subject, object_)
         for pattern in self.name_prefix:
             out += _name_prefix_relations(pattern, doc, doc_id, mentions, made)
-        return out, list(made.values())
+        return out
 
     def _dependency_matcher(self, doc: Doc) -> DependencyMatcher:
         """A matcher of the patterns this document can match at all: a pattern whose node needs a
@@ -95,13 +88,13 @@ class PatternExtractor:
     def _relate(self, pattern: Pattern, doc: Doc, doc_id: str, at: list[Mention | None],
                 made: dict[tuple[int, int], Mention], subject: Token, object_: Token) -> list[RelationMention]:
         evidence = sentence_evidence(doc_id, subject.sent)
-        subjects = _group(subject, at, pattern.expand)
+        subjects = group(subject, at, pattern.expand)
         if pattern.subject == pattern.object:
             pairs: Iterable[tuple[Mention, Mention]] = permutations(subjects, 2)
         else:
-            objects = _group(object_, at, pattern.expand)
+            objects = group(object_, at, pattern.expand)
             if not objects and pattern.object_type:
-                objects = [_noun_phrase(object_, doc_id, pattern.object_type, made)]
+                objects = [noun_phrase(object_, doc_id, pattern.object_type, made)]
             pairs = ((s, o) for s in subjects for o in objects if s != o)
         spec = self.schema[pattern.relation]
         extractor = f"pattern:{pattern.id}"
@@ -131,41 +124,6 @@ def _requirements(nodes: list[dict], strings) -> list[tuple[int, frozenset[int]]
                 continue
             out.append((_GATED[key], frozenset(strings.add(v) for v in values)))
     return out
-
-
-def _token_index(doc: Doc, mentions: Sequence[Mention]) -> list[Mention | None]:
-    at: list[Mention | None] = [None] * len(doc)
-    for m in mentions:
-        span = doc.char_span(m.start, m.end, alignment_mode="expand")
-        if span is not None:
-            for token in span:
-                at[token.i] = m
-    return at
-
-
-def _group(token: Token, at: list[Mention | None], expand: bool) -> list[Mention]:
-    """The mentions of `token` and, with `expand`, of the parties coordinated or apposed with it."""
-    seen, todo, out = {token.i}, [token], []
-    while todo:
-        current = todo.pop()
-        mention = at[current.i]
-        if mention is not None and mention not in out:
-            out.append(mention)
-        if expand:
-            for child in current.children:
-                if child.dep_ in GROUP_DEPS and child.i not in seen:
-                    seen.add(child.i)
-                    todo.append(child)
-    return sorted(out, key=lambda m: m.start)
-
-
-def _noun_phrase(token: Token, doc_id: str, type_: str, made: dict[tuple[int, int], Mention]) -> Mention:
-    """A mention for a plain noun and its compound modifiers ("shield", "command structure")."""
-    start = min([token.i] + [c.i for c in token.lefts if c.dep_ in _MODIFIER_DEPS and not c.is_punct])
-    span = token.doc[start : token.i + 1]
-    if (span.start_char, span.end_char) not in made:
-        made[(span.start_char, span.end_char)] = mention_of_span(span, doc_id, type_, "NP")
-    return made[(span.start_char, span.end_char)]
 
 
 def _name_prefix_relations(pattern: Pattern, doc: Doc, doc_id: str, mentions: Sequence[Mention],
