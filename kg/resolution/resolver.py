@@ -58,6 +58,7 @@ def resolve_document(document: Document, mentions: Iterable[Mention], rules: Nam
             assigned[m] = Assignment(m, _key(m.type, name), rule)
     _link_acronyms(document, assigned)
     _link_partial_names(assigned, rules)
+    _link_shorter_names(assigned, rules)
     pronouns = [m for m in ordered if m.label == "PRON"]
     _link_pronouns(pronouns, named, assigned)
     return list(assigned.values())
@@ -79,32 +80,80 @@ def _link_acronyms(document: Document, assigned: dict[Mention, Assignment]) -> N
                 assigned[m] = Assignment(m, target.key, "acronym")
 
 
-def _link_partial_names(assigned: dict[Mention, Assignment], rules: NameRules) -> None:
-    """A surname, a given name or a shorter form joins the one full name of the document it fits."""
-    full: dict[str, list[str]] = {}
-    for a in assigned.values():
-        if a.mention.type == "Person" and a.rule != "alias":
-            words = normalize_name(a.mention.text, rules.person_prefixes).split()
-            if len(words) >= 2:
-                full.setdefault(a.key, words)
+def _words(a: Assignment, rules: NameRules) -> list[str]:
+    prefixes = rules.person_prefixes if a.mention.type == "Person" else frozenset()
+    return normalize_name(a.mention.text, prefixes).split()
+
+
+def _relink(assigned: dict[Mention, Assignment], target: dict[str, str], rule_of: dict[str, str]) -> None:
+    """Move every mention of a key in `target` to the key it points to (following chains)."""
+    def final(key: str) -> str:
+        seen = set()
+        while key in target and key not in seen:
+            seen.add(key)
+            key = target[key]
+        return key
+
     for m, a in list(assigned.items()):
-        if m.type != "Person" or a.rule == "alias" or a.key in full:
-            continue
-        words = normalize_name(m.text, rules.person_prefixes).split()
-        if not words:
-            continue
-        fits = [key for key, long in full.items() if _fits(words, long)]
-        if len(fits) == 1:
-            rule = "surname" if len(words) == 1 and words[0] == full[fits[0]][-1] else "part of full name"
-            assigned[m] = Assignment(m, fits[0], rule)
+        if a.key in target:
+            assigned[m] = Assignment(m, final(a.key), rule_of[a.key])
+
+
+def _unique_targets(short: dict[str, list[str]], long: dict[str, list[str]], fits) -> dict[str, str]:
+    """Each short key that fits exactly one long key (longest names first, so chains resolve)."""
+    target: dict[str, str] = {}
+    for key, words in sorted(short.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        candidates = {target.get(k, k) for k, w in long.items() if k != key and fits(words, w)}
+        if len(candidates) == 1:
+            target[key] = candidates.pop()
+    return target
+
+
+def _link_partial_names(assigned: dict[Mention, Assignment], rules: NameRules) -> None:
+    """A surname, a given name or a shorter form joins the one fuller name of the document it fits:
+    "Angell" and "Henrik Angell" join "Henrik August Angell"; never when two people share it."""
+    names = {a.key: _words(a, rules) for a in assigned.values() if a.mention.type == "Person" and a.rule != "alias"}
+    names = {k: w for k, w in names.items() if w}
+    target = _unique_targets(names, names, _fits)
+    rule_of = {k: "surname" if len(names[k]) == 1 else "part of full name" for k in target}
+    _relink(assigned, target, rule_of)
 
 
 def _fits(short: list[str], long: list[str]) -> bool:
-    if len(short) >= len(long):
+    """A person's shorter name: one word that is the first or last of the long name, or the same
+    last word with the given names equal or initials of them ("Henrik Angell" and "J. H. Dearle" in
+    "Henrik August Angell" and "John Henry Dearle")."""
+    if len(short) > len(long) or short[-1] != long[-1] and len(short) > 1:
         return False
     if len(short) == 1:
-        return short[0] in (long[0], long[-1])
-    return short[0] == long[0] and short[-1] == long[-1]
+        return len(long) > 1 and short[0] in (long[0], long[-1])
+    given, long_given = short[:-1], long[:-1]
+    if all(len(w) == 1 for w in given):
+        return any(len(g) > 1 for g in long_given) and all(w == g[0] for w, g in zip(given, long_given))
+    return len(short) < len(long) and given[0] == long_given[0]
+
+
+#: types whose shorter name may be the longer name's head ("the Court", "the Games")
+_HEAD_NAMED = ("Organization", "Event")
+
+
+def _link_shorter_names(assigned: dict[Mention, Assignment], rules: NameRules) -> None:
+    """"Supreme Court" joins "United States Supreme Court" (the name's head: organisations and events) and "US Airways" joins "US Airways Group Inc." (only designators follow: any type),
+    where one longer name of the same type in the document fits. A place is never joined by its
+    head: "Pittsburgh" is not the "Roman Catholic Diocese of Pittsburgh"."""
+    for type_ in ("Organization", "Place", "Event", "Concept"):
+        names = {a.key: _words(a, rules) for a in assigned.values() if a.mention.type == type_ and a.rule != "alias"}
+        names = {k: w for k, w in names.items() if w and k.startswith(type_ + "|")}
+
+        def fits(short: list[str], long: list[str]) -> bool:
+            if len(short) >= len(long):
+                return False
+            if type_ in _HEAD_NAMED and long[-len(short):] == short:
+                return True
+            return long[: len(short)] == short and all(w in rules.designators for w in long[len(short):])
+
+        target = _unique_targets(names, names, fits)
+        _relink(assigned, target, {k: "shorter name" for k in target})
 
 
 def _link_pronouns(pronouns: list[Mention], named: list[Mention], assigned: dict[Mention, Assignment]) -> None:
