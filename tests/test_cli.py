@@ -104,3 +104,10 @@ def test_cli_skipped_files_are_reported_and_counted(tmp_path):
 
 def test_cli_explain_unknown_entity(sample_build):
     assert "no entity named 'Nobody At All'" in one_line_error(run("explain", str(sample_build), "Nobody At All"))
+
+
+def test_cli_build_with_two_processes_gives_the_same_graph(tmp_path):
+    one = run("build", str(DATA / "samples"), "-o", str(tmp_path / "one"), "-q")
+    two = run("build", str(DATA / "samples"), "-o", str(tmp_path / "two"), "-q", "--processes", "2")
+    assert one.exit_code == 0 and two.exit_code == 0, two.output
+    assert (tmp_path / "one" / "graph.json").read_bytes() == (tmp_path / "two" / "graph.json").read_bytes()
