@@ -69,12 +69,14 @@ def _progress(quiet: bool) -> tuple[Callable[[Any], None] | None, Callable[[], N
 @click.option("--base-iri", default=None, help="Base IRI of the graph's nodes (default http://kg.example/id/).")
 @click.option("--processes", type=click.IntRange(1, 64), default=1, show_default=True, help="Worker processes for annotation.")
 @click.option("--batch-size", type=click.IntRange(1, 10000), default=32, show_default=True, help="Documents per spaCy batch.")
+@click.option("--store", "store_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Also load the graph into this on-disk SPARQL store (see kg load).")
 @click.option("--open-relations/--no-open-relations", default=True, show_default=True,
               help="Also extract the open subject-verb-object layer (concepts, verb lemmas).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 def build(paths: tuple[Path, ...], output: Path, formats: tuple[str, ...], model: str, aliases: tuple[Path, ...],
           patterns: tuple[Path, ...], data_dir: Path | None, base_iri: str | None, processes: int, batch_size: int,
-          open_relations: bool, quiet: bool) -> None:
+          store_dir: Path | None, open_relations: bool, quiet: bool) -> None:
     """Build the graph of the documents under PATHS (files or folders of .txt, .md, .html, .pdf, .jsonl).
 
     Example: kg build data/ -o out/ --format ttl --format jsonld
@@ -99,7 +101,15 @@ def build(paths: tuple[Path, ...], output: Path, formats: tuple[str, ...], model
         click.echo(f"kg: skipped {skipped}", err=True)
     if report.documents == 0:
         raise click.ClickException("no document could be read; nothing was built")
+    formats = tuple(formats) + (("nt",) if store_dir and "nt" not in formats else ())
     written = write_outputs(graph, output, formats, base=base_iri or DEFAULT_BASE)
+    if store_dir is not None:
+        from kg.store import load_store
+
+        triples = load_store([output / "graph.nt"], store_dir)
+        written.append(store_dir)
+        if not quiet:
+            click.echo(f"Store {store_dir}: {triples:,} triples")
     if quiet:
         return
     types = ", ".join(f"{t} {n}" for t, n in sorted(report.entity_types.items()))
@@ -225,6 +235,55 @@ def evaluate(gold: Path, task: str, mapping: Path | None, model: str, limit: int
         for name in ("kg", "exact_normalised_text"):
             b, m = res[name]["b_cubed"], res[name]["muc"]
             click.echo(f"  {name:<33} {b['precision']:6.3f} {b['recall']:6.3f} {b['f1']:6.3f} {m['precision']:6.3f} {m['recall']:6.3f} {m['f1']:6.3f}")
+
+
+def _bindings(values: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for value in values:
+        name, sep, text = value.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"{value!r}: expected NAME=VALUE (a literal, or <IRI>)", param_hint="--bind")
+        out[name.strip().lstrip("?")] = text
+    return out
+
+
+@cli.command()
+@click.argument("graph", type=click.Path(path_type=Path))
+@click.argument("query")
+@click.option("-f", "--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json", "turtle", "nt", "jsonld"]), default=None,
+              help="Output format (default: a table on a terminal, CSV otherwise; Turtle for CONSTRUCT and DESCRIBE).")
+@click.option("--bind", "binds", multiple=True, help="Fix a query variable: NAME=VALUE (a literal, or <IRI>); repeatable.")
+@click.option("--limit", type=click.IntRange(0), default=0, help="Print at most N rows.")
+def query(graph: Path, query: str, fmt: str | None, binds: tuple[str, ...], limit: int) -> None:
+    """Run a SPARQL query (SELECT, ASK, CONSTRUCT, DESCRIBE) on GRAPH: a build output folder, an RDF
+    file or a kg store. QUERY is the query text, a .rq file, or the name of a query in data/queries/.
+    The kg prefixes (kg, kgo, schema, org, prov, skos, dcterms, rdfs, rdf, owl, xsd) are predeclared.
+
+    Example: kg query out/ who_met_whom --bind name="Joe Biden"
+    """
+    from kg.query import format_result, open_graph, read_query, run_query
+
+    text = read_query(query)
+    result = run_query(open_graph(graph), text, _bindings(binds), limit)
+    if fmt is None:
+        fmt = "table" if sys.stdout.isatty() else "csv"
+    output = format_result(result, fmt)
+    click.echo(output, nl=not output.endswith("\n"))
+
+
+@cli.command()
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--store", "store_dir", type=click.Path(path_type=Path, file_okay=False), required=True, help="Folder of the on-disk store.")
+def load(sources: tuple[Path, ...], store_dir: Path) -> None:
+    """Load build output folders or RDF files into an on-disk SPARQL store (Oxigraph, RocksDB).
+    Loading again adds only what is new.
+
+    Example: kg load out/ --store kg-store/
+    """
+    from kg.store import load_store
+
+    triples = load_store(list(sources), store_dir)
+    click.echo(f"{store_dir}: {triples:,} triples")
 
 
 def main() -> None:

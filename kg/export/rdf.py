@@ -24,6 +24,7 @@ from kg.export.vocab import (
     KG,
     PREFIXES,
     SCHEMA,
+    VOCAB_IRI,
     relation_property,
 )
 from kg.model import (
@@ -85,7 +86,7 @@ def vocabulary_triples(schema: dict[str, RelationType]) -> Iterator[Triple]:
             if len(types) == 1:
                 yield prop, key, KG[types[0]]
             else:  # several types: their union (two rdfs:domain triples would mean the intersection)
-                union = BNode(f"{rel.name}_{'domain' if key == RDFS.domain else 'range'}")
+                union = _skolem(f"{rel.name}-{'domain' if key == RDFS.domain else 'range'}")
                 yield prop, key, union
                 yield from _union(union, types)
         for mapping, term in rel.mappings:
@@ -95,9 +96,14 @@ def vocabulary_triples(schema: dict[str, RelationType]) -> Iterator[Triple]:
                 yield prop, URIRef(PREFIXES[m_prefix] + m_local), URIRef(PREFIXES[t_prefix] + t_local)
 
 
-def _union(union: BNode, types: tuple[str, ...]) -> Iterator[Triple]:
+def _skolem(name: str) -> URIRef:
+    """A skolem IRI (RDF 1.1) instead of a blank node, so loading a graph twice adds nothing."""
+    return URIRef(f"{VOCAB_IRI.split('/vocab')[0]}/.well-known/genid/{name}")
+
+
+def _union(union: URIRef, types: tuple[str, ...]) -> Iterator[Triple]:
     yield union, RDF.type, OWL.Class
-    cells = [BNode(f"{union}_{n}") for n in range(len(types))]
+    cells = [URIRef(f"{union}-{n}") for n in range(len(types))]
     yield union, OWL.unionOf, cells[0]
     for n, type_ in enumerate(types):
         yield cells[n], RDF.first, KG[type_]
