@@ -34,6 +34,7 @@ BUILD_FILES = ("graph.nt", "graph.ttl", "graph.trig", "graph.jsonld")
 SELECT_FORMATS = ("table", "csv", "tsv", "json")
 GRAPH_FORMATS = ("turtle", "nt", "jsonld")
 _AT = re.compile(r"error at (\d+):(\d+): ?")
+_FILE_AT = re.compile(r"(?:Parser )?error at line (\d+) column (\d+): ?|\s*\([^()]*, line \d+\)$")
 
 
 class QueryError(KGError):
@@ -75,9 +76,9 @@ def load_file(store: ox.Store, path: Path) -> None:
         store.bulk_load(path=str(path), format=fmt)
     except SyntaxError as exc:
         message = str(exc).splitlines()[0]
-        at = _AT.search(message)
-        where = f":{at.group(1)}:{at.group(2)}" if at else ""
-        raise KGError(f"{path}{where}: not valid {path.suffix[1:]} ({_AT.sub('', message)})") from None
+        at = _FILE_AT.search(message)
+        where = f":{at.group(1)}:{at.group(2)}" if at and at.group(1) else ""
+        raise KGError(f"{path}{where}: not valid {path.suffix[1:]} ({_FILE_AT.sub('', message).strip()})") from None
     except (OSError, ValueError) as exc:
         raise KGError(f"{path}: cannot load ({str(exc).splitlines()[0]})") from None
 
