@@ -86,7 +86,6 @@ def main() -> None:
             rdf, rows_b = timed(lambda: list(graph.query(prologue + query)), max(1, args.repeat // 2))
             assert len(rows_a) == len(rows_b), (name, len(rows_a), len(rows_b))
             print(f"{name:18} {oxi * 1000:14.2f}ms {rdf * 1000:14.2f}ms {rdf / oxi:7.1f}x   ({len(rows_a)} rows)")
-        del store
 
 
 def _load_store(data: Path, store_dir: Path) -> ox.Store:
