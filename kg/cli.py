@@ -71,12 +71,14 @@ def _progress(quiet: bool) -> tuple[Callable[[Any], None] | None, Callable[[], N
 @click.option("--batch-size", type=click.IntRange(1, 10000), default=32, show_default=True, help="Documents per spaCy batch.")
 @click.option("--store", "store_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Also load the graph into this on-disk SPARQL store (see kg load).")
+@click.option("--layout", type=click.Choice(["spring", "forceatlas2"]), default=None,
+              help="Precompute node positions in graph.gexf (Gephi opens it laid out).")
 @click.option("--open-relations/--no-open-relations", default=True, show_default=True,
               help="Also extract the open subject-verb-object layer (concepts, verb lemmas).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 def build(paths: tuple[Path, ...], output: Path, formats: tuple[str, ...], model: str, aliases: tuple[Path, ...],
           patterns: tuple[Path, ...], data_dir: Path | None, base_iri: str | None, processes: int, batch_size: int,
-          store_dir: Path | None, open_relations: bool, quiet: bool) -> None:
+          store_dir: Path | None, layout: str | None, open_relations: bool, quiet: bool) -> None:
     """Build the graph of the documents under PATHS (files or folders of .txt, .md, .html, .pdf, .jsonl).
 
     Example: kg build data/ -o out/ --format ttl --format jsonld
@@ -102,7 +104,7 @@ def build(paths: tuple[Path, ...], output: Path, formats: tuple[str, ...], model
     if report.documents == 0:
         raise click.ClickException("no document could be read; nothing was built")
     formats = tuple(formats) + (("nt",) if store_dir and "nt" not in formats else ())
-    written = write_outputs(graph, output, formats, base=base_iri or DEFAULT_BASE)
+    written = write_outputs(graph, output, formats, base=base_iri or DEFAULT_BASE, layout=layout)
     if store_dir is not None:
         from kg.store import load_store
 
@@ -149,18 +151,10 @@ def entities(graph_dir: Path, type_: str | None, as_json: bool) -> None:
         click.echo(f"{e.type:<13} {e.label:<{width}} {len(e.mentions):>8} {len(e.documents):>4}  {'; '.join(sorted(e.aliases))}")
 
 
-@cli.command()
-@click.argument("graph_dir", type=click.Path(path_type=Path))
-@click.argument("name")
-def explain(graph_dir: Path, name: str) -> None:
-    """Show why the mentions of entity NAME were merged into one node, and where they are.
-
-    Example: kg explain out/ "Kishida"
-    """
-    from kg.export import load_graph
+def _find_entities(graph: Any, name: str) -> list[Any]:
+    """Entities a name refers to: a normalised label, alias or mention; else those it is part of."""
     from kg.resolution.names import normalize_name
 
-    graph = load_graph(graph_dir)
     wanted = normalize_name(name)
 
     def forms(e: Any) -> set[str]:
@@ -170,6 +164,34 @@ def explain(graph_dir: Path, name: str) -> None:
     if not matches:  # a part of a name: "Kishida" finds "Fumio Kishida"
         words = set(wanted.split())
         matches = [e for e in graph.entities.values() if any(words <= set(f.split()) for f in forms(e))]
+    return matches
+
+
+def _focus(graph: Any, graph_dir: Path, entity: str | None, depth: int) -> tuple[set[str] | None, str]:
+    """The nodes around --entity (all nodes without it) and a title."""
+    if entity is None:
+        return None, f"{graph_dir}"
+    from kg.export.plot import neighbourhood
+
+    matches = _find_entities(graph, entity)
+    if not matches:
+        raise click.ClickException(f"no entity named {entity!r} in {graph_dir}; see kg entities {graph_dir}")
+    nodes = set().union(*(neighbourhood(graph, e.id, depth) for e in matches))
+    return nodes, f"{', '.join(e.label for e in matches)} and {len(nodes) - len(matches)} neighbours"
+
+
+@cli.command()
+@click.argument("graph_dir", type=click.Path(path_type=Path))
+@click.argument("name")
+def explain(graph_dir: Path, name: str) -> None:
+    """Show why the mentions of entity NAME were merged into one node, and where they are.
+
+    Example: kg explain out/ "Kishida"
+    """
+    from kg.export import load_graph
+
+    graph = load_graph(graph_dir)
+    matches = _find_entities(graph, name)
     if not matches:
         raise click.ClickException(f"no entity named {name!r} in {graph_dir}; see kg entities {graph_dir}")
     for entity in matches:
@@ -330,6 +352,71 @@ def push(graph: Path, endpoint: str, protocol: str, graph_iri: str | None, batch
 
     sent = push_graph(graph, endpoint, protocol, graph_iri, batch_size, retries, user)
     click.echo(f"Pushed {sent:,} triples to {endpoint}")
+
+
+_EXPORTS = ["html", "gexf", "graphml", "csv", "ttl", "nt", "jsonld", "trig"]
+
+
+@cli.command(name="export")
+@click.argument("graph_dir", type=click.Path(path_type=Path))
+@click.option("-f", "--format", "fmt", type=click.Choice(_EXPORTS), required=True, help="What to write.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="File to write (a folder for csv).")
+@click.option("--entity", default=None, help="Only this entity's neighbourhood (html, gexf, graphml).")
+@click.option("--depth", type=click.IntRange(1, 5), default=1, show_default=True, help="Relations away from --entity.")
+@click.option("--layout", type=click.Choice(["spring", "forceatlas2"]), default=None, help="Precompute node positions (gexf).")
+def export(graph_dir: Path, fmt: str, output: Path, entity: str | None, depth: int, layout: str | None) -> None:
+    """Write a built graph in another form: an interactive HTML view (offline, evidence on hover),
+    GEXF (with --layout positions), GraphML, CSV or RDF.
+
+    Example: kg export out/ --format html -o graph.html
+    """
+    from kg.export import load_graph
+    from kg.export.files import atomic_write_bytes, prepare_output_dir
+    from kg.export.gephi import write_gexf, write_graphml
+    from kg.export.html import write_html
+    from kg.export.rdf import serialize
+    from kg.export.tables import write_csv
+
+    graph = load_graph(graph_dir)
+    nodes, _ = _focus(graph, graph_dir, entity, depth)
+    if nodes is not None:
+        graph = graph.subgraph(nodes)
+    if fmt == "csv":
+        write_csv(graph, prepare_output_dir(output))
+    else:
+        prepare_output_dir(output.parent if str(output.parent) else Path("."))
+        if fmt == "html":
+            write_html(graph, output)
+        elif fmt == "gexf":
+            write_gexf(graph, output, layout)
+        elif fmt == "graphml":
+            write_graphml(graph, output)
+        else:
+            atomic_write_bytes(output, serialize(graph, fmt))
+    click.echo(f"Wrote {output} ({len(graph.entities) + len(graph.documents)} nodes, {len(graph.relations)} relations)")
+
+
+@cli.command()
+@click.argument("graph_dir", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="Picture file (.png, .svg or .pdf).")
+@click.option("--entity", default=None, help="Draw only this entity's neighbourhood.")
+@click.option("--depth", type=click.IntRange(1, 5), default=1, show_default=True, help="Relations away from --entity.")
+def plot(graph_dir: Path, output: Path, entity: str | None, depth: int) -> None:
+    """Draw a built graph, or one entity's neighbourhood, as a picture (matplotlib).
+
+    Example: kg plot out/ --entity "Joe Biden" -o biden.png
+    """
+    from kg.export import load_graph
+    from kg.export.files import prepare_output_dir
+    from kg.export.plot import plot_graph
+
+    if output.suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise click.ClickException(f"{output}: the picture must be .png, .svg or .pdf")
+    graph = load_graph(graph_dir)
+    nodes, title = _focus(graph, graph_dir, entity, depth)
+    prepare_output_dir(output.parent if str(output.parent) else Path("."))
+    plot_graph(graph, output, nodes, title)
+    click.echo(f"Wrote {output}")
 
 
 def main() -> None:

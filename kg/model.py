@@ -219,6 +219,14 @@ class KnowledgeGraph:
             if e.label.casefold() == wanted or wanted in {a.casefold() for a in e.aliases}
         ]
 
+    def subgraph(self, nodes: set[str]) -> "KnowledgeGraph":
+        """The graph restricted to `nodes` (entity and document ids) and the relations among them."""
+        sub = KnowledgeGraph(schema=self.schema, report=self.report)
+        sub.documents = {k: v for k, v in self.documents.items() if k in nodes}
+        sub.entities = {k: v for k, v in self.entities.items() if k in nodes}
+        sub._relations = {k: r for k, r in self._relations.items() if r.subject in nodes and r.object in nodes}
+        return sub
+
     def to_rdf(self, base: str | None = None) -> Any:
         """The graph as an rdflib.Graph (see kg.export.rdf)."""
         from kg.export.rdf import to_rdf

@@ -233,3 +233,39 @@ def _delimited(result: QueryResult, fmt: str) -> str:
         for row in result.rows:
             buffer.write("\t".join("" if t is None else str(t) for t in row) + "\n")
     return buffer.getvalue()
+
+
+def sparql(graph: Any, query: str, **bindings: str) -> list[dict[str, Any]]:
+    """Rows of a SELECT as dictionaries of plain Python values (for pandas); ASK gives [{"answer": bool}].
+
+    `graph` is a KnowledgeGraph or the path of a build folder, RDF file or store; `query` is the
+    text, a .rq file or the name of an example query; `bindings` fix variables.
+
+    Example:
+        >>> rows = sparql(graph, "who_met_whom", name="Joe Biden")  # doctest: +SKIP
+        >>> pandas.DataFrame(rows)  # doctest: +SKIP
+    """
+    if hasattr(graph, "entities"):  # a KnowledgeGraph: load its triples into an in-memory store
+        from kg.export.rdf import serialize
+
+        store = ox.Store()
+        store.load(serialize(graph, "nt"), format=ox.RdfFormat.N_TRIPLES)
+    else:
+        store = open_graph(graph)
+    result = run_query(store, read_query(query), bindings)
+    if result.kind == "ask":
+        return [{"answer": result.boolean}]
+    return [{v: _python(t) for v, t in zip(result.variables, row)} for row in result.rows]
+
+
+def _python(term: Any) -> Any:
+    if term is None:
+        return None
+    if isinstance(term, ox.Literal):
+        datatype = term.datatype.value.rsplit("#", 1)[-1] if term.datatype else ""
+        if datatype in ("integer", "int", "long"):
+            return int(term.value)
+        if datatype in ("decimal", "double", "float"):
+            return float(term.value)
+        return term.value
+    return _short(term)

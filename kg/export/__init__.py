@@ -19,7 +19,8 @@ __all__ = ["write_outputs", "to_rdf", "to_networkx", "write_gexf", "write_graphm
 
 
 def write_outputs(
-    graph: KnowledgeGraph, folder: Path, rdf_formats: Iterable[str] = ("ttl",), base: str = DEFAULT_BASE
+    graph: KnowledgeGraph, folder: Path, rdf_formats: Iterable[str] = ("ttl",), base: str = DEFAULT_BASE,
+    layout: str | None = None,
 ) -> list[Path]:
     """Write every export of `graph` into `folder`; returns the files written.
 
@@ -32,7 +33,7 @@ def write_outputs(
         path = folder / f"graph.{fmt}"
         atomic_write_bytes(path, serialize(graph, fmt, base))
         written.append(path)
-    write_gexf(graph, folder / "graph.gexf")
+    write_gexf(graph, folder / "graph.gexf", layout)
     write_graphml(graph, folder / "graph.graphml")
     write_csv(graph, folder)
     atomic_write_bytes(folder / "graph.json", dumps(graph))

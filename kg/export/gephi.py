@@ -24,27 +24,72 @@ def _clean(value: Any) -> Any:
     return _XML_INVALID.sub("", value) if isinstance(value, str) else value
 
 
-def gephi_graph(graph: KnowledgeGraph, viz: bool = False) -> nx.MultiDiGraph:
-    """A MultiDiGraph holding only scalar attributes (strings, ints, floats), never None."""
+LAYOUTS = ("spring", "forceatlas2")
+
+
+def first_dates(graph: KnowledgeGraph) -> tuple[dict[str, str], dict[tuple[str, str, str], str]]:
+    """The earliest document date (YYYY-MM-DD) at which each node and each relation appears."""
+    dates = {doc_id: info.date for doc_id, info in ((i.id, i) for i in graph.documents.values())
+             if info.date and len(info.date) == 10}
+    nodes = {node_id: info.date for node_id, info in graph.documents.items() if info.id in dates}
+    for entity in graph.entities.values():
+        known = [dates[m.doc_id] for m in entity.mentions if m.doc_id in dates]
+        if known:
+            nodes[entity.id] = min(known)
+    edges = {}
+    for r in graph.relations:
+        known = [dates[e.doc_id] for e in r.evidence if e.doc_id in dates]
+        if known:
+            edges[r.key] = min(known)
+    return nodes, edges
+
+
+def positions(nxg: nx.MultiDiGraph, layout: str, seed: int = 7) -> dict[str, tuple[float, float]]:
+    """Node positions from networkx's spring (Fruchterman-Reingold) or ForceAtlas2 layout."""
+    simple = nx.Graph(nxg)
+    if layout == "forceatlas2":
+        found = nx.forceatlas2_layout(simple, seed=seed, max_iter=300, scaling_ratio=2.0)
+    else:
+        found = nx.spring_layout(simple, seed=seed)
+    found = nx.rescale_layout_dict(found, scale=1.0)
+    scale = 100.0 * max(1.0, simple.number_of_nodes() ** 0.5)
+    return {n: (float(x) * scale, float(y) * scale) for n, (x, y) in found.items()}
+
+
+def gephi_graph(graph: KnowledgeGraph, viz: bool = False, layout: str | None = None, dynamic: bool = False) -> nx.MultiDiGraph:
+    """A MultiDiGraph holding only scalar attributes (strings, ints, floats), never None.
+
+    `viz` adds GEXF colours (by type) and sizes (by degree), `layout` precomputed positions, and
+    `dynamic` the date each node and edge first appears (GEXF `start`), for Gephi's timeline.
+    """
     out = nx.MultiDiGraph()
+    node_dates, edge_dates = first_dates(graph) if dynamic else ({}, {})
     for row in node_table(graph):
         attrs = {k: _clean(v) for k, v in row.items() if k != "id"}
         if viz:
             r, g, b = TYPE_COLOURS.get(row["type"], (200, 200, 200))
             attrs["viz"] = {"color": {"r": r, "g": g, "b": b, "a": 1.0}, "size": 5.0 + 3.0 * row["degree"] ** 0.5}
+        if row["id"] in node_dates:
+            attrs["start"] = node_dates[row["id"]]
         out.add_node(row["id"], **attrs)
-    for n, row in enumerate(edge_table(graph)):
+    for n, (row, relation) in enumerate(zip(edge_table(graph), graph.relations)):
         attrs = {k: _clean(v) for k, v in row.items() if k not in ("source", "target")}
         attrs["label"] = row["relation"]
         attrs["confidence"] = float(attrs["confidence"])
         attrs["weight"] = float(attrs["weight"])
+        if relation.key in edge_dates:
+            attrs["start"] = edge_dates[relation.key]
         out.add_edge(row["source"], row["target"], key=f"e{n}", **attrs)
+    if viz and layout:
+        for node, (x, y) in positions(out, layout).items():
+            out.nodes[node]["viz"]["position"] = {"x": x, "y": y, "z": 0.0}
     return out
 
 
-def write_gexf(graph: KnowledgeGraph, path: Path) -> None:
-    """GEXF 1.2 with node colour by type and size by degree."""
-    nxg = gephi_graph(graph, viz=True)
+def write_gexf(graph: KnowledgeGraph, path: Path, layout: str | None = None) -> None:
+    """GEXF 1.2: colour by type, size by degree, optional layout positions, and the date each node
+    and edge first appears (dynamic mode) where documents have dates."""
+    nxg = gephi_graph(graph, viz=True, layout=layout, dynamic=True)
     atomic_write(Path(path), lambda f: nx.write_gexf(nxg, f, version="1.2draft"))
 
 

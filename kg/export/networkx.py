@@ -61,6 +61,6 @@ def edge_table(graph: KnowledgeGraph) -> list[dict[str, Any]]:
         rows.append({
             "source": r.subject, "target": r.object, "relation": r.predicate, "weight": len(r.evidence),
             "confidence": round(r.confidence, 4), "extractor": r.extractor, "layer": r.layer,
-            "evidence": first.sentence, "document": first.doc_id, "start": first.start, "end": first.end,
+            "evidence": first.sentence, "document": first.doc_id, "evidence_start": first.start, "evidence_end": first.end,
         })
     return rows
