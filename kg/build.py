@@ -95,12 +95,19 @@ def build_graph(
     from kg.relations import RelationExtractor
     from kg.resolution.names import NameRules
     from kg.resolution.resolver import Resolver
+    from kg.training import is_trained_model
 
     settings = settings or Settings()
     started = time.perf_counter()
     resources = settings.resources()
     report = BuildReport(model=settings.model)
-    nlp = make_nlp(resources, settings.model)
+    learned, base_model = None, settings.model
+    if is_trained_model(settings.model):  # a kg train model: its relations join the rules'
+        from kg.relations.learned import LearnedExtractor
+
+        learned = LearnedExtractor(Path(settings.model))
+        base_model = learned.nlp.meta["kg"].get("base_model", DEFAULT_MODEL)
+    nlp = make_nlp(resources, base_model)
     extractor = RelationExtractor(nlp, resources, settings.open_relations)
     resolver = Resolver(NameRules.from_resources(resources))
     graph = KnowledgeGraph(schema=dict(resources.relations))
@@ -113,6 +120,10 @@ def build_graph(
         headline = document.info.span_of("title")
         mentions = _merge_mentions(doc_mentions(spacy_doc, document.id, resources.entity_labels, headline), meta_mentions)
         found, made = extractor(spacy_doc, document.id, mentions)
+        if learned is not None:
+            known = {(m.start, m.end): m for m in [*mentions, *made]}
+            more, more_made = learned(document.id, document.text, known)
+            found, made = found + more, made + more_made
         resolver.add(document, [*mentions, *made])
         candidates += meta_relations + found
         graph.add_document(document.info)

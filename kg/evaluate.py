@@ -240,7 +240,12 @@ def score_extraction(docs: list[GoldDocument], mapping: dict[str, Any], settings
     from kg.annotation.mentions import mention_of_span
     from kg.annotation.pipeline import make_nlp
     from kg.relations import RelationExtractor
+    from kg.training import is_trained_model, score_relations
 
+    if is_trained_model(settings.model):  # a kg train model predicts the data's own labels
+        import spacy
+
+        return {"documents": len(docs), **score_relations(spacy.load(settings.model), docs)}
     resources = settings.resources()
     nlp = make_nlp(resources, settings.model)
     extractor = RelationExtractor(nlp, resources, open_layer=False)

