@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Iterable
 
 from kg.export.files import atomic_write_bytes, prepare_output_dir
-from kg.export.gephi import write_gexf, write_graphml
+from kg.export.gephi import gephi_graph, write_gexf, write_graphml
 from kg.export.jsonio import dumps, load_graph
 from kg.export.networkx import to_networkx
 from kg.export.rdf import RDF_FORMATS, serialize, to_rdf
@@ -33,8 +33,9 @@ def write_outputs(
         path = folder / f"graph.{fmt}"
         atomic_write_bytes(path, serialize(graph, fmt, base))
         written.append(path)
-    write_gexf(graph, folder / "graph.gexf", layout)
-    write_graphml(graph, folder / "graph.graphml")
+    gephi = gephi_graph(graph, viz=True, layout=layout, dynamic=True)
+    write_gexf(graph, folder / "graph.gexf", prepared=gephi)
+    write_graphml(graph, folder / "graph.graphml", prepared=gephi)
     write_csv(graph, folder)
     atomic_write_bytes(folder / "graph.json", dumps(graph))
     written += [folder / n for n in ("graph.gexf", "graph.graphml", "nodes.csv", "edges.csv", "graph.json")]

@@ -86,13 +86,22 @@ def gephi_graph(graph: KnowledgeGraph, viz: bool = False, layout: str | None = N
     return out
 
 
-def write_gexf(graph: KnowledgeGraph, path: Path, layout: str | None = None) -> None:
+def write_gexf(graph: KnowledgeGraph, path: Path, layout: str | None = None, prepared: nx.MultiDiGraph | None = None) -> None:
     """GEXF 1.2: colour by type, size by degree, optional layout positions, and the date each node
-    and edge first appears (dynamic mode) where documents have dates."""
-    nxg = gephi_graph(graph, viz=True, layout=layout, dynamic=True)
-    atomic_write(Path(path), lambda f: nx.write_gexf(nxg, f, version="1.2draft"))
+    and edge first appears (dynamic mode) where documents have dates. `prepared` is a gephi_graph
+    with viz and dynamic data already made (write_outputs makes one for both Gephi files)."""
+    nxg = prepared if prepared is not None else gephi_graph(graph, viz=True, layout=layout, dynamic=True)
+    atomic_write(Path(path), lambda f: nx.write_gexf(nxg, f, version="1.2draft", prettyprint=False))
 
 
-def write_graphml(graph: KnowledgeGraph, path: Path) -> None:
-    nxg = gephi_graph(graph)
+def write_graphml(graph: KnowledgeGraph, path: Path, prepared: nx.MultiDiGraph | None = None) -> None:
+    """GraphML with the same attributes (GraphML has no place for GEXF's viz and time data)."""
+    nxg = gephi_graph(graph) if prepared is None else _without_gexf_extras(prepared)
     atomic_write(Path(path), lambda f: nx.write_graphml(nxg, f, named_key_ids=True))
+
+
+def _without_gexf_extras(nxg: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    out = nx.MultiDiGraph()
+    out.add_nodes_from((n, {k: v for k, v in d.items() if k not in ("viz", "start")}) for n, d in nxg.nodes(data=True))
+    out.add_edges_from((s, o, k, {a: v for a, v in d.items() if a != "start"}) for s, o, k, d in nxg.edges(keys=True, data=True))
+    return out

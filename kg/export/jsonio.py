@@ -58,7 +58,7 @@ def graph_from_dict(data: dict[str, Any]) -> KnowledgeGraph:
 
 
 def dumps(graph: KnowledgeGraph) -> bytes:
-    return json.dumps(graph_to_dict(graph), ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
+    return json.dumps(graph_to_dict(graph), ensure_ascii=False, separators=(",", ":")).encode("utf-8")  # already in a fixed order
 
 
 def load_graph(path: Path) -> KnowledgeGraph:

@@ -11,11 +11,11 @@ faster than rdflib's pure-Python Turtle writer.
 from __future__ import annotations
 
 import hashlib
-from typing import Iterator
+from typing import Any, Iterator
 from urllib.parse import quote
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
 from kg.export.vocab import (
@@ -37,63 +37,94 @@ from kg.model import (
     RelationType,
 )
 
-Triple = tuple[URIRef | BNode, URIRef, URIRef | BNode | Literal]
+Triple = tuple[Any, Any, Any]
 RDF_FORMATS = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "trig": "trig"}
 _OX_FORMATS = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD, "trig": ox.RdfFormat.TRIG}
 
 
+class RdflibTerms:
+    """Makes rdflib terms (for `to_rdf`)."""
+
+    iri = URIRef
+
+    def lit(self, value: object, datatype: URIRef | None = None) -> Literal:
+        return Literal(value, datatype=datatype)
+
+    def __call__(self, constant: URIRef) -> URIRef:
+        return constant
+
+
+class OxTerms:
+    """Makes Oxigraph terms directly (for the file serialisers), vocabulary constants cached."""
+
+    def __init__(self) -> None:
+        self.cache: dict[URIRef, ox.NamedNode] = {}
+
+    iri = staticmethod(ox.NamedNode)
+
+    def lit(self, value: object, datatype: URIRef | None = None) -> ox.Literal:
+        return ox.Literal(value) if datatype is None else ox.Literal(str(value), datatype=self(datatype))
+
+    def __call__(self, constant: URIRef) -> ox.NamedNode:
+        node = self.cache.get(constant)
+        if node is None:
+            node = self.cache[constant] = ox.NamedNode(str(constant))
+        return node
+
+
 class IRIs:
-    """Mints the IRIs of one graph's nodes under `base`."""
+    """Mints the IRIs of one graph's nodes under `base`, as terms of the given kind."""
 
-    def __init__(self, base: str = DEFAULT_BASE) -> None:
+    def __init__(self, base: str = DEFAULT_BASE, terms: RdflibTerms | OxTerms | None = None) -> None:
         self.base = base if base.endswith(("/", "#")) else base + "/"
+        self.make = (terms or RdflibTerms()).iri
 
-    def node(self, node_id: str) -> URIRef:
-        return URIRef(self.base + quote(node_id, safe="/-_.~"))
+    def node(self, node_id: str) -> Any:
+        return self.make(self.base + quote(node_id, safe="/-_.~"))
 
-    def document(self, doc_id: str) -> URIRef:
+    def document(self, doc_id: str) -> Any:
         return self.node(f"document/{doc_id}")
 
-    def mention(self, m: Mention) -> URIRef:
-        return URIRef(f"{self.base}mention/{quote(m.doc_id, safe='')}/{m.start}-{m.end}")
+    def mention(self, m: Mention) -> Any:
+        return self.make(f"{self.base}mention/{quote(m.doc_id, safe='')}/{m.start}-{m.end}")
 
-    def evidence(self, e: Evidence) -> URIRef:
-        return URIRef(f"{self.base}evidence/{quote(e.doc_id, safe='')}/{e.start}-{e.end}")
+    def evidence(self, e: Evidence) -> Any:
+        return self.make(f"{self.base}evidence/{quote(e.doc_id, safe='')}/{e.start}-{e.end}")
 
-    def statement(self, r: Relation) -> URIRef:
+    def statement(self, r: Relation) -> Any:
         digest = hashlib.sha1("\x1f".join(r.key).encode()).hexdigest()[:16]
-        return URIRef(f"{self.base}statement/{digest}")
+        return self.make(f"{self.base}statement/{digest}")
 
 
-def vocabulary_triples(schema: dict[str, RelationType]) -> Iterator[Triple]:
+def vocabulary_triples(schema: dict[str, RelationType], t: Any) -> Iterator[Triple]:
     """kg's classes and the schema's relation properties, mapped to standard terms."""
     for type_, parents in CLASS_MAPPINGS.items():
-        yield KG[type_], RDF.type, OWL.Class
-        yield KG[type_], RDFS.label, Literal(type_)
+        yield t(KG[type_]), t(RDF.type), t(OWL.Class)
+        yield t(KG[type_]), t(RDFS.label), t.lit(type_)
         for parent in parents:
-            yield KG[type_], RDFS.subClassOf, parent
+            yield t(KG[type_]), t(RDFS.subClassOf), t(parent)
     for rel in schema.values():
-        prop = relation_property(rel.name)
-        yield prop, RDF.type, OWL.ObjectProperty
-        yield prop, RDFS.label, Literal(rel.name)
+        prop = t(relation_property(rel.name))
+        yield prop, t(RDF.type), t(OWL.ObjectProperty)
+        yield prop, t(RDFS.label), t.lit(rel.name)
         if rel.description:
-            yield prop, RDFS.comment, Literal(rel.description)
+            yield prop, t(RDFS.comment), t.lit(rel.description)
         if rel.example:
-            yield prop, SKOS.example, Literal(rel.example)
+            yield prop, t(SKOS.example), t.lit(rel.example)
         if rel.symmetric:
-            yield prop, RDF.type, OWL.SymmetricProperty
+            yield prop, t(RDF.type), t(OWL.SymmetricProperty)
         for key, types in ((RDFS.domain, rel.domain), (RDFS.range, rel.range)):
             if len(types) == 1:
-                yield prop, key, KG[types[0]]
+                yield prop, t(key), t(KG[types[0]])
             else:  # several types: their union (two rdfs:domain triples would mean the intersection)
                 union = _skolem(f"{rel.name}-{'domain' if key == RDFS.domain else 'range'}")
-                yield prop, key, union
-                yield from _union(union, types)
+                yield prop, t(key), t(union)
+                yield from _union(union, types, t)
         for mapping, term in rel.mappings:
             m_prefix, _, m_local = mapping.partition(":")
             t_prefix, _, t_local = term.partition(":")
             if m_prefix in PREFIXES and t_prefix in PREFIXES:
-                yield prop, URIRef(PREFIXES[m_prefix] + m_local), URIRef(PREFIXES[t_prefix] + t_local)
+                yield prop, t(URIRef(PREFIXES[m_prefix] + m_local)), t(URIRef(PREFIXES[t_prefix] + t_local))
 
 
 def _skolem(name: str) -> URIRef:
@@ -101,106 +132,111 @@ def _skolem(name: str) -> URIRef:
     return URIRef(f"{VOCAB_IRI.split('/vocab')[0]}/.well-known/genid/{name}")
 
 
-def _union(union: URIRef, types: tuple[str, ...]) -> Iterator[Triple]:
-    yield union, RDF.type, OWL.Class
+def _union(union: URIRef, types: tuple[str, ...], t: Any) -> Iterator[Triple]:
+    yield t(union), t(RDF.type), t(OWL.Class)
     cells = [URIRef(f"{union}-{n}") for n in range(len(types))]
-    yield union, OWL.unionOf, cells[0]
+    yield t(union), t(OWL.unionOf), t(cells[0])
     for n, type_ in enumerate(types):
-        yield cells[n], RDF.first, KG[type_]
-        yield cells[n], RDF.rest, cells[n + 1] if n + 1 < len(cells) else RDF.nil
+        yield t(cells[n]), t(RDF.first), t(KG[type_])
+        yield t(cells[n]), t(RDF.rest), t(cells[n + 1] if n + 1 < len(cells) else RDF.nil)
 
 
-def document_triples(iris: IRIs, node_id: str, info: DocumentInfo) -> Iterator[Triple]:
+def document_triples(iris: IRIs, node_id: str, info: DocumentInfo, t: Any) -> Iterator[Triple]:
     node = iris.node(node_id)
-    yield node, RDF.type, KG.Document
-    yield node, RDFS.label, Literal(info.title or info.id)
-    yield node, KG.source, Literal(info.source)
-    yield node, DCTERMS.identifier, Literal(info.id)
+    yield node, t(RDF.type), t(KG.Document)
+    yield node, t(RDFS.label), t.lit(info.title or info.id)
+    yield node, t(KG.source), t.lit(info.source)
+    yield node, t(DCTERMS.identifier), t.lit(info.id)
     if info.title:
-        yield node, DCTERMS.title, Literal(info.title)
-        yield node, SCHEMA.headline, Literal(info.title)
+        yield node, t(DCTERMS.title), t.lit(info.title)
+        yield node, t(SCHEMA.headline), t.lit(info.title)
     if info.date:
-        date = Literal(info.date, datatype=XSD.date) if len(info.date) == 10 else Literal(info.date)
-        yield node, DCTERMS.date, date
-        yield node, SCHEMA.datePublished, date
+        date = t.lit(info.date, XSD.date) if len(info.date) == 10 else t.lit(info.date)
+        yield node, t(DCTERMS.date), date
+        yield node, t(SCHEMA.datePublished), date
     if info.genre:
-        yield node, KG.genre, Literal(info.genre)
+        yield node, t(KG.genre), t.lit(info.genre)
     if info.url:
-        yield node, SCHEMA.url, URIRef(info.url)
+        yield node, t(SCHEMA.url), t.iri(info.url)
 
 
-def entity_triples(iris: IRIs, entity: Entity) -> Iterator[Triple]:
+def entity_triples(iris: IRIs, entity: Entity, t: Any) -> Iterator[Triple]:
     node = iris.node(entity.id)
-    yield node, RDF.type, KG[entity.type]
-    yield node, RDFS.label, Literal(entity.label)
-    yield node, SKOS.prefLabel, Literal(entity.label)
+    yield node, t(RDF.type), t(KG[entity.type])
+    yield node, t(RDFS.label), t.lit(entity.label)
+    yield node, t(SKOS.prefLabel), t.lit(entity.label)
     for alias in sorted(entity.aliases):
-        yield node, SKOS.altLabel, Literal(alias)
-    yield node, KG.mentionCount, Literal(len(entity.mentions))
-    yield node, KG.documentCount, Literal(len(entity.documents))
+        yield node, t(SKOS.altLabel), t.lit(alias)
+    yield node, t(KG.mentionCount), t.lit(len(entity.mentions))
+    yield node, t(KG.documentCount), t.lit(len(entity.documents))
     for rule in sorted({rule for rule, _ in entity.merges}):
-        yield node, KG.mergedBy, Literal(rule)
+        yield node, t(KG.mergedBy), t.lit(rule)
+    mention_type, surface, document_p, start_p, end_p, quoted = (
+        t(KG.Mention), t(KG.surfaceForm), t(KG.document), t(KG.start), t(KG.end), t(PROV.wasQuotedFrom))
     for m in entity.mentions:
         mention, document = iris.mention(m), iris.document(m.doc_id)
-        yield node, KG.mention, mention
-        yield mention, RDF.type, KG.Mention
-        yield mention, KG.surfaceForm, Literal(m.text)
-        yield mention, KG.document, document
-        yield mention, KG.start, Literal(m.start)
-        yield mention, KG.end, Literal(m.end)
-        yield mention, PROV.wasQuotedFrom, document
+        yield node, t(KG.mention), mention
+        yield mention, t(RDF.type), mention_type
+        yield mention, surface, t.lit(m.text)
+        yield mention, document_p, document
+        yield mention, start_p, t.lit(m.start)
+        yield mention, end_p, t.lit(m.end)
+        yield mention, quoted, document
 
 
 _MATERIALISED = ("rdfs:subPropertyOf", "owl:equivalentProperty")
 
 
-def relation_triples(iris: IRIs, relation: Relation, spec: RelationType | None) -> Iterator[Triple]:
+def relation_triples(iris: IRIs, relation: Relation, spec: RelationType | None, t: Any) -> Iterator[Triple]:
     """The relation's triple, the standard properties it specialises (so tools without a reasoner
     see schema:author, org:memberOf ...), and its statement with confidence and evidence."""
     s, o = iris.node(relation.subject), iris.node(relation.object)
-    prop = relation_property(relation.predicate, relation.layer)
+    prop = t(relation_property(relation.predicate, relation.layer))
     yield s, prop, o
     if spec is not None and spec.symmetric:
         yield o, prop, s
     for mapping, term in spec.mappings if spec is not None else ():
         prefix, _, local = term.partition(":")
         if mapping in _MATERIALISED and prefix in PREFIXES:
-            yield s, URIRef(PREFIXES[prefix] + local), o
+            yield s, t(URIRef(PREFIXES[prefix] + local)), o
     if relation.predicate == "start_date" and len(relation.object) == len("date/2000-01-01"):
-        yield s, SCHEMA.startDate, Literal(relation.object.removeprefix("date/"), datatype=XSD.date)
+        yield s, t(SCHEMA.startDate), t.lit(relation.object.removeprefix("date/"), XSD.date)
     statement = iris.statement(relation)
-    yield statement, RDF.type, RDF.Statement
-    yield statement, RDF.type, KG.OpenRelation if relation.layer == "open" else KG.Assertion
-    yield statement, RDF.subject, s
-    yield statement, RDF.predicate, prop
-    yield statement, RDF.object, o
-    yield statement, KG.confidence, Literal(f"{relation.confidence:.4f}".rstrip("0").rstrip("."), datatype=XSD.decimal)
-    yield statement, KG.extractor, Literal(relation.extractor)
-    yield statement, KG.layer, Literal(relation.layer)
-    yield statement, KG.evidenceCount, Literal(len(relation.evidence))
+    yield statement, t(RDF.type), t(RDF.Statement)
+    yield statement, t(RDF.type), t(KG.OpenRelation if relation.layer == "open" else KG.Assertion)
+    yield statement, t(RDF.subject), s
+    yield statement, t(RDF.predicate), prop
+    yield statement, t(RDF.object), o
+    yield statement, t(KG.confidence), t.lit(f"{relation.confidence:.4f}".rstrip("0").rstrip("."), XSD.decimal)
+    yield statement, t(KG.extractor), t.lit(relation.extractor)
+    yield statement, t(KG.layer), t.lit(relation.layer)
+    yield statement, t(KG.evidenceCount), t.lit(len(relation.evidence))
     for e in relation.evidence:
         evidence, document = iris.evidence(e), iris.document(e.doc_id)
-        yield statement, PROV.wasDerivedFrom, evidence
-        yield evidence, RDF.type, KG.Evidence
-        yield evidence, RDF.type, PROV.Entity
-        yield evidence, KG.sentence, Literal(e.sentence)
-        yield evidence, KG.document, document
-        yield evidence, KG.start, Literal(e.start)
-        yield evidence, KG.end, Literal(e.end)
-        yield evidence, PROV.wasQuotedFrom, document
+        yield statement, t(PROV.wasDerivedFrom), evidence
+        yield evidence, t(RDF.type), t(KG.Evidence)
+        yield evidence, t(RDF.type), t(PROV.Entity)
+        yield evidence, t(KG.sentence), t.lit(e.sentence)
+        yield evidence, t(KG.document), document
+        yield evidence, t(KG.start), t.lit(e.start)
+        yield evidence, t(KG.end), t.lit(e.end)
+        yield evidence, t(PROV.wasQuotedFrom), document
 
 
-def rdf_triples(graph: KnowledgeGraph, base: str = DEFAULT_BASE, vocabulary: bool = True) -> Iterator[Triple]:
-    """Every triple of the graph (the vocabulary first, unless `vocabulary` is false)."""
-    iris = IRIs(base)
+def rdf_triples(graph: KnowledgeGraph, base: str = DEFAULT_BASE, vocabulary: bool = True,
+                terms: RdflibTerms | OxTerms | None = None) -> Iterator[Triple]:
+    """Every triple of the graph (the vocabulary first, unless `vocabulary` is false), as rdflib
+    terms or, with `terms=OxTerms()`, as Oxigraph terms."""
+    t = terms or RdflibTerms()
+    iris = IRIs(base, t)
     if vocabulary:
-        yield from vocabulary_triples(graph.schema)
+        yield from vocabulary_triples(graph.schema, t)
     for node_id, info in graph.documents.items():
-        yield from document_triples(iris, node_id, info)
+        yield from document_triples(iris, node_id, info, t)
     for entity in graph.entities.values():
-        yield from entity_triples(iris, entity)
+        yield from entity_triples(iris, entity, t)
     for relation in graph.relations:
-        yield from relation_triples(iris, relation, graph.schema.get(relation.predicate) if relation.layer == "schema" else None)
+        yield from relation_triples(iris, relation, graph.schema.get(relation.predicate) if relation.layer == "schema" else None, t)
 
 
 def to_rdf(graph: KnowledgeGraph, base: str = DEFAULT_BASE, vocabulary: bool = True) -> Graph:
@@ -222,39 +258,13 @@ def to_rdf(graph: KnowledgeGraph, base: str = DEFAULT_BASE, vocabulary: bool = T
     return g
 
 
-class _Terms:
-    """rdflib terms -> Oxigraph terms, remembering the IRIs and short literals that repeat."""
-
-    def __init__(self) -> None:
-        self.cache: dict[object, object] = {}
-
-    def __call__(self, term: object) -> object:
-        hit = self.cache.get(term)
-        if hit is not None:
-            return hit
-        if isinstance(term, URIRef):
-            out = ox.NamedNode(term)
-        elif isinstance(term, BNode):
-            out = ox.BlankNode(term)
-        elif term.language:  # type: ignore[union-attr]
-            out = ox.Literal(term, language=term.language)  # type: ignore[union-attr]
-        elif term.datatype:  # type: ignore[union-attr]
-            out = ox.Literal(term, datatype=self(term.datatype))  # type: ignore[union-attr]
-        else:
-            out = ox.Literal(term)
-        if not isinstance(term, Literal) or len(term) < 64:
-            self.cache[term] = out
-        return out
-
-
 def serialize(graph: KnowledgeGraph, fmt: str, base: str = DEFAULT_BASE) -> bytes:
     """The graph in one of RDF_FORMATS (ttl, nt, jsonld; trig puts it in one named graph)."""
-    term = _Terms()
+    triples = rdf_triples(graph, base, terms=OxTerms())
     if fmt == "trig":
         name = ox.NamedNode(IRIs(base).base + "graph")
-        quads = [ox.Quad(term(s), term(p), term(o), name) for s, p, o in rdf_triples(graph, base)]
-        return ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=PREFIXES)
-    triples = [ox.Triple(term(s), term(p), term(o)) for s, p, o in rdf_triples(graph, base)]
+        return ox.serialize([ox.Quad(s, p, o, name) for s, p, o in triples], format=ox.RdfFormat.TRIG, prefixes=PREFIXES)
+    triples = [ox.Triple(s, p, o) for s, p, o in triples]
     if fmt == "nt":
         return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
     return ox.serialize(triples, format=_OX_FORMATS[fmt], prefixes=PREFIXES)
