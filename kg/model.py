@@ -174,10 +174,11 @@ class KnowledgeGraph:
         """Add an entity; an entity with the same id gains the new aliases and mentions."""
         old = self.entities.get(entity.id)
         if old is not None:
+            known = set(old.mentions)
             entity = replace(
                 old,
                 aliases=old.aliases | entity.aliases,
-                mentions=old.mentions + tuple(m for m in entity.mentions if m not in set(old.mentions)),
+                mentions=old.mentions + tuple(m for m in entity.mentions if m not in known),
                 merges=old.merges + entity.merges,
             )
         self.entities[entity.id] = entity
@@ -189,14 +190,15 @@ class KnowledgeGraph:
         """
         if not relation.evidence:
             raise GraphIntegrityError(f"relation {relation.key} has no evidence")
-        missing = {relation.subject, relation.object} - self.node_ids()
+        missing = {n for n in (relation.subject, relation.object) if n not in self.entities and n not in self.documents}
         if missing:
             raise GraphIntegrityError(
                 f"relation {relation.predicate!r} refers to unknown nodes {sorted(missing)}; add them first"
             )
         old = self._relations.get(relation.key)
         if old is not None:
-            evidence = old.evidence + tuple(e for e in relation.evidence if e not in old.evidence)
+            seen = set(old.evidence)
+            evidence = old.evidence + tuple(e for e in relation.evidence if e not in seen)
             best = relation if relation.confidence > old.confidence else old
             relation = replace(best, evidence=evidence)
         self._relations[relation.key] = relation

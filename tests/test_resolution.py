@@ -207,3 +207,13 @@ def test_resolution_hyphen_and_punctuation_variants(rules):
     entities, by_form = resolve(rules, [("d", text, [("Self Defense Forces", "Organization"), ("Self-Defense Forces", "Organization"),
                                                      ("U.S.-Japan alliance", "Concept"), ("US Japan alliance", "Concept")])])
     assert len(entities) == 2
+
+
+def test_resolution_acronym_known_from_another_document(rules):
+    entities, by_form = resolve(rules, [
+        ("a", "The Maritime Safety Agency patrols the coast.", [("Maritime Safety Agency", "Organization")]),
+        ("b", "MSA officials said nothing.", [("MSA", "Organization")]),
+        ("c", "The IMF said nothing either.", [("IMF", "Organization")]),
+    ])
+    assert by_form["MSA"] == by_form["Maritime Safety Agency"]
+    assert len(entities) == 2

@@ -189,14 +189,34 @@ class Resolver:
     def add(self, document: Document, mentions: Iterable[Mention]) -> None:
         self._assignments.extend(resolve_document(document, mentions, self.rules))
 
+    def _corpus_acronyms(self) -> dict[str, str]:
+        """A bare acronym that no long form explains in its own document ("MSA") joins the one
+        organisation or place of the whole corpus whose initials it spells ("Maritime Safety Agency")."""
+        long_forms: dict[str, set[str]] = defaultdict(set)
+        for a in self._assignments:
+            if a.mention.type in ("Organization", "Place", "Event") and " " in a.mention.text.strip():
+                long_forms[(a.mention.type, initials(a.mention.text))].add(a.key)
+        target = {}
+        for a in self._assignments:
+            short = a.mention.text.strip().replace(".", "")
+            if a.rule == "same name" and short.isupper() and 2 <= len(short) <= 8 and " " not in short:
+                keys = long_forms.get((a.mention.type, short), set())
+                if len(keys) == 1:
+                    target[a.key] = next(iter(keys))
+        return target
+
+    def _resolved(self) -> list[Assignment]:
+        target = self._corpus_acronyms()
+        return [Assignment(a.mention, target[a.key], "acronym in the corpus") if a.key in target else a for a in self._assignments]
+
     def entity_of(self) -> dict[Mention, str]:
         """The node id of every resolved mention."""
-        return {a.mention: entity_id(a.key) for a in self._assignments}
+        return {a.mention: entity_id(a.key) for a in self._resolved()}
 
     def entities(self) -> dict[str, Entity]:
         """One Entity per cluster key, in a deterministic order."""
         by_key: dict[str, list[Assignment]] = defaultdict(list)
-        for a in self._assignments:
+        for a in self._resolved():
             by_key[a.key].append(a)
         out = {}
         for key in sorted(by_key):
