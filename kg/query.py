@@ -105,7 +105,7 @@ def open_graph(path: str | Path, read_only: bool = True) -> ox.Store:
 def read_query(text_or_path: str) -> str:
     """A query given inline, as a .rq file, or by the name of a query in data/queries/."""
     candidate = Path(text_or_path)
-    if text_or_path.endswith(".rq") or (len(text_or_path) < 200 and "\n" not in text_or_path and candidate.suffix == ".rq"):
+    if text_or_path.endswith(".rq"):
         if not candidate.exists() and (QUERY_DIR / candidate.name).exists():
             candidate = QUERY_DIR / candidate.name
         try:

