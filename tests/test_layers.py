@@ -40,3 +40,17 @@ def test_layers_imports_flow_one_way(path):
         if module == prefix or module.startswith(prefix + "."):
             bad = {name for name in imports_of(path) for f in forbidden if name == f.rstrip(".") or name.startswith(f if f.endswith(".") else f + ".")}
             assert not bad, f"{module} imports {sorted(bad)}"
+
+
+def test_packaging_lists_every_package_and_ships_the_data():
+    """pyproject lists packages by hand (data/ ships as kg.data): a new package must be added there."""
+    import tomllib
+
+    root = PACKAGE.parent
+    config = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]
+    found = {".".join(p.parent.relative_to(root).parts) for p in PACKAGE.rglob("__init__.py")}
+    assert found | {"kg.data"} == set(config["packages"])
+    globs = config["package-data"]["kg.data"]
+    data = {p for p in (root / "data").rglob("*") if p.is_file()}
+    shipped = {p for pattern in globs for p in (root / "data").glob(pattern) if p.is_file()}
+    assert data == shipped, sorted(str(p) for p in data - shipped)
