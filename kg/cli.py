@@ -390,7 +390,7 @@ def export(graph_dir: Path, fmt: str, output: Path, entity: str | None, depth: i
     if fmt == "csv":
         write_csv(graph, prepare_output_dir(output))
     else:
-        prepare_output_dir(output.parent if str(output.parent) else Path("."))
+        prepare_output_dir(output.parent)
         if fmt == "html":
             write_html(graph, output)
         elif fmt == "gexf":
@@ -420,7 +420,7 @@ def plot(graph_dir: Path, output: Path, entity: str | None, depth: int) -> None:
         raise click.ClickException(f"{output}: the picture must be .png, .svg or .pdf")
     graph = load_graph(graph_dir)
     nodes, title = _focus(graph, graph_dir, entity, depth)
-    prepare_output_dir(output.parent if str(output.parent) else Path("."))
+    prepare_output_dir(output.parent)
     plot_graph(graph, output, nodes, title)
     click.echo(f"Wrote {output}")
 

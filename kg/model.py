@@ -164,9 +164,6 @@ class KnowledgeGraph:
     def relations(self) -> list[Relation]:
         return list(self._relations.values())
 
-    def node_ids(self) -> set[str]:
-        return set(self.entities) | set(self.documents)
-
     def add_document(self, info: DocumentInfo) -> None:
         self.documents[document_node(info.id)] = info
 

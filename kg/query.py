@@ -16,7 +16,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pyoxigraph as ox
 
@@ -141,21 +141,20 @@ def run_query(store: ox.Store, query: str, bindings: dict[str, str] | None = Non
         return QueryResult("ask", [], [], bool(result))
     if isinstance(result, ox.QuerySolutions):
         variables = [v.value for v in result.variables]
-        rows, truncated = [], False
-        for solution in result:
-            if limit and len(rows) >= limit:
-                truncated = True
-                break
-            rows.append(tuple(solution[v] for v in variables))
+        rows, truncated = _take((tuple(s[v] for v in variables) for s in result), limit)
         return QueryResult("select", variables, rows, truncated=truncated)
-    rows = []
-    truncated = False
-    for triple in result:
-        if limit and len(rows) >= limit:
-            truncated = True
-            break
-        rows.append((triple.subject, triple.predicate, triple.object))
+    rows, truncated = _take(((t.subject, t.predicate, t.object) for t in result), limit)
     return QueryResult("graph", ["subject", "predicate", "object"], rows, truncated=truncated)
+
+
+def _take(rows: Iterator[tuple[Any, ...]], limit: int) -> tuple[list[tuple[Any, ...]], bool]:
+    """The first `limit` rows (all with 0), and whether there were more."""
+    kept = []
+    for row in rows:
+        if limit and len(kept) >= limit:
+            return kept, True
+        kept.append(row)
+    return kept, False
 
 
 def _short(term: Any, base: str = DEFAULT_BASE) -> str:

@@ -6,7 +6,8 @@ import json
 import re
 from pathlib import Path
 
-from kg.model import Evidence, Mention, RelationMention
+from kg.model import Mention, RelationMention
+from kg.relations.spans import sentence_evidence
 
 
 class LearnedExtractor:
@@ -50,10 +51,7 @@ class LearnedExtractor:
             head, tail = mention(h1, h2), mention(t1, t2)
             if head is None or tail is None:
                 continue
-            sent = doc.char_span(h1, h2, alignment_mode="expand").sent
-            stripped = sent.text.strip()
-            start = sent.start_char + (len(sent.text) - len(sent.text.lstrip()))
-            evidence = Evidence(doc_id, stripped, start, start + len(stripped))
+            evidence = sentence_evidence(doc_id, doc.char_span(h1, h2, alignment_mode="expand").sent)
             predicate = re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")
             found.append(RelationMention(head, predicate, tail, round(float(score), 4), self.extractor, evidence))
         return found, list(made.values())
