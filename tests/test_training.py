@@ -93,3 +93,66 @@ def test_training_empty_file_is_an_error(tmp_path, tiny):
     (tmp_path / "empty.jsonl").write_text("")
     result = CliRunner().invoke(cli, ["train", str(tmp_path / "empty.jsonl"), "--dev", str(tiny[1]), "-o", str(tmp_path / "m")])
     assert result.exit_code != 0 and "empty.jsonl: no gold documents" in result.output
+
+
+# kg train --encoder: the joint transformer extractor, on a tiny BERT made here (random weights,
+# a vocabulary of the sentences' words), so the real loading and training code runs without a download.
+
+@pytest.fixture(scope="module")
+def tiny_encoder(tmp_path_factory):
+    pytest.importorskip("torch")
+    transformers = pytest.importorskip("transformers")
+    folder = tmp_path_factory.mktemp("encoder")
+    words = sorted({w.lower() for text, _, _ in SENTENCES for w in text.split()} | {"anna", "white", "initech", "tokyo"})
+    (folder / "vocab.txt").write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words]) + "\n")
+    transformers.BertTokenizerFast(vocab_file=str(folder / "vocab.txt"), do_lower_case=True).save_pretrained(folder)
+    config = transformers.BertConfig(vocab_size=5 + len(words), hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                                     intermediate_size=64, max_position_embeddings=128)
+    import torch
+
+    torch.manual_seed(0)
+    transformers.BertModel(config).save_pretrained(folder)
+    return folder
+
+
+def train_joint(tmp_path, tiny, encoder, name, seed="0"):
+    train_file, dev_file = tiny
+    result = CliRunner().invoke(cli, ["train", str(train_file), "--dev", str(dev_file), "-o", str(tmp_path / name),
+                                      "--encoder", str(encoder), "--max-epochs", "2", "--seed", seed, "-q",
+                                      "--mapping", "data/eval/conll04.json"])
+    assert result.exit_code == 0, result.output
+    return tmp_path / name
+
+
+def test_joint_training_tiny_model_loads_and_predicts(tmp_path, tiny, tiny_encoder):
+    model = train_joint(tmp_path, tiny, tiny_encoder, "j")
+    nlp = spacy.load(model)  # the factory is found through kg's spacy_factories entry point
+    assert "kg_joint_extractor" in nlp.pipe_names
+    docs = list(nlp.pipe(["Anna White works for Initech .", "Mary Jones lives in Boston . " * 80]))
+    for doc in docs:
+        assert isinstance(doc.user_data.get("kg_relations"), list)
+        assert all(e.label_ in {"Peop", "Org", "Loc", "Other"} for e in doc.ents)
+    meta = json.loads((model / "meta.json").read_text())["kg"]
+    assert meta["encoder"] == str(tiny_encoder) and set(meta["relation_labels"]) == {"Work_For", "Live_In", "OrgBased_In"}
+    assert not list(tmp_path.glob(".j-*"))  # the staging folder is gone
+
+
+def test_joint_training_same_seed_same_scores(tmp_path, tiny, tiny_encoder):
+    first, second = (train_joint(tmp_path, tiny, tiny_encoder, n) for n in "ab")
+    dev = lambda m: json.loads((m / "training.json").read_text())["dev"]  # noqa: E731
+    assert dev(first) == dev(second)
+
+
+def test_joint_model_used_by_build_next_to_the_rules(tmp_path, tiny, tiny_encoder):
+    model = train_joint(tmp_path, tiny, tiny_encoder, "j")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.txt").write_text("Fumio Kishida met Joe Biden in Tokyo.")
+    result = CliRunner().invoke(cli, ["build", str(tmp_path / "docs"), "-o", str(tmp_path / "out"), "--model", str(model), "-q"])
+    assert result.exit_code == 0, result.output
+    assert "pattern:met_with" in (tmp_path / "out" / "edges.csv").read_text()
+
+
+def test_unknown_encoder_is_one_error(tmp_path, tiny):
+    result = CliRunner().invoke(cli, ["train", str(tiny[0]), "--dev", str(tiny[1]), "-o", str(tmp_path / "m"), "--encoder", "no-such-encoder"])
+    assert result.exit_code != 0 and "no-such-encoder: unknown encoder" in result.output
+    assert not (tmp_path / "m").exists()

@@ -20,7 +20,7 @@ class LearnedExtractor:
     def __init__(self, path: Path) -> None:
         import spacy
 
-        from kg.training import component  # noqa: F401  (registers kg_relation_extractor)
+        from kg.training import component, joint  # noqa: F401  (register the trainable components)
 
         self.path = Path(path)
         self.nlp = spacy.load(self.path)

@@ -10,7 +10,10 @@ stopping on dev relation F1).
 from __future__ import annotations
 
 import json
+import os
 import random
+import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +27,7 @@ from spacy.util import fix_random_seed, minibatch
 from kg.errors import ConfigError
 from kg.evaluate import GoldDocument, LabelledScores, load_gold
 from kg.resources import DEFAULT_MODEL
-from kg.training import component  # noqa: F401  (registers kg_relation_extractor)
+from kg.training import component, joint  # noqa: F401  (register kg_relation_extractor, kg_joint_extractor)
 from kg.training.component import GOLD, USER_DATA
 
 META_KEY = "kg"
@@ -42,6 +45,12 @@ class TrainSettings:
     hidden_width: int = 128
     threshold: float = 0.5
     max_length: int = 40
+    encoder: str | None = None  # a transformer (folder or packaged name): kg_joint_extractor instead
+    encoder_lr: float = 5e-5
+    head_lr: float = 1e-3
+    max_words: int = 100
+    encoder_batch_size: int = 8
+    encoder_dropout: float = 0.1
     entity_types: dict[str, str | None] = field(default_factory=dict)  # data label -> kg node type
 
 
@@ -108,6 +117,8 @@ def train(train_path: Path, dev_path: Path, output: Path, settings: TrainSetting
     rng = random.Random(settings.seed)
     train_docs, dev_docs = load_gold(train_path), load_gold(dev_path)
     nlp = spacy.load(settings.base_model)
+    if settings.encoder:
+        return _train_joint(nlp, train_docs, dev_docs, train_path, dev_path, output, settings, progress, started)
     ner = nlp.get_pipe("ner")
     for label in sorted({e.label for d in train_docs for e in d.entities}):
         ner.add_label(label)
@@ -148,17 +159,54 @@ def train(train_path: Path, dev_path: Path, output: Path, settings: TrainSetting
             break
     rel.from_bytes(best_bytes)
     dev = score_relations(nlp, dev_docs)
+    _save(nlp, output, settings, list(rel.labels), sorted(ner.labels), train_path, dev_path, best_epoch, dev, history)
+    return TrainResult(len(history), best_epoch, time.perf_counter() - started, dev, history)
+
+
+def _train_joint(nlp: Any, train_docs: list[GoldDocument], dev_docs: list[GoldDocument], train_path: Path, dev_path: Path,
+                 output: Path, settings: TrainSettings, progress: Callable[[dict[str, Any]], None] | None,
+                 started: float) -> TrainResult:
+    """kg_joint_extractor on a fine-tuned transformer encoder in place of the base NER."""
+    from kg.training.encoders import resolve_encoder
+    from kg.training.finetune import fit, gold_segments
+
+    encoder = resolve_encoder(settings.encoder)
+    # the base NER stays: its tags are hints for the joint extractor, which then replaces doc.ents
+    hint_labels = list(nlp.get_pipe("ner").labels) if "ner" in nlp.pipe_names else []
+    tensor_width = nlp.get_pipe("tok2vec").model.get_dim("nO") if "tok2vec" in nlp.pipe_names else 0
+    joint = nlp.add_pipe("kg_joint_extractor", config={"threshold": settings.threshold, "max_words": settings.max_words})
+    segments = gold_segments(nlp, train_docs, reference_doc, settings.max_words, hint_labels)
+    entity_labels = sorted({label for s in segments for *_, label in s.entities})
+    signatures = sorted({(s.entities[h][2], s.entities[t][2], label) for s in segments for h, t, label in s.relations})
+    if not entity_labels:
+        raise ConfigError(f"{train_path}: no entities to learn from")
+    joint.initialize(encoder, entity_labels, sorted({label for *_, label in signatures}), signatures,
+                     hidden_width=4 * settings.hidden_width, dropout=settings.encoder_dropout,
+                     hint_labels=hint_labels, tensor_width=tensor_width)
+    history, best_epoch, dev = fit(nlp, joint, segments, settings, lambda: score_relations(nlp, dev_docs), progress)
+    _save(nlp, output, settings, joint.cfg["relation_labels"], entity_labels, train_path, dev_path, best_epoch, dev, history)
+    return TrainResult(len(history), best_epoch, time.perf_counter() - started, dev, history)
+
+
+def _save(nlp: Any, output: Path, settings: TrainSettings, relation_labels: list[str], entity_labels: list[str],
+          train_path: Path, dev_path: Path, best_epoch: int, dev: dict[str, Any], history: list[dict[str, Any]]) -> None:
     nlp.meta.setdefault(META_KEY, {}).update({
-        "base_model": settings.base_model,
-        "relation_labels": list(rel.labels), "entity_labels": sorted(ner.labels),
+        "base_model": settings.base_model, "encoder": settings.encoder,
+        "relation_labels": relation_labels, "entity_labels": entity_labels,
         "entity_types": settings.entity_types, "train": str(train_path), "dev": str(dev_path),
         "best_epoch": best_epoch, "dev_scores": dev, "seed": settings.seed,
     })
     output = Path(output)
-    output.mkdir(parents=True, exist_ok=True)
-    nlp.to_disk(output)
-    (output / "training.json").write_text(json.dumps({"history": history, "dev": dev}, indent=1))
-    return TrainResult(len(history), best_epoch, time.perf_counter() - started, dev, history)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=output.parent, prefix=f".{output.name}-"))
+    try:  # written whole beside the target, then moved in place: no half-written model
+        nlp.to_disk(staging)
+        (staging / "training.json").write_text(json.dumps({"history": history, "dev": dev}, indent=1))
+        if output.is_dir():
+            shutil.rmtree(output)
+        os.replace(staging, output)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def is_trained_model(path: str | Path) -> bool:

@@ -1,0 +1,279 @@
+"""kg_joint_extractor: entities and relations from one fine-tuned transformer encoder.
+
+In the manner of SpERT (Eberts and Ulges, 2020), on whole words: the encoder's first sub-word
+vector of each word, with a small embedding of the word's capitalisation (the packaged encoders
+are uncased), feeds a BIO tagger for entities and, for every ordered pair of entities whose types
+the training data pairs with some relation, a classifier over the two entities' max-pooled
+vectors, the words between them, their labels, their distance and the segment's [CLS] vector
+(sigmoid per relation label, so a pair can have none). Text is cut into segments of whole
+sentences of at most `max_words` words; relations are found within a segment.
+
+Predictions use the same places as kg_relation_extractor: doc.ents (the data's labels) and
+doc.user_data["kg_relations"] as (head start, head end, tail start, tail end, label, score) in
+characters. torch and transformers are imported only when this component is made.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from itertools import permutations
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from kg.training.component import USER_DATA
+
+_SHAPES = 5
+_DISTANCES = 10
+
+
+@dataclass
+class Segment:
+    """A run of words of one document; entities and relations index its words."""
+
+    words: list[str]
+    entities: list[tuple[int, int, str]] = field(default_factory=list)
+    relations: list[tuple[int, int, str]] = field(default_factory=list)
+    offset: int = 0  # index of the first word in the Doc
+    hints: list[int] = field(default_factory=list)  # the base pipeline's entity tag of each word (0: none)
+    vectors: Any = None  # the base pipeline's token vectors (doc.tensor rows), if it has them
+
+
+def word_shape(word: str) -> int:
+    if word[:1].isupper():
+        return 2 if word.isupper() and len(word) > 1 else 1
+    if word[:1].isdigit():
+        return 3
+    return 4 if word.isspace() or not word else 0
+
+
+def segments(doc: Doc, max_words: int, hint_labels: list[str] = ()) -> Iterator[Segment]:
+    """Whole sentences packed into runs of at most `max_words` words (a longer sentence is cut),
+    with the base pipeline's entity tags and token vectors as hints."""
+    sentences = list(doc.sents) if doc.has_annotation("SENT_START") else [doc[:]]
+    bounds = []
+    start = end = 0
+    for sent in sentences:
+        if sent.end - start > max_words and end > start:
+            bounds.append((start, end))
+            start = end
+        while sent.end - start > max_words:
+            bounds.append((start, start + max_words))
+            start += max_words
+        end = sent.end
+    if end > start:
+        bounds.append((start, end))
+    index = {label: n for n, label in enumerate(hint_labels)}
+    tensor = doc.tensor if doc.tensor is not None and len(doc.tensor.shape) == 2 and doc.tensor.shape[0] == len(doc) else None
+    for start, end in bounds:
+        tokens = doc[start:end]
+        hints = [0 if t.ent_iob_ in ("", "O") or t.ent_type_ not in index else 1 + 2 * index[t.ent_type_] + (t.ent_iob_ == "I")
+                 for t in tokens]
+        yield Segment([t.text for t in tokens], offset=start, hints=hints, vectors=None if tensor is None else tensor[start:end])
+
+
+def bio_tags(entities: list[tuple[int, int, str]], length: int, tags: list[str]) -> list[int]:
+    out = [0] * length
+    for start, end, label in entities:
+        out[start] = tags.index(f"B-{label}")
+        for k in range(start + 1, end):
+            out[k] = tags.index(f"I-{label}")
+    return out
+
+
+def decode_bio(predicted: list[int], tags: list[str]) -> list[tuple[int, int, str]]:
+    """Entities from a BIO tag sequence; an I- that does not continue an entity starts one."""
+    found: list[tuple[int, int, str]] = []
+    current: list[Any] | None = None
+    for k, tag in enumerate([tags[t] for t in predicted] + ["O"]):
+        if tag != "O" and tag.startswith("I-") and current is not None and current[2] == tag[2:]:
+            current[1] = k + 1
+            continue
+        if current is not None:
+            found.append(tuple(current))
+            current = None
+        if tag != "O":
+            current = [k, k + 1, tag[2:]]
+    return found
+
+
+class JointExtractor:
+    """The spaCy component; the network is built by `initialize` (training) or `from_disk`."""
+
+    def __init__(self, nlp: Language, name: str, threshold: float, max_words: int, batch_size: int) -> None:
+        self.name = name
+        self.threshold = threshold
+        self.max_words = max_words
+        self.batch_size = batch_size
+        self.cfg: dict[str, Any] = {}
+        self.network: Any = None
+        self.tokenizer: Any = None
+
+    # labels and the type signatures that filter candidate pairs
+    @property
+    def tags(self) -> list[str]:
+        return ["O"] + [f"{p}-{label}" for label in self.cfg["entity_labels"] for p in "BI"]
+
+    def candidate_pairs(self, entities: list[tuple[int, int, str]]) -> list[tuple[int, int]]:
+        allowed = {(h, t) for h, t, _ in self.cfg["signatures"]}
+        return [(h, t) for h, t in permutations(range(len(entities)), 2) if (entities[h][2], entities[t][2]) in allowed]
+
+    def initialize(self, encoder: Path, entity_labels: list[str], relation_labels: list[str],
+                   signatures: list[tuple[str, str, str]], hidden_width: int, dropout: float,
+                   hint_labels: list[str], tensor_width: int) -> None:
+        from transformers import AutoModel, AutoTokenizer
+
+        self.cfg = {"entity_labels": entity_labels, "relation_labels": relation_labels,
+                    "hint_labels": hint_labels, "tensor_width": tensor_width,
+                    "signatures": [list(s) for s in signatures], "hidden_width": hidden_width, "dropout": dropout}
+        self.tokenizer = AutoTokenizer.from_pretrained(encoder)
+        self.network = _network(AutoModel.from_pretrained(encoder), self.cfg)
+
+    def __call__(self, doc: Doc) -> Doc:
+        return next(iter(self.pipe([doc])))
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int | None = None) -> Iterator[Doc]:
+        group: list[Doc] = []
+        for doc in docs:
+            group.append(doc)
+            if len(group) >= 4 * self.batch_size:
+                yield from self._annotate(group)
+                group = []
+        yield from self._annotate(group)
+
+    def _annotate(self, docs: list[Doc]) -> list[Doc]:
+        """Segments of several documents share batches; each document gets its entities and relations."""
+        import torch
+
+        parts = [(doc, part) for doc in docs for part in segments(doc, self.max_words, self.cfg["hint_labels"])]
+        entities: dict[int, list[Span]] = {id(doc): [] for doc in docs}
+        relations: dict[int, list[tuple]] = {id(doc): [] for doc in docs}
+        self.network.eval()
+        with torch.no_grad():
+            for k in range(0, len(parts), self.batch_size):
+                batch = parts[k:k + self.batch_size]
+                words, cls = self.encode([part for _, part in batch])
+                tag_scores = self.network.tagger(words)
+                for i, (doc, part) in enumerate(batch):
+                    predicted = tag_scores[i, :len(part.words)].argmax(-1).tolist()
+                    part.entities = [e for e in decode_bio(predicted, self.tags) if not part.words[e[0]].isspace()]
+                    entities[id(doc)] += [Span(doc, part.offset + s, part.offset + e, label=lab) for s, e, lab in part.entities]
+                    relations[id(doc)] += self._relations(doc, part, words, cls, i)
+        for doc in docs:
+            doc.ents = entities[id(doc)]
+            doc.user_data[USER_DATA] = relations[id(doc)]
+        return docs
+
+    def _relations(self, doc: Doc, part: Segment, words: Any, cls: Any, i: int) -> list[tuple]:
+        import torch
+
+        pairs = self.candidate_pairs(part.entities)
+        if not pairs:
+            return []
+        scores = torch.sigmoid(self.network.relations(self.network.pair_rows(words[i], cls[i], part.entities, pairs)))
+        allowed = {tuple(s) for s in self.cfg["signatures"]}
+        found = []
+        for (h, t), row in zip(pairs, scores.tolist()):
+            head, tail = part.entities[h], part.entities[t]
+            head_span = doc[part.offset + head[0]:part.offset + head[1]]
+            tail_span = doc[part.offset + tail[0]:part.offset + tail[1]]
+            for label, score in zip(self.cfg["relation_labels"], row):
+                if score >= self.threshold and (head[2], tail[2], label) in allowed:
+                    found.append((head_span.start_char, head_span.end_char, tail_span.start_char, tail_span.end_char, label, float(score)))
+        return found
+
+    def encode(self, batch: list[Segment]) -> tuple[Any, Any]:
+        """Word vectors (first sub-word, capitalisation and base entity tag embeddings, base token
+        vectors) and [CLS] vectors."""
+        import torch
+
+        encoded = self.tokenizer([[w if not w.isspace() else self.tokenizer.unk_token for w in s.words] for s in batch], is_split_into_words=True,
+                                 return_tensors="pt", padding=True, truncation=True, max_length=512)
+        hidden = self.network.encoder(input_ids=encoded["input_ids"], attention_mask=encoded["attention_mask"]).last_hidden_state
+        longest = max(len(s.words) for s in batch)
+        index = torch.zeros(len(batch), longest, dtype=torch.long)
+        shapes = torch.zeros(len(batch), longest, dtype=torch.long)
+        hints = torch.zeros(len(batch), longest, dtype=torch.long)
+        vectors = torch.zeros(len(batch), longest, self.cfg["tensor_width"])
+        for i, segment in enumerate(batch):
+            first: dict[int, int] = {}
+            for position, word in enumerate(encoded.word_ids(i)):
+                if word is not None and word not in first:
+                    first[word] = position
+            index[i, :len(segment.words)] = torch.tensor([first.get(w, 0) for w in range(len(segment.words))])
+            shapes[i, :len(segment.words)] = torch.tensor([word_shape(w) for w in segment.words])
+            if segment.hints:
+                hints[i, :len(segment.words)] = torch.tensor(segment.hints)
+            if segment.vectors is not None and segment.vectors.shape[1] == self.cfg["tensor_width"]:
+                vectors[i, :len(segment.words)] = torch.as_tensor(segment.vectors)
+        words = torch.gather(hidden, 1, index.unsqueeze(-1).expand(-1, -1, hidden.shape[-1]))
+        return torch.cat([words, self.network.shape(shapes), self.network.hint(hints), vectors], -1), hidden[:, 0]
+
+    def to_disk(self, path: str | Path, exclude: Iterable[str] = ()) -> None:
+        from safetensors.torch import save_file
+
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        self.tokenizer.save_pretrained(path / "encoder")
+        self.network.encoder.config.save_pretrained(path / "encoder")
+        save_file({k: v.contiguous() for k, v in self.network.state_dict().items()}, str(path / "weights.safetensors"))
+        (path / "cfg.json").write_text(json.dumps(self.cfg, indent=1), encoding="utf-8")
+
+    def from_disk(self, path: str | Path, exclude: Iterable[str] = ()) -> "JointExtractor":
+        from safetensors.torch import load_file
+        from transformers import AutoConfig, AutoModel, AutoTokenizer
+
+        path = Path(path)
+        self.cfg = json.loads((path / "cfg.json").read_text(encoding="utf-8"))
+        self.tokenizer = AutoTokenizer.from_pretrained(path / "encoder")
+        self.network = _network(AutoModel.from_config(AutoConfig.from_pretrained(path / "encoder")), self.cfg)
+        self.network.load_state_dict(load_file(str(path / "weights.safetensors")))
+        self.network.eval()
+        return self
+
+
+def _network(encoder: Any, cfg: dict[str, Any]) -> Any:
+    import torch
+    from torch import nn
+
+    entity_labels, relation_labels = cfg["entity_labels"], cfg["relation_labels"]
+    width, hidden = encoder.config.hidden_size, cfg["hidden_width"]
+    word = width + 16 + 16 + cfg["tensor_width"]
+
+    class JointNetwork(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.encoder = encoder
+            self.shape = nn.Embedding(_SHAPES, 16)
+            self.hint = nn.Embedding(1 + 2 * len(cfg["hint_labels"]), 16)
+            self.dropout = nn.Dropout(cfg["dropout"])
+            self.tagger = nn.Sequential(nn.Linear(word, width), nn.GELU(), nn.Linear(width, 1 + 2 * len(entity_labels)))
+            self.label = nn.Embedding(len(entity_labels), 32)
+            self.distance = nn.Embedding(_DISTANCES, 16)
+            self.relations = nn.Sequential(nn.Linear(3 * word + 64 + 16 + width, hidden), nn.GELU(),
+                                           nn.Dropout(cfg["dropout"]), nn.Linear(hidden, len(relation_labels)))
+
+        def pair_rows(self, words: Any, cls: Any, entities: list[tuple[int, int, str]], pairs: list[tuple[int, int]]) -> Any:
+            rows = []
+            for h, t in pairs:
+                (hs, he, hl), (ts, te, tl) = entities[h], entities[t]
+                left, right = (he, ts) if he <= ts else (te, hs)
+                between = words[left:right].max(0).values if right > left else words.new_zeros(words.shape[-1])
+                distance = min(_DISTANCES - 1, max(0, right - left).bit_length())
+                rows.append(torch.cat([words[hs:he].max(0).values, words[ts:te].max(0).values, between,
+                                       self.label.weight[entity_labels.index(hl)], self.label.weight[entity_labels.index(tl)],
+                                       self.distance.weight[distance], cls]))
+            return torch.stack(rows)
+
+    return JointNetwork()
+
+
+DEFAULT_CONFIG = {"threshold": 0.5, "max_words": 100, "batch_size": 16}
+
+
+@Language.factory("kg_joint_extractor", default_config=DEFAULT_CONFIG, assigns=["doc.ents", "doc.user_data"])
+def make_joint_extractor(nlp: Language, name: str, threshold: float, max_words: int, batch_size: int) -> JointExtractor:
+    return JointExtractor(nlp, name, threshold, max_words, batch_size)
