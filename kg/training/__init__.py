@@ -51,6 +51,7 @@ class TrainSettings:
     max_words: int = 100
     encoder_batch_size: int = 8
     encoder_dropout: float = 0.1
+    freeze_embeddings: bool = True
     entity_types: dict[str, str | None] = field(default_factory=dict)  # data label -> kg node type
 
 
@@ -174,17 +175,17 @@ def _train_joint(nlp: Any, train_docs: list[GoldDocument], dev_docs: list[GoldDo
     # the base NER stays: its tags are hints for the joint extractor, which then replaces doc.ents
     hint_labels = list(nlp.get_pipe("ner").labels) if "ner" in nlp.pipe_names else []
     tensor_width = nlp.get_pipe("tok2vec").model.get_dim("nO") if "tok2vec" in nlp.pipe_names else 0
-    joint = nlp.add_pipe("kg_joint_extractor", config={"threshold": settings.threshold, "max_words": settings.max_words})
+    extractor = nlp.add_pipe("kg_joint_extractor", config={"threshold": settings.threshold, "max_words": settings.max_words})
     segments = gold_segments(nlp, train_docs, reference_doc, settings.max_words, hint_labels)
     entity_labels = sorted({label for s in segments for *_, label in s.entities})
     signatures = sorted({(s.entities[h][2], s.entities[t][2], label) for s in segments for h, t, label in s.relations})
     if not entity_labels:
         raise ConfigError(f"{train_path}: no entities to learn from")
-    joint.initialize(encoder, entity_labels, sorted({label for *_, label in signatures}), signatures,
+    extractor.initialize(encoder, entity_labels, sorted({label for *_, label in signatures}), signatures,
                      hidden_width=4 * settings.hidden_width, dropout=settings.encoder_dropout,
                      hint_labels=hint_labels, tensor_width=tensor_width)
-    history, best_epoch, dev = fit(nlp, joint, segments, settings, lambda: score_relations(nlp, dev_docs), progress)
-    _save(nlp, output, settings, joint.cfg["relation_labels"], entity_labels, train_path, dev_path, best_epoch, dev, history)
+    history, best_epoch, dev = fit(nlp, extractor, segments, settings, lambda: score_relations(nlp, dev_docs), progress)
+    _save(nlp, output, settings, extractor.cfg["relation_labels"], entity_labels, train_path, dev_path, best_epoch, dev, history)
     return TrainResult(len(history), best_epoch, time.perf_counter() - started, dev, history)
 
 

