@@ -59,7 +59,10 @@ def main() -> None:
     if not DATA.is_dir():
         sys.exit(f"{DATA}: no such folder (CoNLL04 lives in ../shared/data/conll04)")
     names = [args.only] if args.only else DEFAULT
-    results = {name: run(name, CONFIGURATIONS[name]) for name in names}
+    try:
+        results = {name: run(name, CONFIGURATIONS[name]) for name in names}
+    except subprocess.CalledProcessError as error:  # kg printed its one-line reason (e.g. what to pip install)
+        sys.exit(f"bench: {' '.join(map(str, error.cmd[2:4]))} failed with exit code {error.returncode}")
     for name, scores in results.items():
         report(name, scores)
     print("\npublished relation micro-F1 (test split): " + ", ".join(f"{k} {v}" for k, v in PUBLISHED.items()) + "; SpERT entity F1 88.9")
