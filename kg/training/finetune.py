@@ -1,7 +1,7 @@
 """kg train --encoder: fine-tune a transformer encoder jointly for entities and relations.
 
-The pipeline saved is the base spaCy pipeline (tokenizer, sentences, parse for kg's rules) without
-its NER, plus kg_joint_extractor. Training: AdamW (a small learning rate for the encoder, a larger
+The pipeline saved is the base spaCy pipeline (tokenizer, sentences, parse for kg's rules; its NER
+tags become hints) plus kg_joint_extractor, which replaces doc.ents. Training: AdamW (a small learning rate for the encoder, a larger
 one for the heads), linear warm-up and decay, gradient clipping; entities by BIO tags, relations
 over the gold entities' pairs; after each epoch the whole pipeline is scored on the dev split with
 kg's strict evaluation and the best epoch is kept (early stopping on dev relation F1).
@@ -13,16 +13,16 @@ import random
 from typing import Any, Callable
 
 from spacy.language import Language
-from spacy.tokens import Doc
 
 from kg.evaluate import GoldDocument
 from kg.training.component import GOLD
 from kg.training.joint import JointExtractor, Segment, bio_tags, segments
 
 
-def gold_segments(nlp: Language, docs: list[GoldDocument], reference_doc: Callable[[Language, GoldDocument], Doc],
-                  max_words: int, hint_labels: list[str]) -> list[Segment]:
+def gold_segments(nlp: Language, docs: list[GoldDocument], max_words: int, hint_labels: list[str]) -> list[Segment]:
     """Training segments: words of the base pipeline's tokens, gold entities and relations on them."""
+    from kg.training import reference_doc  # the package imports this module only when training
+
     base = [name for name in nlp.pipe_names if name != "kg_joint_extractor"]
     out = []
     with nlp.select_pipes(enable=base):
