@@ -203,3 +203,57 @@ def test_packaged_encoder_unpacks_from_split_zip(tmp_path, monkeypatch):
     folder = encoders.resolve_encoder("split")
     assert folder == tmp_path / "cache" / "encoders" / "split" and (folder / "tokenizer_config.json").is_file()
     assert [p.name for p in folder.parent.iterdir()] == ["split"]  # no staging folder left behind
+
+
+def test_joint_model_keeps_the_better_entity_decoder_and_both_work(tmp_path, tiny, tiny_encoder):
+    model = train_joint(tmp_path, tiny, tiny_encoder, "j")
+    cfg_file = model / "kg_joint_extractor" / "cfg.json"
+    cfg = json.loads(cfg_file.read_text())
+    assert 1 <= cfg["max_span"] <= 20
+    history = json.loads((model / "training.json").read_text())["history"]
+    tried = {row["decoder"]: row["dev_relation_f1"] for row in history if row["stage"] == "entity decoder"}
+    assert set(tried) == {"spans", "bio"} and tried[cfg["entity_decoder"]] == max(tried.values())
+    for decoder in ("spans", "bio"):  # both heads are saved; either decodes
+        cfg_file.write_text(json.dumps({**cfg, "entity_decoder": decoder}))
+        doc = spacy.load(model)("Anna White works for Initech in Tokyo.")
+        assert all(e.label_ in {"Peop", "Org", "Loc", "Other"} for e in doc.ents)
+
+
+# span decoding, the entity half of the joint extractor
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+from kg.training.joint import Segment, decode_spans, segments, span_targets  # noqa: E402
+
+spans = st.tuples(st.floats(0, 1), st.integers(0, 9), st.integers(1, 4), st.sampled_from(["Peop", "Loc"])).map(
+    lambda c: (c[0], c[1], min(10, c[1] + c[2]), c[3]))
+
+
+@given(st.lists(spans, max_size=30))
+def test_decoded_spans_do_not_overlap_and_come_from_the_candidates(scored):
+    words = ["w"] * 10
+    found = decode_spans(scored, words)
+    covered = [k for start, end, _ in found for k in range(start, end)]
+    assert len(covered) == len(set(covered))
+    assert set(found) <= {(s, e, label) for _, s, e, label in scored}
+    if scored:  # the best candidate is always kept
+        best = max(scored, key=lambda c: (c[0], -c[1], -c[2]))
+        assert (best[1], best[2], best[3]) in found
+
+
+def test_decoded_spans_prefer_the_higher_score_and_skip_whitespace():
+    words = ["Palace", "of", "Fine", "Arts", " "]
+    scored = [(0.6, 2, 4, "Other"), (0.9, 0, 4, "Loc"), (0.99, 4, 5, "Loc")]
+    assert decode_spans(scored, words) == [(0, 4, "Loc")]
+
+
+def test_span_targets_mark_gold_spans_and_ignore_spans_past_the_end():
+    batch = [Segment(["Anna", "White", "met", "Bob"], entities=[(0, 2, "Peop"), (3, 4, "Peop")]), Segment(["Tokyo"], entities=[(0, 1, "Loc")])]
+    assert span_targets(batch, 1, ["Loc", "Peop"], 4) == [[0, 0, 0, 2], [1, -100, -100, -100]]
+    assert span_targets(batch, 2, ["Loc", "Peop"], 4) == [[2, 0, 0], [-100, -100, -100]]
+
+
+def test_segments_mark_words_glued_to_the_one_before(tiny):
+    nlp = spacy.blank("en")
+    part = next(segments(nlp("He lives in Boise."), max_words=100))
+    assert part.words[-2:] == ["Boise", "."] and part.glued == [False, False, False, False, True]

@@ -49,6 +49,7 @@ class TrainSettings:
     encoder_lr: float = 5e-5
     head_lr: float = 1e-3
     max_words: int = 100
+    max_span: int = 20  # longest entity, in words, the span classifier scores (capped by the training data's longest)
     encoder_batch_size: int = 8
     encoder_dropout: float = 0.1
     freeze_embeddings: bool = True
@@ -169,7 +170,7 @@ def _train_joint(nlp: Any, train_docs: list[GoldDocument], dev_docs: list[GoldDo
                  started: float) -> TrainResult:
     """kg_joint_extractor on a fine-tuned transformer encoder in place of the base NER."""
     from kg.training.encoders import resolve_encoder
-    from kg.training.finetune import fit, gold_segments
+    from kg.training.finetune import choose_entity_decoder, fit, gold_segments
 
     encoder = resolve_encoder(settings.encoder)
     # the base NER stays: its tags are hints for the joint extractor, which then replaces doc.ents
@@ -183,8 +184,13 @@ def _train_joint(nlp: Any, train_docs: list[GoldDocument], dev_docs: list[GoldDo
         raise ConfigError(f"{train_path}: no entities to learn from")
     extractor.initialize(encoder, entity_labels, sorted({label for *_, label in signatures}), signatures,
                      hidden_width=4 * settings.hidden_width, dropout=settings.encoder_dropout,
-                     hint_labels=hint_labels, tensor_width=tensor_width)
+                     hint_labels=hint_labels, tensor_width=tensor_width,
+                     max_span=min(settings.max_span, max(e - s for seg in segments for s, e, _ in seg.entities)))
     history, best_epoch, dev = fit(nlp, extractor, segments, settings, lambda: score_relations(nlp, dev_docs), progress)
+    decoder, by_decoder = choose_entity_decoder(extractor, lambda: score_relations(nlp, dev_docs))
+    dev = by_decoder[decoder]
+    history += [{"stage": "entity decoder", "decoder": name, "dev_relation_f1": scores["relations"]["micro"]["f1"],
+                 "dev_entity_f1": scores["entities"]["micro"]["f1"]} for name, scores in by_decoder.items()]
     _save(nlp, output, settings, extractor.cfg["relation_labels"], entity_labels, train_path, dev_path, best_epoch, dev, history)
     return TrainResult(len(history), best_epoch, time.perf_counter() - started, dev, history)
 

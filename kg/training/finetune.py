@@ -16,7 +16,7 @@ from spacy.language import Language
 
 from kg.evaluate import GoldDocument
 from kg.training.component import GOLD
-from kg.training.joint import JointExtractor, Segment, bio_tags, segments
+from kg.training.joint import JointExtractor, Segment, bio_tags, segments, span_targets
 
 
 def gold_segments(nlp: Language, docs: list[GoldDocument], max_words: int, hint_labels: list[str]) -> list[Segment]:
@@ -38,6 +38,9 @@ def gold_segments(nlp: Language, docs: list[GoldDocument], max_words: int, hint_
                                   if (h1, h2) in index and (t1, t2) in index for label in labels]
                 out.append(part)
     return out
+
+
+NONE_WEIGHT = 0.3
 
 
 def _batches(segments: list[Segment], size: int, rng: random.Random) -> list[list[Segment]]:
@@ -72,6 +75,9 @@ def fit(nlp: Language, extractor: JointExtractor, train: list[Segment], settings
     warmup = max(1, steps // 10)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: min(1.0, s / warmup) * max(0.0, 1 - s / steps))
     tags, labels = extractor.tags, extractor.cfg["relation_labels"]
+    # a segment has about a hundred spans that are no entity for each that is: weighed down, as
+    # SpERT's sampling of negatives does, so the span classifier does not learn to say "none"
+    class_weights = torch.tensor([NONE_WEIGHT] + [1.0] * len(extractor.cfg["entity_labels"]))
     history: list[dict[str, Any]] = []
     best, best_epoch, best_state, best_dev = -1.0, 0, None, {}
     train = [s for s in train if s.words]
@@ -84,6 +90,11 @@ def fit(nlp: Language, extractor: JointExtractor, train: list[Segment], settings
             tag_scores = network.tagger(words)
             gold_tags = [torch.tensor(bio_tags(s.entities, len(s.words), tags)) for s in batch]
             loss = 10 * F.cross_entropy(torch.cat([tag_scores[i, :len(s.words)] for i, s in enumerate(batch)]), torch.cat(gold_tags))
+            if "max_span" in extractor.cfg:
+                span_scores = network.span_logits(words, cls)
+                targets = torch.cat([torch.tensor(span_targets(batch, w, extractor.cfg["entity_labels"], words.shape[1])).flatten()
+                                     for w, logits in enumerate(span_scores, 1)])
+                loss = loss + 10 * F.cross_entropy(torch.cat([logits.flatten(0, 1) for logits in span_scores]), targets, weight=class_weights)
             rows, truth = [], []
             for i, segment in enumerate(batch):
                 pairs = extractor.candidate_pairs(segment.entities)
@@ -118,3 +129,15 @@ def fit(nlp: Language, extractor: JointExtractor, train: list[Segment], settings
     if best_state is not None:
         network.load_state_dict(best_state)
     return history, best_epoch, best_dev
+
+
+def choose_entity_decoder(extractor: JointExtractor, evaluate: Callable[[], dict[str, Any]]) -> tuple[str, dict[str, dict]]:
+    """Keep the entity decoder (span classifier or BIO tags; both heads are trained) whose whole
+    pipeline scores the better dev relation F1, as early stopping keeps the better epoch.
+    Returns the decoder chosen and each decoder's dev scores."""
+    scores = {}
+    for decoder in ("spans", "bio"):
+        extractor.cfg["entity_decoder"] = decoder
+        scores[decoder] = evaluate()
+    extractor.cfg["entity_decoder"] = max(scores, key=lambda d: scores[d]["relations"]["micro"]["f1"])
+    return extractor.cfg["entity_decoder"], scores

@@ -39,6 +39,7 @@ class Segment:
     relations: list[tuple[int, int, str]] = field(default_factory=list)
     offset: int = 0  # index of the first word in the Doc
     hints: list[int] = field(default_factory=list)  # the base pipeline's entity tag of each word (0: none)
+    glued: list[bool] = field(default_factory=list)  # no space before the word ("Boise." as "Boise" + ".")
     vectors: Any = None  # the base pipeline's token vectors (doc.tensor rows), if it has them
 
 
@@ -72,7 +73,9 @@ def segments(doc: Doc, max_words: int, hint_labels: list[str] = ()) -> Iterator[
         tokens = doc[start:end]
         hints = [0 if t.ent_iob_ in ("", "O") or t.ent_type_ not in index else 1 + 2 * index[t.ent_type_] + (t.ent_iob_ == "I")
                  for t in tokens]
-        yield Segment([t.text for t in tokens], offset=start, hints=hints, vectors=None if tensor is None else tensor[start:end])
+        glued = [t.i > 0 and not doc[t.i - 1].whitespace_ for t in tokens]
+        yield Segment([t.text for t in tokens], offset=start, hints=hints, glued=glued,
+                      vectors=None if tensor is None else tensor[start:end])
 
 
 def bio_tags(entities: list[tuple[int, int, str]], length: int, tags: list[str]) -> list[int]:
@@ -100,6 +103,29 @@ def decode_bio(predicted: list[int], tags: list[str]) -> list[tuple[int, int, st
     return found
 
 
+def span_targets(segments: list[Segment], width: int, labels: list[str], length: int) -> list[list[int]]:
+    """For spans of `width` words in a batch padded to `length` words, the class of each span by its
+    first word: 0 none, 1 + the label's index for a gold entity, -100 (ignored) past the segment's end."""
+    out = []
+    for segment in segments:
+        gold = {(s, e): 1 + labels.index(label) for s, e, label in segment.entities}
+        n = len(segment.words)
+        out.append([gold.get((s, s + width), 0) if s + width <= n else -100 for s in range(length - width + 1)])
+    return out
+
+
+def decode_spans(scored: list[tuple[float, int, int, str]], words: list[str]) -> list[tuple[int, int, str]]:
+    """Non-overlapping entities from scored spans (score, start, end, label), best first."""
+    taken: set[int] = set()
+    found = []
+    for _, start, end, label in sorted(scored, key=lambda c: (-c[0], c[1], c[2])):
+        if words[start].isspace() or words[end - 1].isspace() or taken.intersection(range(start, end)):
+            continue
+        taken.update(range(start, end))
+        found.append((start, end, label))
+    return sorted(found)
+
+
 class JointExtractor:
     """The spaCy component; the network is built by `initialize` (training) or `from_disk`."""
 
@@ -123,11 +149,12 @@ class JointExtractor:
 
     def initialize(self, encoder: Path, entity_labels: list[str], relation_labels: list[str],
                    signatures: list[tuple[str, str, str]], hidden_width: int, dropout: float,
-                   hint_labels: list[str], tensor_width: int) -> None:
+                   hint_labels: list[str], tensor_width: int, max_span: int) -> None:
         from transformers import AutoModel, AutoTokenizer
 
         self.cfg = {"entity_labels": entity_labels, "relation_labels": relation_labels,
                     "hint_labels": hint_labels, "tensor_width": tensor_width,
+                    "entity_decoder": "spans", "max_span": max_span, "shapes": 2 * _SHAPES,
                     "signatures": [list(s) for s in signatures], "hidden_width": hidden_width, "dropout": dropout}
         self.tokenizer = AutoTokenizer.from_pretrained(encoder)
         self.network = _network(AutoModel.from_pretrained(encoder), self.cfg)
@@ -156,16 +183,30 @@ class JointExtractor:
             for k in range(0, len(parts), self.batch_size):
                 batch = parts[k:k + self.batch_size]
                 words, cls = self.encode([part for _, part in batch])
-                tag_scores = self.network.tagger(words)
                 for i, (doc, part) in enumerate(batch):
-                    predicted = tag_scores[i, :len(part.words)].argmax(-1).tolist()
-                    part.entities = [e for e in decode_bio(predicted, self.tags) if not part.words[e[0]].isspace()]
+                    part.entities = self.entities(words, cls, i, part)
                     entities[id(doc)] += [Span(doc, part.offset + s, part.offset + e, label=lab) for s, e, lab in part.entities]
                     relations[id(doc)] += self._relations(doc, part, words, cls, i)
         for doc in docs:
             doc.ents = entities[id(doc)]
             doc.user_data[USER_DATA] = relations[id(doc)]
         return docs
+
+    def entities(self, words: Any, cls: Any, i: int, part: Segment) -> list[tuple[int, int, str]]:
+        """The entities of the i-th segment of a batch: the best non-overlapping spans (or, for
+        models saved before span classification, decoded BIO tags)."""
+        if self.cfg.get("entity_decoder", "bio") == "bio":
+            predicted = self.network.tagger(words[i:i + 1])[0, :len(part.words)].argmax(-1).tolist()
+            return [e for e in decode_bio(predicted, self.tags) if not part.words[e[0]].isspace()]
+        labels = self.cfg["entity_labels"]
+        scored = []
+        for width, logits in enumerate(self.network.span_logits(words[i:i + 1], cls[i:i + 1]), 1):
+            probabilities = logits[0, :max(0, len(part.words) - width + 1)].softmax(-1)
+            entity = 1 - probabilities[:, 0]  # some entity, whichever label
+            label = probabilities[:, 1:].argmax(-1)
+            threshold = self.cfg.get("entity_threshold", 0.5)
+            scored += [(entity[s].item(), s, s + width, labels[label[s].item()]) for s in (entity >= threshold).nonzero().flatten().tolist()]
+        return decode_spans(scored, part.words)
 
     def _relations(self, doc: Doc, part: Segment, words: Any, cls: Any, i: int) -> list[tuple]:
         import torch
@@ -204,7 +245,8 @@ class JointExtractor:
                 if word is not None and word not in first:
                     first[word] = position
             index[i, :len(segment.words)] = torch.tensor([first.get(w, 0) for w in range(len(segment.words))])
-            shapes[i, :len(segment.words)] = torch.tensor([word_shape(w) for w in segment.words])
+            glued = segment.glued if self.cfg.get("shapes", _SHAPES) > _SHAPES and segment.glued else [False] * len(segment.words)
+            shapes[i, :len(segment.words)] = torch.tensor([word_shape(w) + _SHAPES * g for w, g in zip(segment.words, glued)])
             if segment.hints:
                 hints[i, :len(segment.words)] = torch.tensor(segment.hints)
             if segment.vectors is not None and segment.vectors.shape[1] == self.cfg["tensor_width"]:
@@ -247,14 +289,29 @@ def _network(encoder: Any, cfg: dict[str, Any]) -> Any:
         def __init__(self) -> None:
             super().__init__()
             self.encoder = encoder
-            self.shape = nn.Embedding(_SHAPES, 16)
+            self.shape = nn.Embedding(cfg.get("shapes", _SHAPES), 16)
             self.hint = nn.Embedding(1 + 2 * len(cfg["hint_labels"]), 16)
             self.dropout = nn.Dropout(cfg["dropout"])
             self.tagger = nn.Sequential(nn.Linear(word, width), nn.GELU(), nn.Linear(width, 1 + 2 * len(entity_labels)))
             self.label = nn.Embedding(len(entity_labels), 32)
             self.distance = nn.Embedding(_DISTANCES, 16)
+            if "max_span" in cfg:  # models saved before span classification have the BIO tagger alone
+                self.width = nn.Embedding(cfg["max_span"], 32)
+                self.spans = nn.Sequential(nn.Linear(word + 32 + width, width), nn.GELU(), nn.Dropout(cfg["dropout"]),
+                                           nn.Linear(width, 1 + len(entity_labels)))
             self.relations = nn.Sequential(nn.Linear(3 * word + 64 + 16 + width, hidden), nn.GELU(),
                                            nn.Dropout(cfg["dropout"]), nn.Linear(hidden, len(relation_labels)))
+
+        def span_logits(self, words: Any, cls: Any) -> list[Any]:
+            """Scores of every span of 1..max_span words, one tensor (batch, first word, class) per width."""
+            batch, length = words.shape[:2]
+            out = []
+            for w in range(1, min(cfg["max_span"], length) + 1):
+                pooled = words.unfold(1, w, 1).max(-1).values
+                n = pooled.shape[1]
+                out.append(self.spans(torch.cat([pooled, self.width.weight[w - 1].expand(batch, n, -1),
+                                                 cls[:, None, :].expand(batch, n, -1)], -1)))
+            return out
 
         def pair_rows(self, words: Any, cls: Any, entities: list[tuple[int, int, str]], pairs: list[tuple[int, int]]) -> Any:
             rows = []
