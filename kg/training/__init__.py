@@ -9,13 +9,14 @@ stopping on dev relation F1).
 
 from __future__ import annotations
 
+
 import json
 import os
 import random
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -45,7 +46,7 @@ class TrainSettings:
     hidden_width: int = 128
     threshold: float = 0.5
     max_length: int = 40
-    encoder: str | None = None  # a transformer (folder or packaged name): kg_joint_extractor instead
+    encoders: tuple[str, ...] = ()  # transformers (folders or packaged names): kg_joint_extractor instead, an ensemble if several
     encoder_lr: float = 5e-5
     head_lr: float = 1e-3
     max_words: int = 100
@@ -119,7 +120,7 @@ def train(train_path: Path, dev_path: Path, output: Path, settings: TrainSetting
     rng = random.Random(settings.seed)
     train_docs, dev_docs = load_gold(train_path), load_gold(dev_path)
     nlp = spacy.load(settings.base_model)
-    if settings.encoder:
+    if settings.encoders:
         return _train_joint(nlp, train_docs, dev_docs, train_path, dev_path, output, settings, progress, started)
     ner = nlp.get_pipe("ner")
     for label in sorted({e.label for d in train_docs for e in d.entities}):
@@ -172,7 +173,7 @@ def _train_joint(nlp: Any, train_docs: list[GoldDocument], dev_docs: list[GoldDo
     from kg.training.encoders import resolve_encoder
     from kg.training.finetune import choose_entity_decoder, fit, gold_segments
 
-    encoder = resolve_encoder(settings.encoder)
+    encoders = [resolve_encoder(name) for name in settings.encoders]  # all found before any training
     # the base NER stays: its tags are hints for the joint extractor, which then replaces doc.ents
     hint_labels = list(nlp.get_pipe("ner").labels) if "ner" in nlp.pipe_names else []
     tensor_width = nlp.get_pipe("tok2vec").model.get_dim("nO") if "tok2vec" in nlp.pipe_names else 0
@@ -182,23 +183,31 @@ def _train_joint(nlp: Any, train_docs: list[GoldDocument], dev_docs: list[GoldDo
     signatures = sorted({(s.entities[h][2], s.entities[t][2], label) for s in segments for h, t, label in s.relations})
     if not entity_labels:
         raise ConfigError(f"{train_path}: no entities to learn from")
-    extractor.initialize(encoder, entity_labels, sorted({label for *_, label in signatures}), signatures,
-                     hidden_width=4 * settings.hidden_width, dropout=settings.encoder_dropout,
-                     hint_labels=hint_labels, tensor_width=tensor_width,
-                     max_span=min(settings.max_span, max(e - s for seg in segments for s, e, _ in seg.entities)))
-    history, best_epoch, dev = fit(nlp, extractor, segments, settings, lambda: score_relations(nlp, dev_docs), progress)
+    members, history, best_epochs = [], [], []
+    for k, encoder in enumerate(encoders):  # each member trained alone (seed + k), early stopping on its own dev score
+        extractor.initialize(encoder, entity_labels, sorted({label for *_, label in signatures}), signatures,
+                             hidden_width=4 * settings.hidden_width, dropout=settings.encoder_dropout,
+                             hint_labels=hint_labels, tensor_width=tensor_width,
+                             max_span=min(settings.max_span, max(e - s for seg in segments for s, e, _ in seg.entities)))
+        stage = "joint" if len(encoders) == 1 else f"joint {k + 1}"
+        rows, best_epoch, _ = fit(nlp, extractor, segments, replace(settings, seed=settings.seed + k),
+                                  lambda: score_relations(nlp, dev_docs), progress and (lambda row: progress({**row, "stage": stage})))
+        history += [{**row, "stage": stage} for row in rows]
+        best_epochs.append(best_epoch)
+        members += extractor.members
+    extractor.members = members
     decoder, by_decoder = choose_entity_decoder(extractor, lambda: score_relations(nlp, dev_docs))
     dev = by_decoder[decoder]
     history += [{"stage": "entity decoder", "decoder": name, "dev_relation_f1": scores["relations"]["micro"]["f1"],
                  "dev_entity_f1": scores["entities"]["micro"]["f1"]} for name, scores in by_decoder.items()]
-    _save(nlp, output, settings, extractor.cfg["relation_labels"], entity_labels, train_path, dev_path, best_epoch, dev, history)
-    return TrainResult(len(history), best_epoch, time.perf_counter() - started, dev, history)
+    _save(nlp, output, settings, extractor.cfg["relation_labels"], entity_labels, train_path, dev_path, best_epochs[0], dev, history)
+    return TrainResult(len([row for row in history if "epoch" in row]), best_epochs[0], time.perf_counter() - started, dev, history)
 
 
 def _save(nlp: Any, output: Path, settings: TrainSettings, relation_labels: list[str], entity_labels: list[str],
           train_path: Path, dev_path: Path, best_epoch: int, dev: dict[str, Any], history: list[dict[str, Any]]) -> None:
     nlp.meta.setdefault(META_KEY, {}).update({
-        "base_model": settings.base_model, "encoder": settings.encoder,
+        "base_model": settings.base_model, "encoder": settings.encoders[0] if settings.encoders else None, "encoders": list(settings.encoders),
         "relation_labels": relation_labels, "entity_labels": entity_labels,
         "entity_types": settings.entity_types, "train": str(train_path), "dev": str(dev_path),
         "best_epoch": best_epoch, "dev_scores": dev, "seed": settings.seed,

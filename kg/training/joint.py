@@ -1,12 +1,16 @@
-"""kg_joint_extractor: entities and relations from one fine-tuned transformer encoder.
+"""kg_joint_extractor: entities and relations from a fine-tuned transformer encoder.
 
-In the manner of SpERT (Eberts and Ulges, 2020), on whole words: the encoder's first sub-word
-vector of each word, with a small embedding of the word's capitalisation (the packaged encoders
-are uncased), feeds a BIO tagger for entities and, for every ordered pair of entities whose types
-the training data pairs with some relation, a classifier over the two entities' max-pooled
-vectors, the words between them, their labels, their distance and the segment's [CLS] vector
-(sigmoid per relation label, so a pair can have none). Text is cut into segments of whole
-sentences of at most `max_words` words; relations are found within a segment.
+In the manner of SpERT (Eberts and Ulges, 2020), on whole words. Each word is the encoder's first
+sub-word vector plus small embeddings of its capitalisation and whether it is glued to the word
+before ("Boise." is "Boise" + "."; the packaged encoders are uncased), the base pipeline's entity
+tag and its token vector. Entities: every span of up to `max_span` words is classified from its
+max-pooled words, its width and the segment's [CLS] vector, and the best non-overlapping spans
+are kept; a BIO tagger is trained beside it, and the dev split picks which of the two decodes.
+Relations: every ordered pair of entities whose types the training data pairs with some relation
+is scored per label (sigmoid, so a pair can have none) from the two entities' max-pooled vectors,
+the words between them, their labels, their distance and [CLS]. Text is cut into segments of
+whole sentences of at most `max_words` words; relations are found within a segment. An extractor
+may hold several such members (an ensemble), whose probabilities are averaged.
 
 Predictions use the same places as kg_relation_extractor: doc.ents (the data's labels) and
 doc.user_data["kg_relations"] as (head start, head end, tail start, tail end, label, score) in
@@ -126,8 +130,17 @@ def decode_spans(scored: list[tuple[float, int, int, str]], words: list[str]) ->
     return sorted(found)
 
 
+@dataclass
+class Member:
+    """One fine-tuned encoder with its heads. An extractor of several members (an ensemble)
+    averages their probabilities: of each span's label, each word's tag and each pair's relations."""
+
+    tokenizer: Any
+    network: Any
+
+
 class JointExtractor:
-    """The spaCy component; the network is built by `initialize` (training) or `from_disk`."""
+    """The spaCy component; its members are made by `initialize` (training) or `from_disk`."""
 
     def __init__(self, nlp: Language, name: str, threshold: float, max_words: int, batch_size: int) -> None:
         self.name = name
@@ -135,8 +148,12 @@ class JointExtractor:
         self.max_words = max_words
         self.batch_size = batch_size
         self.cfg: dict[str, Any] = {}
-        self.network: Any = None
-        self.tokenizer: Any = None
+        self.members: list[Member] = []
+
+    @property
+    def network(self) -> Any:
+        """The first member's network (the one being trained)."""
+        return self.members[0].network
 
     # labels and the type signatures that filter candidate pairs
     @property
@@ -150,14 +167,14 @@ class JointExtractor:
     def initialize(self, encoder: Path, entity_labels: list[str], relation_labels: list[str],
                    signatures: list[tuple[str, str, str]], hidden_width: int, dropout: float,
                    hint_labels: list[str], tensor_width: int, max_span: int) -> None:
+        """One new member on `encoder` (any members before are dropped)."""
         from transformers import AutoModel, AutoTokenizer
 
         self.cfg = {"entity_labels": entity_labels, "relation_labels": relation_labels,
                     "hint_labels": hint_labels, "tensor_width": tensor_width,
                     "entity_decoder": "spans", "max_span": max_span, "shapes": 2 * _SHAPES,
                     "signatures": [list(s) for s in signatures], "hidden_width": hidden_width, "dropout": dropout}
-        self.tokenizer = AutoTokenizer.from_pretrained(encoder)
-        self.network = _network(AutoModel.from_pretrained(encoder), self.cfg)
+        self.members = [Member(AutoTokenizer.from_pretrained(encoder), _network(AutoModel.from_pretrained(encoder), self.cfg))]
 
     def __call__(self, doc: Doc) -> Doc:
         return next(iter(self.pipe([doc])))
@@ -178,43 +195,49 @@ class JointExtractor:
         parts = [(doc, part) for doc in docs for part in segments(doc, self.max_words, self.cfg["hint_labels"])]
         entities: dict[int, list[Span]] = {id(doc): [] for doc in docs}
         relations: dict[int, list[tuple]] = {id(doc): [] for doc in docs}
-        self.network.eval()
+        for member in self.members:
+            member.network.eval()
         with torch.no_grad():
             for k in range(0, len(parts), self.batch_size):
                 batch = parts[k:k + self.batch_size]
-                words, cls = self.encode([part for _, part in batch])
+                encoded = [self.encode([part for _, part in batch], member) for member in self.members]
                 for i, (doc, part) in enumerate(batch):
-                    part.entities = self.entities(words, cls, i, part)
+                    part.entities = self.entities(encoded, i, part)
                     entities[id(doc)] += [Span(doc, part.offset + s, part.offset + e, label=lab) for s, e, lab in part.entities]
-                    relations[id(doc)] += self._relations(doc, part, words, cls, i)
+                    relations[id(doc)] += self._relations(doc, part, encoded, i)
         for doc in docs:
             doc.ents = entities[id(doc)]
             doc.user_data[USER_DATA] = relations[id(doc)]
         return docs
 
-    def entities(self, words: Any, cls: Any, i: int, part: Segment) -> list[tuple[int, int, str]]:
-        """The entities of the i-th segment of a batch: the best non-overlapping spans (or, for
-        models saved before span classification, decoded BIO tags)."""
-        if self.cfg.get("entity_decoder", "bio") == "bio":
-            predicted = self.network.tagger(words[i:i + 1])[0, :len(part.words)].argmax(-1).tolist()
-            return [e for e in decode_bio(predicted, self.tags) if not part.words[e[0]].isspace()]
+    def entities(self, encoded: list[tuple[Any, Any]], i: int, part: Segment) -> list[tuple[int, int, str]]:
+        """The entities of the i-th segment of a batch, from each member's (word vectors, [CLS]
+        vectors): the best non-overlapping spans, or decoded BIO tags."""
+        import torch
+
+        n = len(part.words)
+        if self.cfg.get("entity_decoder", "bio") == "bio":  # models saved before span classification have no other
+            tags = torch.stack([m.network.tagger(words[i:i + 1])[0, :n].softmax(-1) for m, (words, _) in zip(self.members, encoded)])
+            return [e for e in decode_bio(tags.mean(0).argmax(-1).tolist(), self.tags) if not part.words[e[0]].isspace()]
         labels = self.cfg["entity_labels"]
+        by_member = [m.network.span_logits(words[i:i + 1], cls[i:i + 1]) for m, (words, cls) in zip(self.members, encoded)]
         scored = []
-        for width, logits in enumerate(self.network.span_logits(words[i:i + 1], cls[i:i + 1]), 1):
-            probabilities = logits[0, :max(0, len(part.words) - width + 1)].softmax(-1)
+        for width, logits in enumerate(zip(*by_member), 1):
+            probabilities = torch.stack([x[0, :max(0, n - width + 1)].softmax(-1) for x in logits]).mean(0)
             entity = 1 - probabilities[:, 0]  # some entity, whichever label
             label = probabilities[:, 1:].argmax(-1)
             threshold = self.cfg.get("entity_threshold", 0.5)
             scored += [(entity[s].item(), s, s + width, labels[label[s].item()]) for s in (entity >= threshold).nonzero().flatten().tolist()]
         return decode_spans(scored, part.words)
 
-    def _relations(self, doc: Doc, part: Segment, words: Any, cls: Any, i: int) -> list[tuple]:
+    def _relations(self, doc: Doc, part: Segment, encoded: list[tuple[Any, Any]], i: int) -> list[tuple]:
         import torch
 
         pairs = self.candidate_pairs(part.entities)
         if not pairs:
             return []
-        scores = torch.sigmoid(self.network.relations(self.network.pair_rows(words[i], cls[i], part.entities, pairs)))
+        scores = torch.stack([torch.sigmoid(m.network.relations(m.network.pair_rows(words[i], cls[i], part.entities, pairs)))
+                              for m, (words, cls) in zip(self.members, encoded)]).mean(0)
         allowed = {tuple(s) for s in self.cfg["signatures"]}
         found = []
         for (h, t), row in zip(pairs, scores.tolist()):
@@ -226,14 +249,15 @@ class JointExtractor:
                     found.append((head_span.start_char, head_span.end_char, tail_span.start_char, tail_span.end_char, label, float(score)))
         return found
 
-    def encode(self, batch: list[Segment]) -> tuple[Any, Any]:
-        """Word vectors (first sub-word, capitalisation and base entity tag embeddings, base token
-        vectors) and [CLS] vectors."""
+    def encode(self, batch: list[Segment], member: Member | None = None) -> tuple[Any, Any]:
+        """A member's (the first's by default) word vectors (first sub-word, capitalisation and base
+        entity tag embeddings, base token vectors) and [CLS] vectors."""
         import torch
 
-        encoded = self.tokenizer([[w if not w.isspace() else self.tokenizer.unk_token for w in s.words] for s in batch], is_split_into_words=True,
-                                 return_tensors="pt", padding=True, truncation=True, max_length=512)
-        hidden = self.network.encoder(input_ids=encoded["input_ids"], attention_mask=encoded["attention_mask"]).last_hidden_state
+        tokenizer, network = (member or self.members[0]).tokenizer, (member or self.members[0]).network
+        encoded = tokenizer([[w if not w.isspace() else tokenizer.unk_token for w in s.words] for s in batch], is_split_into_words=True,
+                            return_tensors="pt", padding=True, truncation=True, max_length=512)
+        hidden = network.encoder(input_ids=encoded["input_ids"], attention_mask=encoded["attention_mask"]).last_hidden_state
         longest = max(len(s.words) for s in batch)
         index = torch.zeros(len(batch), longest, dtype=torch.long)
         shapes = torch.zeros(len(batch), longest, dtype=torch.long)
@@ -252,17 +276,20 @@ class JointExtractor:
             if segment.vectors is not None and segment.vectors.shape[1] == self.cfg["tensor_width"]:
                 vectors[i, :len(segment.words)] = torch.as_tensor(segment.vectors)
         words = torch.gather(hidden, 1, index.unsqueeze(-1).expand(-1, -1, hidden.shape[-1]))
-        return torch.cat([words, self.network.shape(shapes), self.network.hint(hints), vectors], -1), hidden[:, 0]
+        return torch.cat([words, network.shape(shapes), network.hint(hints), vectors], -1), hidden[:, 0]
 
+    # member 0 in encoder/ and weights.safetensors (as models of one member were always saved), member k in encoder-k/ …
     def to_disk(self, path: str | Path, exclude: Iterable[str] = ()) -> None:
         from safetensors.torch import save_file
 
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        self.tokenizer.save_pretrained(path / "encoder")
-        self.network.encoder.config.save_pretrained(path / "encoder")
-        save_file({k: v.contiguous() for k, v in self.network.state_dict().items()}, str(path / "weights.safetensors"))
-        (path / "cfg.json").write_text(json.dumps(self.cfg, indent=1), encoding="utf-8")
+        for k, member in enumerate(self.members):
+            suffix = f"-{k}" if k else ""
+            member.tokenizer.save_pretrained(path / f"encoder{suffix}")
+            member.network.encoder.config.save_pretrained(path / f"encoder{suffix}")
+            save_file({n: v.contiguous() for n, v in member.network.state_dict().items()}, str(path / f"weights{suffix}.safetensors"))
+        (path / "cfg.json").write_text(json.dumps({**self.cfg, "members": len(self.members)}, indent=1), encoding="utf-8")
 
     def from_disk(self, path: str | Path, exclude: Iterable[str] = ()) -> "JointExtractor":
         from safetensors.torch import load_file
@@ -270,10 +297,13 @@ class JointExtractor:
 
         path = Path(path)
         self.cfg = json.loads((path / "cfg.json").read_text(encoding="utf-8"))
-        self.tokenizer = AutoTokenizer.from_pretrained(path / "encoder")
-        self.network = _network(AutoModel.from_config(AutoConfig.from_pretrained(path / "encoder")), self.cfg)
-        self.network.load_state_dict(load_file(str(path / "weights.safetensors")))
-        self.network.eval()
+        self.members = []
+        for k in range(self.cfg.get("members", 1)):
+            suffix = f"-{k}" if k else ""
+            network = _network(AutoModel.from_config(AutoConfig.from_pretrained(path / f"encoder{suffix}")), self.cfg)
+            network.load_state_dict(load_file(str(path / f"weights{suffix}.safetensors")))
+            network.eval()
+            self.members.append(Member(AutoTokenizer.from_pretrained(path / f"encoder{suffix}"), network))
         return self
 
 
