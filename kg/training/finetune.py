@@ -101,7 +101,7 @@ def fit(nlp: Language, extractor: JointExtractor, train: list[Segment], settings
                 pairs = extractor.candidate_pairs(segment.entities)
                 if not pairs:
                     continue
-                rows.append(network.pair_rows(words[i], cls[i], segment.entities, pairs))
+                rows.append(network.pair_rows(words[i, :len(segment.words)], cls[i], segment.entities, pairs))
                 target = torch.zeros(len(pairs), len(labels))
                 position = {pair: n for n, pair in enumerate(pairs)}
                 for h, t, label in segment.relations:

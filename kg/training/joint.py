@@ -166,13 +166,13 @@ class JointExtractor:
 
     def initialize(self, encoder: Path, entity_labels: list[str], relation_labels: list[str],
                    signatures: list[tuple[str, str, str]], hidden_width: int, dropout: float,
-                   hint_labels: list[str], tensor_width: int, max_span: int) -> None:
+                   hint_labels: list[str], tensor_width: int, max_span: int, pair_width: int = 256) -> None:
         """One new member on `encoder` (any members before are dropped)."""
         from transformers import AutoModel, AutoTokenizer
 
         self.cfg = {"entity_labels": entity_labels, "relation_labels": relation_labels,
                     "hint_labels": hint_labels, "tensor_width": tensor_width,
-                    "entity_decoder": "spans", "max_span": max_span, "shapes": 2 * _SHAPES,
+                    "entity_decoder": "spans", "max_span": max_span, "shapes": 2 * _SHAPES, "pair_width": pair_width,
                     "signatures": [list(s) for s in signatures], "hidden_width": hidden_width, "dropout": dropout}
         self.members = [Member(AutoTokenizer.from_pretrained(encoder), _network(AutoModel.from_pretrained(encoder), self.cfg))]
 
@@ -236,7 +236,7 @@ class JointExtractor:
         pairs = self.candidate_pairs(part.entities)
         if not pairs:
             return []
-        scores = torch.stack([torch.sigmoid(m.network.relations(m.network.pair_rows(words[i], cls[i], part.entities, pairs)))
+        scores = torch.stack([torch.sigmoid(m.network.relations(m.network.pair_rows(words[i, :len(part.words)], cls[i], part.entities, pairs)))
                               for m, (words, cls) in zip(self.members, encoded)]).mean(0)
         allowed = {tuple(s) for s in self.cfg["signatures"]}
         found = []
@@ -329,7 +329,12 @@ def _network(encoder: Any, cfg: dict[str, Any]) -> Any:
                 self.width = nn.Embedding(cfg["max_span"], 32)
                 self.spans = nn.Sequential(nn.Linear(word + 32 + width, width), nn.GELU(), nn.Dropout(cfg["dropout"]),
                                            nn.Linear(width, 1 + len(entity_labels)))
-            self.relations = nn.Sequential(nn.Linear(3 * word + 64 + 16 + width, hidden), nn.GELU(),
+            pair_width = cfg.get("pair_width", 0)
+            if pair_width:  # the segment read again for each pair, knowing which words are head and tail
+                self.role = nn.Embedding(3, pair_width)
+                self.pair_input = nn.Linear(word, pair_width)
+                self.pair_layer = nn.TransformerEncoderLayer(pair_width, 4, 2 * pair_width, cfg["dropout"], batch_first=True)
+            self.relations = nn.Sequential(nn.Linear(3 * word + 64 + 16 + width + 3 * pair_width, hidden), nn.GELU(),
                                            nn.Dropout(cfg["dropout"]), nn.Linear(hidden, len(relation_labels)))
 
         def span_logits(self, words: Any, cls: Any) -> list[Any]:
@@ -353,7 +358,21 @@ def _network(encoder: Any, cfg: dict[str, Any]) -> Any:
                 rows.append(torch.cat([words[hs:he].max(0).values, words[ts:te].max(0).values, between,
                                        self.label.weight[entity_labels.index(hl)], self.label.weight[entity_labels.index(tl)],
                                        self.distance.weight[distance], cls]))
-            return torch.stack(rows)
+            rows = torch.stack(rows)
+            return torch.cat([rows, self.pair_reading(words, entities, pairs)], -1) if cfg.get("pair_width") else rows
+
+        def pair_reading(self, words: Any, entities: list[tuple[int, int, str]], pairs: list[tuple[int, int]]) -> Any:
+            """Per pair, one more attention layer over the segment's words with head and tail marked;
+            its head, tail and whole-segment max-pooled vectors."""
+            roles = torch.zeros(len(pairs), words.shape[0], dtype=torch.long)
+            for n, (h, t) in enumerate(pairs):
+                roles[n, entities[h][0]:entities[h][1]] = 1
+                roles[n, entities[t][0]:entities[t][1]] = 2
+            read = self.pair_layer(self.pair_input(words)[None] + self.role(roles))
+            floor = torch.finfo(read.dtype).min
+            head = read.masked_fill((roles != 1)[..., None], floor).max(1).values
+            tail = read.masked_fill((roles != 2)[..., None], floor).max(1).values
+            return torch.cat([head, tail, read.max(1).values], -1)
 
     return JointNetwork()
 
