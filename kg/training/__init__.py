@@ -9,7 +9,6 @@ stopping on dev relation F1).
 
 from __future__ import annotations
 
-
 import json
 import os
 import random
@@ -50,7 +49,10 @@ class TrainSettings:
     encoder_lr: float = 5e-5
     head_lr: float = 1e-3
     max_words: int = 100
+    span_entities: bool = False  # entities from a span classifier too (the dev split picks it or the BIO tagger)
     max_span: int = 20  # longest entity, in words, the span classifier scores (capped by the training data's longest)
+    pair_attention: bool = False  # each candidate pair re-reads the segment through one attention layer
+    pair_width: int = 256
     encoder_batch_size: int = 8
     encoder_dropout: float = 0.1
     freeze_embeddings: bool = True
@@ -183,23 +185,33 @@ def _train_joint(nlp: Any, train_docs: list[GoldDocument], dev_docs: list[GoldDo
     signatures = sorted({(s.entities[h][2], s.entities[t][2], label) for s in segments for h, t, label in s.relations})
     if not entity_labels:
         raise ConfigError(f"{train_path}: no entities to learn from")
+    longest = max(e - s for seg in segments for s, e, _ in seg.entities)
     members, history, best_epochs = [], [], []
     for k, encoder in enumerate(encoders):  # each member trained alone (seed + k), early stopping on its own dev score
         extractor.initialize(encoder, entity_labels, sorted({label for *_, label in signatures}), signatures,
                              hidden_width=4 * settings.hidden_width, dropout=settings.encoder_dropout,
                              hint_labels=hint_labels, tensor_width=tensor_width,
-                             max_span=min(settings.max_span, max(e - s for seg in segments for s, e, _ in seg.entities)))
+                             max_span=min(settings.max_span, longest) if settings.span_entities else 0,
+                             pair_width=settings.pair_width if settings.pair_attention else 0)
         stage = "joint" if len(encoders) == 1 else f"joint {k + 1}"
-        rows, best_epoch, _ = fit(nlp, extractor, segments, replace(settings, seed=settings.seed + k),
-                                  lambda: score_relations(nlp, dev_docs), progress and (lambda row: progress({**row, "stage": stage})))
+
+        def report(row: dict[str, Any], stage: str = stage) -> None:
+            if progress:
+                progress({**row, "stage": stage})
+
+        rows, best_epoch, best_dev = fit(nlp, extractor, segments, replace(settings, seed=settings.seed + k),
+                                         lambda: score_relations(nlp, dev_docs), report)
         history += [{**row, "stage": stage} for row in rows]
         best_epochs.append(best_epoch)
         members += extractor.members
     extractor.members = members
-    decoder, by_decoder = choose_entity_decoder(extractor, lambda: score_relations(nlp, dev_docs))
-    dev = by_decoder[decoder]
-    history += [{"stage": "entity decoder", "decoder": name, "dev_relation_f1": scores["relations"]["micro"]["f1"],
-                 "dev_entity_f1": scores["entities"]["micro"]["f1"]} for name, scores in by_decoder.items()]
+    if settings.span_entities:
+        decoder, by_decoder = choose_entity_decoder(extractor, lambda: score_relations(nlp, dev_docs))
+        dev = by_decoder[decoder]
+        history += [{"stage": "entity decoder", "decoder": name, "dev_relation_f1": scores["relations"]["micro"]["f1"],
+                     "dev_entity_f1": scores["entities"]["micro"]["f1"]} for name, scores in by_decoder.items()]
+    else:
+        dev = score_relations(nlp, dev_docs) if len(members) > 1 else best_dev
     _save(nlp, output, settings, extractor.cfg["relation_labels"], entity_labels, train_path, dev_path, best_epochs[0], dev, history)
     return TrainResult(len([row for row in history if "epoch" in row]), best_epochs[0], time.perf_counter() - started, dev, history)
 

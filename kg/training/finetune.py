@@ -19,6 +19,10 @@ from kg.evaluate import GoldDocument
 from kg.training.component import GOLD
 from kg.training.joint import JointExtractor, Segment, bio_tags, segments, span_targets
 
+# a segment has about a hundred spans that are no entity for each that is: their loss is weighed
+# down, as SpERT's sampling of negatives does, so the span classifier does not learn to say "none"
+NONE_WEIGHT = 0.3
+
 
 def gold_segments(nlp: Language, docs: list[GoldDocument], max_words: int, hint_labels: list[str]) -> list[Segment]:
     """Training segments: words of the base pipeline's tokens, gold entities and relations on them."""
@@ -39,9 +43,6 @@ def gold_segments(nlp: Language, docs: list[GoldDocument], max_words: int, hint_
                                   if (h1, h2) in index and (t1, t2) in index for label in labels]
                 out.append(part)
     return out
-
-
-NONE_WEIGHT = 0.3
 
 
 def _batches(segments: list[Segment], size: int, rng: random.Random) -> list[list[Segment]]:
@@ -76,8 +77,6 @@ def fit(nlp: Language, extractor: JointExtractor, train: list[Segment], settings
     warmup = max(1, steps // 10)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: min(1.0, s / warmup) * max(0.0, 1 - s / steps))
     tags, labels = extractor.tags, extractor.cfg["relation_labels"]
-    # a segment has about a hundred spans that are no entity for each that is: weighed down, as
-    # SpERT's sampling of negatives does, so the span classifier does not learn to say "none"
     class_weights = torch.tensor([NONE_WEIGHT] + [1.0] * len(extractor.cfg["entity_labels"]))
     history: list[dict[str, Any]] = []
     best, best_epoch, best_state, best_dev = -1.0, 0, None, {}

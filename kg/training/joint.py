@@ -166,14 +166,19 @@ class JointExtractor:
 
     def initialize(self, encoder: Path, entity_labels: list[str], relation_labels: list[str],
                    signatures: list[tuple[str, str, str]], hidden_width: int, dropout: float,
-                   hint_labels: list[str], tensor_width: int, max_span: int, pair_width: int = 256) -> None:
-        """One new member on `encoder` (any members before are dropped)."""
+                   hint_labels: list[str], tensor_width: int, max_span: int = 0, pair_width: int = 0) -> None:
+        """One new member on `encoder` (any members before are dropped). `max_span` > 0 adds the span
+        classifier (spans of up to that many words) beside the BIO tagger; `pair_width` > 0 the
+        attention layer that re-reads the segment for each pair."""
         from transformers import AutoModel, AutoTokenizer
 
         self.cfg = {"entity_labels": entity_labels, "relation_labels": relation_labels,
-                    "hint_labels": hint_labels, "tensor_width": tensor_width,
-                    "entity_decoder": "spans", "max_span": max_span, "shapes": 2 * _SHAPES, "pair_width": pair_width,
+                    "hint_labels": hint_labels, "tensor_width": tensor_width, "entity_decoder": "bio", "shapes": _SHAPES,
                     "signatures": [list(s) for s in signatures], "hidden_width": hidden_width, "dropout": dropout}
+        if max_span:  # span classification, with words glued to the one before marked
+            self.cfg.update({"entity_decoder": "spans", "max_span": max_span, "shapes": 2 * _SHAPES})
+        if pair_width:
+            self.cfg["pair_width"] = pair_width
         self.members = [Member(AutoTokenizer.from_pretrained(encoder), _network(AutoModel.from_pretrained(encoder), self.cfg))]
 
     def __call__(self, doc: Doc) -> Doc:
