@@ -3,12 +3,13 @@
 In the manner of SpERT (Eberts and Ulges, 2020), on whole words. Each word is the encoder's first
 sub-word vector plus small embeddings of its capitalisation and whether it is glued to the word
 before ("Boise." is "Boise" + "."; the packaged encoders are uncased), the base pipeline's entity
-tag and its token vector. Entities: every span of up to `max_span` words is classified from its
-max-pooled words, its width and the segment's [CLS] vector, and the best non-overlapping spans
-are kept; a BIO tagger is trained beside it, and the dev split picks which of the two decodes.
-Relations: every ordered pair of entities whose types the training data pairs with some relation
-is scored per label (sigmoid, so a pair can have none) from the two entities' max-pooled vectors,
-the words between them, their labels, their distance and [CLS]. Text is cut into segments of
+tag and its token vector. Entities: a BIO tagger; optionally (cfg "max_span") every span of up to
+`max_span` words is also classified from its max-pooled words, its width and the segment's [CLS]
+vector, the best non-overlapping spans kept, and cfg "entity_decoder" says which of the two
+decodes. Relations: every ordered pair of entities whose types the training data pairs with some
+relation is scored per label (sigmoid, so a pair can have none) from the two entities' max-pooled
+vectors, the words between them, their labels, their distance and [CLS], and optionally (cfg
+"pair_width") one more attention layer over the segment with head and tail marked. Text is cut into segments of
 whole sentences of at most `max_words` words; relations are found within a segment. An extractor
 may hold several such members (an ensemble), whose probabilities are averaged.
 
