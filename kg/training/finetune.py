@@ -3,9 +3,9 @@
 The pipeline saved is the base spaCy pipeline (tokenizer, sentences, parse for kg's rules; its NER
 tags become hints) plus kg_joint_extractor, which replaces doc.ents. Training: AdamW (a small
 learning rate for the encoder, a larger one for the heads), linear warm-up and decay, gradient
-clipping; entities by span classes and BIO tags, relations over the gold entities' pairs; after
-each epoch the whole pipeline is scored on the dev split with kg's strict evaluation and the best
-epoch is kept (early stopping on dev relation F1).
+clipping; entities by BIO tags (and span classes, if asked), relations over the gold entities'
+pairs; after each epoch the whole pipeline is scored on the dev split with kg's strict evaluation
+and the best epoch is kept (early stopping on dev relation F1).
 """
 
 from __future__ import annotations

@@ -1,17 +1,18 @@
 """kg_joint_extractor: entities and relations from a fine-tuned transformer encoder.
 
 In the manner of SpERT (Eberts and Ulges, 2020), on whole words. Each word is the encoder's first
-sub-word vector plus small embeddings of its capitalisation and whether it is glued to the word
-before ("Boise." is "Boise" + "."; the packaged encoders are uncased), the base pipeline's entity
-tag and its token vector. Entities: a BIO tagger; optionally (cfg "max_span") every span of up to
-`max_span` words is also classified from its max-pooled words, its width and the segment's [CLS]
-vector, the best non-overlapping spans kept, and cfg "entity_decoder" says which of the two
+sub-word vector plus small embeddings of its capitalisation (the packaged encoders are uncased),
+the base pipeline's entity tag and its token vector. Entities: a BIO tagger; optionally (cfg
+"max_span") every span of up to `max_span` words is also classified from its max-pooled words,
+its width and the segment's [CLS] vector, the best non-overlapping spans kept, words glued to the
+one before ("Boise." is "Boise" + ".") are marked, and cfg "entity_decoder" says which of the two
 decodes. Relations: every ordered pair of entities whose types the training data pairs with some
-relation is scored per label (sigmoid, so a pair can have none) from the two entities' max-pooled
-vectors, the words between them, their labels, their distance and [CLS], and optionally (cfg
-"pair_width") one more attention layer over the segment with head and tail marked. Text is cut into segments of
-whole sentences of at most `max_words` words; relations are found within a segment. An extractor
-may hold several such members (an ensemble), whose probabilities are averaged.
+relation is scored per label (sigmoid, so a pair can have none) from the two entities'
+max-pooled vectors, the words between them, their labels, their distance and [CLS], and
+optionally (cfg "pair_width") one more attention layer over the segment with head and tail
+marked. Text is cut into segments of whole sentences of at most `max_words` words; relations are
+found within a segment. An extractor may hold several such members (an ensemble), whose
+probabilities are averaged.
 
 Predictions use the same places as kg_relation_extractor: doc.ents (the data's labels) and
 doc.user_data["kg_relations"] as (head start, head end, tail start, tail end, label, score) in
@@ -177,7 +178,7 @@ class JointExtractor:
                     "hint_labels": hint_labels, "tensor_width": tensor_width, "entity_decoder": "bio", "shapes": _SHAPES,
                     "signatures": [list(s) for s in signatures], "hidden_width": hidden_width, "dropout": dropout}
         if max_span:  # span classification, with words glued to the one before marked
-            self.cfg.update({"entity_decoder": "spans", "max_span": max_span, "shapes": 2 * _SHAPES})
+            self.cfg.update({"entity_decoder": "spans", "max_span": max_span, "shapes": 2 * _SHAPES, "entity_threshold": 0.5})
         if pair_width:
             self.cfg["pair_width"] = pair_width
         self.members = [Member(AutoTokenizer.from_pretrained(encoder), _network(AutoModel.from_pretrained(encoder), self.cfg))]
@@ -207,8 +208,9 @@ class JointExtractor:
             for k in range(0, len(parts), self.batch_size):
                 batch = parts[k:k + self.batch_size]
                 encoded = [self.encode([part for _, part in batch], member) for member in self.members]
+                entity_scores = self.entity_scores(encoded)
                 for i, (doc, part) in enumerate(batch):
-                    part.entities = self.entities(encoded, i, part)
+                    part.entities = self.entities(entity_scores, i, part)
                     entities[id(doc)] += [Span(doc, part.offset + s, part.offset + e, label=lab) for s, e, lab in part.entities]
                     relations[id(doc)] += self._relations(doc, part, encoded, i)
         for doc in docs:
@@ -216,23 +218,29 @@ class JointExtractor:
             doc.user_data[USER_DATA] = relations[id(doc)]
         return docs
 
-    def entities(self, encoded: list[tuple[Any, Any]], i: int, part: Segment) -> list[tuple[int, int, str]]:
-        """The entities of the i-th segment of a batch, from each member's (word vectors, [CLS]
-        vectors): the best non-overlapping spans, or decoded BIO tags."""
+    def entity_scores(self, encoded: list[tuple[Any, Any]]) -> Any:
+        """The members' mean probabilities over a batch, from each member's (word vectors, [CLS]
+        vectors): of each word's BIO tag (batch, word, tag), or of each span's class, one tensor
+        (batch, first word, class) per width."""
         import torch
 
+        if self.cfg.get("entity_decoder", "bio") == "bio":
+            return torch.stack([m.network.tagger(words).softmax(-1) for m, (words, _) in zip(self.members, encoded)]).mean(0)
+        by_member = [m.network.span_logits(words, cls) for m, (words, cls) in zip(self.members, encoded)]
+        return [torch.stack([x.softmax(-1) for x in logits]).mean(0) for logits in zip(*by_member)]
+
+    def entities(self, scores: Any, i: int, part: Segment) -> list[tuple[int, int, str]]:
+        """The entities of the i-th segment of a batch scored by `entity_scores`: decoded BIO tags,
+        or the best non-overlapping spans."""
         n = len(part.words)
-        if self.cfg.get("entity_decoder", "bio") == "bio":  # models saved before span classification have no other
-            tags = torch.stack([m.network.tagger(words[i:i + 1])[0, :n].softmax(-1) for m, (words, _) in zip(self.members, encoded)])
-            return [e for e in decode_bio(tags.mean(0).argmax(-1).tolist(), self.tags) if not part.words[e[0]].isspace()]
-        labels = self.cfg["entity_labels"]
-        by_member = [m.network.span_logits(words[i:i + 1], cls[i:i + 1]) for m, (words, cls) in zip(self.members, encoded)]
+        if self.cfg.get("entity_decoder", "bio") == "bio":
+            return [e for e in decode_bio(scores[i, :n].argmax(-1).tolist(), self.tags) if not part.words[e[0]].isspace()]
+        labels, threshold = self.cfg["entity_labels"], self.cfg.get("entity_threshold", 0.5)
         scored = []
-        for width, logits in enumerate(zip(*by_member), 1):
-            probabilities = torch.stack([x[0, :max(0, n - width + 1)].softmax(-1) for x in logits]).mean(0)
+        for width, probabilities in enumerate(scores, 1):
+            probabilities = probabilities[i, :max(0, n - width + 1)]
             entity = 1 - probabilities[:, 0]  # some entity, whichever label
             label = probabilities[:, 1:].argmax(-1)
-            threshold = self.cfg.get("entity_threshold", 0.5)
             scored += [(entity[s].item(), s, s + width, labels[label[s].item()]) for s in (entity >= threshold).nonzero().flatten().tolist()]
         return decode_spans(scored, part.words)
 
@@ -260,7 +268,8 @@ class JointExtractor:
         entity tag embeddings, base token vectors) and [CLS] vectors."""
         import torch
 
-        tokenizer, network = (member or self.members[0]).tokenizer, (member or self.members[0]).network
+        member = member or self.members[0]
+        tokenizer, network = member.tokenizer, member.network
         encoded = tokenizer([[w if not w.isspace() else tokenizer.unk_token for w in s.words] for s in batch], is_split_into_words=True,
                             return_tensors="pt", padding=True, truncation=True, max_length=512)
         hidden = network.encoder(input_ids=encoded["input_ids"], attention_mask=encoded["attention_mask"]).last_hidden_state
@@ -284,17 +293,16 @@ class JointExtractor:
         words = torch.gather(hidden, 1, index.unsqueeze(-1).expand(-1, -1, hidden.shape[-1]))
         return torch.cat([words, network.shape(shapes), network.hint(hints), vectors], -1), hidden[:, 0]
 
-    # member 0 in encoder/ and weights.safetensors (as models of one member were always saved), member k in encoder-k/ …
     def to_disk(self, path: str | Path, exclude: Iterable[str] = ()) -> None:
         from safetensors.torch import save_file
 
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         for k, member in enumerate(self.members):
-            suffix = f"-{k}" if k else ""
-            member.tokenizer.save_pretrained(path / f"encoder{suffix}")
-            member.network.encoder.config.save_pretrained(path / f"encoder{suffix}")
-            save_file({n: v.contiguous() for n, v in member.network.state_dict().items()}, str(path / f"weights{suffix}.safetensors"))
+            encoder, weights = _member_files(path, k)
+            member.tokenizer.save_pretrained(encoder)
+            member.network.encoder.config.save_pretrained(encoder)
+            save_file({n: v.contiguous() for n, v in member.network.state_dict().items()}, str(weights))
         (path / "cfg.json").write_text(json.dumps({**self.cfg, "members": len(self.members)}, indent=1), encoding="utf-8")
 
     def from_disk(self, path: str | Path, exclude: Iterable[str] = ()) -> "JointExtractor":
@@ -305,12 +313,19 @@ class JointExtractor:
         self.cfg = json.loads((path / "cfg.json").read_text(encoding="utf-8"))
         self.members = []
         for k in range(self.cfg.get("members", 1)):
-            suffix = f"-{k}" if k else ""
-            network = _network(AutoModel.from_config(AutoConfig.from_pretrained(path / f"encoder{suffix}")), self.cfg)
-            network.load_state_dict(load_file(str(path / f"weights{suffix}.safetensors")))
+            encoder, weights = _member_files(path, k)
+            network = _network(AutoModel.from_config(AutoConfig.from_pretrained(encoder)), self.cfg)
+            network.load_state_dict(load_file(str(weights)))
             network.eval()
-            self.members.append(Member(AutoTokenizer.from_pretrained(path / f"encoder{suffix}"), network))
+            self.members.append(Member(AutoTokenizer.from_pretrained(encoder), network))
         return self
+
+
+def _member_files(path: Path, k: int) -> tuple[Path, Path]:
+    """Member k's encoder folder and weights: member 0 in encoder/ and weights.safetensors (where
+    models of one member always were), member k in encoder-k/ and weights-k.safetensors."""
+    suffix = f"-{k}" if k else ""
+    return path / f"encoder{suffix}", path / f"weights{suffix}.safetensors"
 
 
 def _network(encoder: Any, cfg: dict[str, Any]) -> Any:
