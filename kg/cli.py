@@ -442,10 +442,14 @@ def plot(graph_dir: Path, output: Path, entity: str | None, depth: int) -> None:
               "picks spans or BIO tags. Measured on CoNLL04: better entity F1, no better relation F1.")
 @click.option("--pair-attention", is_flag=True, help="With --encoder: each candidate pair re-reads the sentence through one more "
               "attention layer with head and tail marked.")
+@click.option("--marked-relations", is_flag=True, help="With --encoder: after the entities, train a second encoder that reads each "
+              "sentence again once per subject entity, with the subject and its candidate objects marked in the text (PURE-style); the dev "
+              "split picks it or the pooled classifier. About twice the training time.")
+@click.option("--reader-epochs", type=click.IntRange(1), default=4, show_default=True, help="Most epochs of the --marked-relations encoder.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress display.")
 def train_command(train_file: Path, dev_file: Path, output: Path, base_model: str, max_epochs: int, ner_epochs: int,
                   patience: int, seed: int, mapping: Path | None, encoders: tuple[str, ...], span_entities: bool,
-                  pair_attention: bool, quiet: bool) -> None:
+                  pair_attention: bool, marked_relations: bool, reader_epochs: int, quiet: bool) -> None:
     """Train entity and relation extraction on annotated data (the JSONL format of ../shared/data):
     NER fine-tuned to the data's labels and a relation classifier over entity pairs, on the CPU,
     early stopping on the dev relation F1. Use the result with kg build --model DIR.
@@ -457,7 +461,8 @@ def train_command(train_file: Path, dev_file: Path, output: Path, base_model: st
 
     types = load_mapping(mapping, load_gold(train_file, limit=200)).get("types", {})
     settings = TrainSettings(base_model=base_model, max_epochs=max_epochs, ner_epochs=ner_epochs, patience=patience, seed=seed,
-                             entity_types=types, encoders=encoders, span_entities=span_entities, pair_attention=pair_attention)
+                             entity_types=types, encoders=encoders, span_entities=span_entities, pair_attention=pair_attention,
+                             marked_relations=marked_relations, reader_epochs=reader_epochs)
     if encoders:
         _require("torch", "transformers")
 

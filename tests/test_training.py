@@ -282,3 +282,92 @@ def test_segments_mark_words_glued_to_the_one_before(tiny):
     nlp = spacy.blank("en")
     part = next(segments(nlp("He lives in Boise."), max_words=100))
     assert part.words[-2:] == ["Boise", "."] and part.glued == [False, False, False, False, True]
+
+
+# marked relations: the segment read again per subject, subject and objects marked in the text
+
+from kg.training.marked import marked_words, readings  # noqa: E402
+
+
+@st.composite
+def marked_cases(draw):
+    words = draw(st.lists(st.text("abcXYZ", min_size=1, max_size=4), min_size=1, max_size=12))
+    cuts = sorted(draw(st.sets(st.integers(0, len(words)), min_size=2, max_size=8)))
+    entities = [(s, e, draw(st.sampled_from(["Peop", "Loc", "Work_For"]))) for s, e in zip(cuts, cuts[1:]) if draw(st.booleans())]
+    if not entities:
+        entities = [(cuts[0], cuts[1], "Peop")]
+    subject = draw(st.integers(0, len(entities) - 1))
+    objects = draw(st.lists(st.sampled_from([k for k in range(len(entities)) if k != subject] or [subject]), unique=True))
+    return words, entities, subject, [o for o in objects if o != subject]
+
+
+@given(marked_cases())
+def test_marked_words_keep_the_text_and_mark_subject_and_objects(case):
+    words, entities, subject, objects = case
+    marked = marked_words(words, entities, subject, objects)
+    unmarked, skip = [], 0
+    for k, word in enumerate(marked.words):  # drop each opening marker with its type words, and closing markers
+        if skip:
+            skip -= 1
+        elif k in [marked.subject_at, *marked.objects_at]:
+            skip = 2 + len(entities[[marked.subject, *marked.objects][[marked.subject_at, *marked.objects_at].index(k)]][2].split("_"))
+        elif word not in ("@", "#"):
+            unmarked.append(word)
+    assert unmarked == words
+    assert marked.words[marked.subject_at:marked.subject_at + 2] == ["@", "*"] and marked.words.count("@") == 2
+    assert [marked.words[a] for a in marked.objects_at] == ["#"] * len(objects) and marked.words.count("#") == 2 * len(objects)
+    for k, at in zip([subject, *objects], [marked.subject_at, *marked.objects_at]):
+        start, end, label = entities[k]
+        label_words = label.lower().replace("_", " ").split()
+        body = marked.words[at + 3 + len(label_words):at + 3 + len(label_words) + end - start]
+        assert marked.words[at + 2:at + 2 + len(label_words)] == label_words and body == words[start:end]
+
+
+def test_readings_give_one_reading_per_subject_with_its_objects():
+    entities = [(0, 1, "Peop"), (2, 3, "Org"), (4, 5, "Loc")]
+    found = readings(entities, [(0, 1), (0, 2), (1, 2)], ["Ann", "at", "Acme", "in", "Rome"])
+    assert [(r.subject, r.objects) for r in found] == [(0, [1, 2]), (1, [2])]
+
+
+def test_joint_model_with_marked_relations_saves_loads_and_reads(tmp_path, tiny, tiny_encoder, monkeypatch):
+    from kg.training import finetune, joint
+
+    def keep_marked(extractor, evaluate):  # the tiny model's scores cannot tell the decoders apart; the reader must be the one saved
+        extractor.cfg["relation_decoder"] = "marked"
+        return "marked", {"marked": evaluate()}
+
+    monkeypatch.setattr(finetune, "choose_relation_decoder", keep_marked)
+    model = train_joint(tmp_path, tiny, tiny_encoder, "j", options=["--marked-relations", "--reader-epochs", "1"])
+    part = model / "kg_joint_extractor"
+    assert json.loads((part / "cfg.json").read_text())["relation_decoder"] == "marked" and (part / "relations.safetensors").is_file()
+    history = json.loads((model / "training.json").read_text())["history"]
+    assert any(row["stage"] == "joint, marked relations" for row in history)
+    nlp = spacy.load(model)
+    extractor = nlp.get_pipe("kg_joint_extractor")
+    assert extractor.members[0].reader is not None
+    entities = [(0, 2, "Peop"), (3, 4, "Org"), (5, 6, "Loc")]  # "Anna White", "Initech", "Tokyo"
+    monkeypatch.setattr(extractor, "entities", lambda scores, i, part: entities)
+    read = []
+    monkeypatch.setattr(joint, "readings", lambda entities, pairs, words: read.append(pairs) or readings(entities, pairs, words))
+    doc = nlp("Anna White works for Initech in Tokyo .")
+    assert read == [[(0, 1), (0, 2), (1, 2)]]
+    found = doc.user_data["kg_relations"]
+    assert all(0 <= score <= 1 and label in {"Work_For", "Live_In", "OrgBased_In"} for *_, label, score in found)
+
+
+def test_relation_decoder_choice_keeps_the_better_and_drops_losing_readers():
+    from kg.training.finetune import choose_relation_decoder
+    from kg.training.joint import Member
+
+    class Extractor:
+        cfg = {"relation_decoder": "marked"}
+        members = [Member(None, None, reader="reader")]
+
+    extractor = Extractor()
+    f1 = {"marked": 0.5, "pooled": 0.6, "both": 0.6}
+    decoder, scores = choose_relation_decoder(extractor, lambda: {"relations": {"micro": {"f1": f1[extractor.cfg["relation_decoder"]]}}})
+    assert decoder == "pooled" == extractor.cfg["relation_decoder"] and extractor.members[0].reader is None
+    assert set(scores) == {"marked", "pooled", "both"}
+    extractor.members[0].reader, f1["both"] = "reader", 0.7
+    assert choose_relation_decoder(extractor, lambda: {"relations": {"micro": {"f1": f1[extractor.cfg["relation_decoder"]]}}})[0] == "both"
+    assert extractor.members[0].reader == "reader"

@@ -53,6 +53,8 @@ class TrainSettings:
     max_span: int = 20  # longest entity, in words, the span classifier scores (capped by the training data's longest)
     pair_attention: bool = False  # each candidate pair re-reads the segment through one attention layer
     pair_width: int = 256
+    marked_relations: bool = False  # relations read again with subject and objects marked in the text (one pass per subject)
+    reader_epochs: int = 4
     encoder_batch_size: int = 8
     encoder_dropout: float = 0.1
     freeze_embeddings: bool = True
@@ -173,7 +175,7 @@ def _train_joint(nlp: Any, train_docs: list[GoldDocument], dev_docs: list[GoldDo
                  started: float) -> TrainResult:
     """kg_joint_extractor on a fine-tuned transformer encoder in place of the base NER."""
     from kg.training.encoders import resolve_encoder
-    from kg.training.finetune import choose_entity_decoder, fit, gold_segments
+    from kg.training.finetune import choose_entity_decoder, choose_relation_decoder, fit, fit_reader, gold_segments
 
     encoders = [resolve_encoder(name) for name in settings.encoders]  # all found before any training
     # the base NER stays: its tags are hints for the joint extractor, which then replaces doc.ents
@@ -202,16 +204,25 @@ def _train_joint(nlp: Any, train_docs: list[GoldDocument], dev_docs: list[GoldDo
         rows, best_epoch, best_dev = fit(nlp, extractor, segments, replace(settings, seed=settings.seed + k),
                                          lambda: score_relations(nlp, dev_docs), report)
         history += [{**row, "stage": stage} for row in rows]
+        if settings.marked_relations:
+            marked_stage = f"{stage}, marked relations"
+            rows, _, _ = fit_reader(extractor, segments, replace(settings, seed=settings.seed + k),
+                                    lambda: score_relations(nlp, dev_docs), lambda row: report(row, marked_stage))
+            history += [{**row, "stage": marked_stage} for row in rows]
         best_epochs.append(best_epoch)
         members += extractor.members
     extractor.members = members
+    if settings.marked_relations:
+        decoder, by_decoder = choose_relation_decoder(extractor, lambda: score_relations(nlp, dev_docs))
+        history += [{"stage": "relation decoder", "decoder": name, "dev_relation_f1": scores["relations"]["micro"]["f1"],
+                     "dev_entity_f1": scores["entities"]["micro"]["f1"]} for name, scores in by_decoder.items()]
     if settings.span_entities:
         decoder, by_decoder = choose_entity_decoder(extractor, lambda: score_relations(nlp, dev_docs))
         dev = by_decoder[decoder]
         history += [{"stage": "entity decoder", "decoder": name, "dev_relation_f1": scores["relations"]["micro"]["f1"],
                      "dev_entity_f1": scores["entities"]["micro"]["f1"]} for name, scores in by_decoder.items()]
     else:
-        dev = score_relations(nlp, dev_docs) if len(members) > 1 else best_dev
+        dev = score_relations(nlp, dev_docs) if len(members) > 1 or settings.marked_relations else best_dev
     _save(nlp, output, settings, extractor.cfg["relation_labels"], entity_labels, train_path, dev_path, best_epochs[0], dev, history)
     return TrainResult(len([row for row in history if "epoch" in row]), best_epochs[0], time.perf_counter() - started, dev, history)
 

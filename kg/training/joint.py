@@ -10,7 +10,9 @@ decodes. Relations: every ordered pair of entities whose types the training data
 relation is scored per label (sigmoid, so a pair can have none) from the two entities'
 max-pooled vectors, the words between them, their labels, their distance and [CLS], and
 optionally (cfg "pair_width") one more attention layer over the segment with head and tail
-marked. Text is cut into segments of whole sentences of at most `max_words` words; relations are
+marked; or (cfg "relation_decoder" "marked", or "both" for the mean of the two) by a second
+encoder that reads the segment again once per subject entity with the subject and its objects
+marked in the text (kg.training.marked). Text is cut into segments of whole sentences of at most `max_words` words; relations are
 found within a segment. An extractor may hold several such members (an ensemble), whose
 probabilities are averaged.
 
@@ -31,6 +33,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from kg.training.component import USER_DATA
+from kg.training.marked import reader_network, readings
 
 _SHAPES = 5
 _DISTANCES = 10
@@ -139,6 +142,7 @@ class Member:
 
     tokenizer: Any
     network: Any
+    reader: Any = None  # the marked-relations reader, if trained (cfg "relation_decoder" "marked" or "both")
 
 
 class JointExtractor:
@@ -203,7 +207,9 @@ class JointExtractor:
         entities: dict[int, list[Span]] = {id(doc): [] for doc in docs}
         relations: dict[int, list[tuple]] = {id(doc): [] for doc in docs}
         for member in self.members:
-            member.network.eval()
+            for network in (member.network, member.reader):
+                if network is not None:
+                    network.eval()
         with torch.no_grad():
             for k in range(0, len(parts), self.batch_size):
                 batch = parts[k:k + self.batch_size]
@@ -250,8 +256,16 @@ class JointExtractor:
         pairs = self.candidate_pairs(part.entities)
         if not pairs:
             return []
-        scores = torch.stack([torch.sigmoid(m.network.relations(m.network.pair_rows(words[i, :len(part.words)], cls[i], part.entities, pairs)))
-                              for m, (words, cls) in zip(self.members, encoded)]).mean(0)
+        decoder = self.cfg.get("relation_decoder", "pooled")
+        scores = []
+        if decoder in ("marked", "both"):
+            marked = readings(part.entities, pairs, part.words)
+            pairs = [(m.subject, o) for m in marked for o in m.objects]
+            scores += [torch.sigmoid(m.reader(m.tokenizer, marked)) for m in self.members]
+        if decoder in ("pooled", "both"):
+            scores += [torch.sigmoid(m.network.relations(m.network.pair_rows(words[i, :len(part.words)], cls[i], part.entities, pairs)))
+                       for m, (words, cls) in zip(self.members, encoded)]
+        scores = torch.stack(scores).mean(0)
         allowed = {tuple(s) for s in self.cfg["signatures"]}
         found = []
         for (h, t), row in zip(pairs, scores.tolist()):
@@ -303,6 +317,8 @@ class JointExtractor:
             member.tokenizer.save_pretrained(encoder)
             member.network.encoder.config.save_pretrained(encoder)
             save_file({n: v.contiguous() for n, v in member.network.state_dict().items()}, str(weights))
+            if member.reader is not None:
+                save_file({n: v.contiguous() for n, v in member.reader.state_dict().items()}, str(_reader_file(path, k)))
         (path / "cfg.json").write_text(json.dumps({**self.cfg, "members": len(self.members)}, indent=1), encoding="utf-8")
 
     def from_disk(self, path: str | Path, exclude: Iterable[str] = ()) -> "JointExtractor":
@@ -316,8 +332,12 @@ class JointExtractor:
             encoder, weights = _member_files(path, k)
             network = _network(AutoModel.from_config(AutoConfig.from_pretrained(encoder)), self.cfg)
             network.load_state_dict(load_file(str(weights)))
-            network.eval()
-            self.members.append(Member(AutoTokenizer.from_pretrained(encoder), network))
+            reader = None
+            if self.cfg.get("relation_decoder", "pooled") != "pooled":
+                reader = reader_network(AutoModel.from_config(AutoConfig.from_pretrained(encoder)), self.cfg["relation_labels"],
+                                        self.cfg["hidden_width"], self.cfg["dropout"])
+                reader.load_state_dict(load_file(str(_reader_file(path, k))))
+            self.members.append(Member(AutoTokenizer.from_pretrained(encoder), network, reader))
         return self
 
 
@@ -326,6 +346,11 @@ def _member_files(path: Path, k: int) -> tuple[Path, Path]:
     models of one member always were), member k in encoder-k/ and weights-k.safetensors."""
     suffix = f"-{k}" if k else ""
     return path / f"encoder{suffix}", path / f"weights{suffix}.safetensors"
+
+
+def _reader_file(path: Path, k: int) -> Path:
+    """Member k's marked-relations reader (same encoder architecture as the member's)."""
+    return path / (f"relations-{k}.safetensors" if k else "relations.safetensors")
 
 
 def _network(encoder: Any, cfg: dict[str, Any]) -> Any:

@@ -1,0 +1,108 @@
+"""Relations read with the entities marked in the text (PURE, Zhong and Chen 2021; typed markers of
+Zhou and Chen 2021), an option of kg_joint_extractor (kg train --marked-relations).
+
+For each entity that can head a relation (the subject) the segment is encoded once more, with the
+subject and every entity it may pair with (its objects) marked by words the encoder already knows
+and their types spelt out:
+
+    @ * peop * John Wilkes Booth @ , who assassinated President # ^ peop ^ Lincoln # , was an actor .
+
+so the whole encoder reads the sentence knowing which entity the question is about. A pair's
+relations are scored from the vectors of its subject's and object's first markers. This costs one
+encoder pass per subject, where the pooled classifier of kg_joint_extractor costs none beyond the
+entities' pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+SUBJECT = ("@", "*")
+OBJECT = ("#", "^")
+
+
+@dataclass
+class Marked:
+    """One subject's marked reading of a segment: the words with markers, where the subject's and
+    each object's first marker are, and the objects (indices into the segment's entities)."""
+
+    words: list[str]
+    subject: int
+    subject_at: int
+    objects: list[int]
+    objects_at: list[int]
+
+
+def marked_words(words: list[str], entities: list[tuple[int, int, str]], subject: int, objects: list[int]) -> Marked:
+    """The segment's words with the subject and its objects marked (entities are (start, end, label)
+    over `words`, and do not overlap).
+
+    >>> m = marked_words(["Booth", "shot", "Lincoln"], [(0, 1, "Peop"), (2, 3, "Peop")], 0, [1])
+    >>> " ".join(m.words), m.subject_at, m.objects_at
+    ('@ * peop * Booth @ shot # ^ peop ^ Lincoln #', 0, [7])
+    """
+    roles = {subject: SUBJECT, **{o: OBJECT for o in objects}}
+    opening = {entities[k][0]: k for k in roles}
+    closing: dict[int, list[int]] = {}
+    for k in roles:
+        closing.setdefault(entities[k][1], []).append(k)
+    out: list[str] = []
+    at: dict[int, int] = {}
+    for i in range(len(words) + 1):
+        for k in closing.get(i, []):
+            out.append(roles[k][0])
+        if i == len(words):
+            break
+        if i in opening:
+            k = opening[i]
+            outer, inner = roles[k]
+            at[k] = len(out)
+            out += [outer, inner, *entities[k][2].lower().replace("_", " ").split(), inner]
+        out.append(words[i])
+    return Marked(out, subject, at[subject], list(objects), [at[o] for o in objects])
+
+
+def readings(entities: list[tuple[int, int, str]], pairs: list[tuple[int, int]], words: list[str]) -> list[Marked]:
+    """One marked reading per subject of the candidate `pairs`, in the order subjects first appear."""
+    objects: dict[int, list[int]] = {}
+    for h, t in pairs:
+        objects.setdefault(h, []).append(t)
+    return [marked_words(words, entities, h, ts) for h, ts in objects.items()]
+
+
+def reader_network(encoder: Any, relation_labels: list[str], hidden_width: int, dropout: float) -> Any:
+    """The encoder and a classifier of (subject marker, object marker) vectors into relation labels."""
+    import torch
+    from torch import nn
+
+    width = encoder.config.hidden_size
+
+    class MarkedReader(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.encoder = encoder
+            self.dropout = nn.Dropout(dropout)
+            self.classify = nn.Sequential(nn.Linear(2 * width, hidden_width), nn.GELU(), nn.Dropout(dropout),
+                                          nn.Linear(hidden_width, len(relation_labels)))
+
+        def forward(self, tokenizer: Any, batch: list[Marked]) -> Any:
+            """Relation logits (pair, label) for every (subject, object) of the batch, in order."""
+            encoded = tokenizer([[w if not w.isspace() else tokenizer.unk_token for w in m.words] for m in batch],
+                                is_split_into_words=True, return_tensors="pt", padding=True, truncation=True, max_length=512)
+            hidden = self.dropout(self.encoder(input_ids=encoded["input_ids"], attention_mask=encoded["attention_mask"]).last_hidden_state)
+            rows, subjects, objects = [], [], []
+            for i, m in enumerate(batch):
+                first: dict[int, int] = {}
+                for position, word in enumerate(encoded.word_ids(i)):
+                    if word is not None and word not in first:
+                        first[word] = position
+                rows += [i] * len(m.objects)
+                subjects += [first.get(m.subject_at, 0)] * len(m.objects)
+                objects += [first.get(o, 0) for o in m.objects_at]
+            rows_t = torch.tensor(rows, dtype=torch.long)
+            pairs = torch.cat([hidden[rows_t, torch.tensor(subjects, dtype=torch.long)],
+                               hidden[rows_t, torch.tensor(objects, dtype=torch.long)]], -1)
+            return self.classify(pairs)
+
+    return MarkedReader()
