@@ -10,7 +10,7 @@ figures for comparison. Configurations, side by side:
 - spans:  mpnet with --span-entities (span classifier beside the BIO tagger);
 - marked: mpnet, then a second encoder for relations that reads each sentence once per subject
           entity with the subject and its objects marked (--marked-relations); the dev split
-          picks it, the pooled classifier or their mean: about twice the time (50 min here).
+          picks it, the pooled classifier or their mean: about 2.5 times the time (52 min here).
 - ensemble: two mpnet members (seeds 0 and 1) with --span-entities --pair-attention, their
           probabilities averaged: about twice the time (46 min here).
 

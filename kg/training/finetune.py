@@ -5,8 +5,8 @@ tags become hints) plus kg_joint_extractor, which replaces doc.ents. Training: A
 learning rate for the encoder, a larger one for the heads), linear warm-up and decay, gradient
 clipping; entities by BIO tags (and span classes, if asked), relations over the gold entities'
 pairs, then optionally a second encoder for relations with the entities marked in the text
-(kg.training.marked); after each epoch the whole pipeline is scored on the dev split with kg's strict evaluation
-and the best epoch is kept (early stopping on dev relation F1).
+(kg.training.marked); after each epoch the whole pipeline is scored on the dev split with kg's
+strict evaluation and the best epoch is kept (early stopping on dev relation F1).
 """
 
 from __future__ import annotations

@@ -12,8 +12,8 @@ max-pooled vectors, the words between them, their labels, their distance and [CL
 optionally (cfg "pair_width") one more attention layer over the segment with head and tail
 marked; or (cfg "relation_decoder" "marked", or "both" for the mean of the two) by a second
 encoder that reads the segment again once per subject entity with the subject and its objects
-marked in the text (kg.training.marked). Text is cut into segments of whole sentences of at most `max_words` words; relations are
-found within a segment. An extractor may hold several such members (an ensemble), whose
+marked in the text (kg.training.marked). Text is cut into segments of whole sentences of at most
+`max_words` words; relations are found within a segment. An extractor may hold several such members (an ensemble), whose
 probabilities are averaged.
 
 Predictions use the same places as kg_relation_extractor: doc.ents (the data's labels) and
