@@ -212,17 +212,16 @@ def _train_joint(nlp: Any, train_docs: list[GoldDocument], dev_docs: list[GoldDo
         best_epochs.append(best_epoch)
         members += extractor.members
     extractor.members = members
-    if settings.marked_relations:
-        decoder, by_decoder = choose_relation_decoder(extractor, lambda: score_relations(nlp, dev_docs))
-        history += [{"stage": "relation decoder", "decoder": name, "dev_relation_f1": scores["relations"]["micro"]["f1"],
-                     "dev_entity_f1": scores["entities"]["micro"]["f1"]} for name, scores in by_decoder.items()]
-    if settings.span_entities:
-        decoder, by_decoder = choose_entity_decoder(extractor, lambda: score_relations(nlp, dev_docs))
-        dev = by_decoder[decoder]
-        history += [{"stage": "entity decoder", "decoder": name, "dev_relation_f1": scores["relations"]["micro"]["f1"],
-                     "dev_entity_f1": scores["entities"]["micro"]["f1"]} for name, scores in by_decoder.items()]
-    else:
-        dev = score_relations(nlp, dev_docs) if len(members) > 1 or settings.marked_relations else best_dev
+    dev = best_dev if len(members) == 1 else None  # an ensemble has not been scored whole yet
+    for wanted, stage, choose in ((settings.marked_relations, "relation decoder", choose_relation_decoder),
+                                  (settings.span_entities, "entity decoder", choose_entity_decoder)):
+        if wanted:
+            decoder, by_decoder = choose(extractor, lambda: score_relations(nlp, dev_docs))
+            dev = by_decoder[decoder]
+            history += [{"stage": stage, "decoder": name, "dev_relation_f1": scores["relations"]["micro"]["f1"],
+                         "dev_entity_f1": scores["entities"]["micro"]["f1"]} for name, scores in by_decoder.items()]
+    if dev is None:
+        dev = score_relations(nlp, dev_docs)
     _save(nlp, output, settings, extractor.cfg["relation_labels"], entity_labels, train_path, dev_path, best_epochs[0], dev, history)
     return TrainResult(len([row for row in history if "epoch" in row]), best_epochs[0], time.perf_counter() - started, dev, history)
 

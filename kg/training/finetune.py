@@ -191,12 +191,7 @@ def choose_entity_decoder(extractor: JointExtractor, evaluate: Callable[[], dict
     """Keep the entity decoder (span classifier or BIO tags; both heads are trained) whose whole
     pipeline scores the better dev relation F1, as early stopping keeps the better epoch.
     Returns the decoder chosen and each decoder's dev scores."""
-    scores = {}
-    for decoder in ("spans", "bio"):
-        extractor.cfg["entity_decoder"] = decoder
-        scores[decoder] = evaluate()
-    extractor.cfg["entity_decoder"] = max(scores, key=lambda d: scores[d]["relations"]["micro"]["f1"])
-    return extractor.cfg["entity_decoder"], scores
+    return _choose(extractor, "entity_decoder", ("spans", "bio"), evaluate)
 
 
 def choose_relation_decoder(extractor: JointExtractor, evaluate: Callable[[], dict[str, Any]]) -> tuple[str, dict[str, dict]]:
@@ -204,12 +199,19 @@ def choose_relation_decoder(extractor: JointExtractor, evaluate: Callable[[], di
     marked-relations readers, the pooled classifier (both are trained) or the mean of their
     probabilities; the readers are dropped if the pooled classifier wins. Returns the decoder
     chosen and each decoder's dev scores."""
-    scores = {}
-    for decoder in ("pooled", "marked", "both"):  # the first of equals is kept: the cheaper
-        extractor.cfg["relation_decoder"] = decoder
-        scores[decoder] = evaluate()
-    extractor.cfg["relation_decoder"] = max(scores, key=lambda d: scores[d]["relations"]["micro"]["f1"])
-    if extractor.cfg["relation_decoder"] == "pooled":
+    decoder, scores = _choose(extractor, "relation_decoder", ("pooled", "marked", "both"), evaluate)
+    if decoder == "pooled":
         for member in extractor.members:
             member.reader = None
-    return extractor.cfg["relation_decoder"], scores
+    return decoder, scores
+
+
+def _choose(extractor: JointExtractor, key: str, decoders: tuple[str, ...], evaluate: Callable[[], dict[str, Any]]) -> tuple[str, dict[str, dict]]:
+    """Score the whole pipeline on dev with each decoder set as cfg[key]; keep the best (the first
+    of equals)."""
+    scores = {}
+    for decoder in decoders:
+        extractor.cfg[key] = decoder
+        scores[decoder] = evaluate()
+    extractor.cfg[key] = max(scores, key=lambda d: scores[d]["relations"]["micro"]["f1"])
+    return extractor.cfg[key], scores

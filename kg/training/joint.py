@@ -13,8 +13,8 @@ optionally (cfg "pair_width") one more attention layer over the segment with hea
 marked; or (cfg "relation_decoder" "marked", or "both" for the mean of the two) by a second
 encoder that reads the segment again once per subject entity with the subject and its objects
 marked in the text (kg.training.marked). Text is cut into segments of whole sentences of at most
-`max_words` words; relations are found within a segment. An extractor may hold several such members (an ensemble), whose
-probabilities are averaged.
+`max_words` words; relations are found within a segment. An extractor may hold several such
+members (an ensemble), whose probabilities are averaged.
 
 Predictions use the same places as kg_relation_extractor: doc.ents (the data's labels) and
 doc.user_data["kg_relations"] as (head start, head end, tail start, tail end, label, score) in
@@ -33,6 +33,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from kg.training.component import USER_DATA
+from kg.training.encoders import first_pieces, tokenize_words
 from kg.training.marked import reader_network, readings
 
 _SHAPES = 5
@@ -284,8 +285,7 @@ class JointExtractor:
 
         member = member or self.members[0]
         tokenizer, network = member.tokenizer, member.network
-        encoded = tokenizer([[w if not w.isspace() else tokenizer.unk_token for w in s.words] for s in batch], is_split_into_words=True,
-                            return_tensors="pt", padding=True, truncation=True, max_length=512)
+        encoded = tokenize_words(tokenizer, [s.words for s in batch])
         hidden = network.encoder(input_ids=encoded["input_ids"], attention_mask=encoded["attention_mask"]).last_hidden_state
         longest = max(len(s.words) for s in batch)
         index = torch.zeros(len(batch), longest, dtype=torch.long)
@@ -293,10 +293,7 @@ class JointExtractor:
         hints = torch.zeros(len(batch), longest, dtype=torch.long)
         vectors = torch.zeros(len(batch), longest, self.cfg["tensor_width"])
         for i, segment in enumerate(batch):
-            first: dict[int, int] = {}
-            for position, word in enumerate(encoded.word_ids(i)):
-                if word is not None and word not in first:
-                    first[word] = position
+            first = first_pieces(encoded, i)
             index[i, :len(segment.words)] = torch.tensor([first.get(w, 0) for w in range(len(segment.words))])
             glued = segment.glued if self.cfg.get("shapes", _SHAPES) > _SHAPES and segment.glued else [False] * len(segment.words)
             shapes[i, :len(segment.words)] = torch.tensor([word_shape(w) + _SHAPES * g for w, g in zip(segment.words, glued)])
@@ -330,11 +327,12 @@ class JointExtractor:
         self.members = []
         for k in range(self.cfg.get("members", 1)):
             encoder, weights = _member_files(path, k)
-            network = _network(AutoModel.from_config(AutoConfig.from_pretrained(encoder)), self.cfg)
+            config = AutoConfig.from_pretrained(encoder)
+            network = _network(AutoModel.from_config(config), self.cfg)
             network.load_state_dict(load_file(str(weights)))
             reader = None
             if self.cfg.get("relation_decoder", "pooled") != "pooled":
-                reader = reader_network(AutoModel.from_config(AutoConfig.from_pretrained(encoder)), self.cfg["relation_labels"],
+                reader = reader_network(AutoModel.from_config(config), self.cfg["relation_labels"],
                                         self.cfg["hidden_width"], self.cfg["dropout"])
                 reader.load_state_dict(load_file(str(_reader_file(path, k))))
             self.members.append(Member(AutoTokenizer.from_pretrained(encoder), network, reader))

@@ -18,6 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from kg.training.encoders import first_pieces, tokenize_words
+
 SUBJECT = ("@", "*")
 OBJECT = ("#", "^")
 
@@ -88,15 +90,11 @@ def reader_network(encoder: Any, relation_labels: list[str], hidden_width: int, 
 
         def forward(self, tokenizer: Any, batch: list[Marked]) -> Any:
             """Relation logits (pair, label) for every (subject, object) of the batch, in order."""
-            encoded = tokenizer([[w if not w.isspace() else tokenizer.unk_token for w in m.words] for m in batch],
-                                is_split_into_words=True, return_tensors="pt", padding=True, truncation=True, max_length=512)
+            encoded = tokenize_words(tokenizer, [m.words for m in batch])
             hidden = self.dropout(self.encoder(input_ids=encoded["input_ids"], attention_mask=encoded["attention_mask"]).last_hidden_state)
             rows, subjects, objects = [], [], []
             for i, m in enumerate(batch):
-                first: dict[int, int] = {}
-                for position, word in enumerate(encoded.word_ids(i)):
-                    if word is not None and word not in first:
-                        first[word] = position
+                first = first_pieces(encoded, i)
                 rows += [i] * len(m.objects)
                 subjects += [first.get(m.subject_at, 0)] * len(m.objects)
                 objects += [first.get(o, 0) for o in m.objects_at]
