@@ -284,6 +284,54 @@ def test_segments_mark_words_glued_to_the_one_before(tiny):
     assert part.words[-2:] == ["Boise", "."] and part.glued == [False, False, False, False, True]
 
 
+# BIO decoding: the most probable valid tag sequence
+
+from itertools import product  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from kg.training.joint import best_bio_path, decode_bio  # noqa: E402
+
+BIO = ["O", "B-Org", "I-Org", "B-Loc", "I-Loc"]
+
+
+def _valid_bio(path):
+    return all(not BIO[t].startswith("I-") or (k > 0 and BIO[path[k - 1]] != "O" and BIO[path[k - 1]][2:] == BIO[t][2:])
+               for k, t in enumerate(path))
+
+
+tag_rows = st.lists(st.lists(st.floats(0.001, 1), min_size=len(BIO), max_size=len(BIO)), min_size=1, max_size=5).map(
+    lambda rows: np.array(rows) / np.array(rows).sum(1, keepdims=True))
+
+
+@given(tag_rows)
+def test_best_bio_path_is_valid_and_no_valid_path_is_more_probable(probabilities):
+    path = best_bio_path(probabilities, BIO)
+    assert len(path) == len(probabilities) and _valid_bio(path)
+
+    def log_score(p):
+        return sum(np.log(probabilities[k, t]) for k, t in enumerate(p))
+
+    best = max(log_score(p) for p in product(range(len(BIO)), repeat=len(probabilities)) if _valid_bio(p))
+    assert log_score(path) >= best - 1e-9
+
+
+@given(tag_rows)
+def test_best_bio_path_is_each_words_best_tag_when_those_are_valid(probabilities):
+    argmax = probabilities.argmax(-1).tolist()
+    if _valid_bio(argmax) and all(sorted(row)[-1] > sorted(row)[-2] for row in probabilities):
+        assert best_bio_path(probabilities, BIO) == argmax
+
+
+def test_best_bio_path_reads_a_name_whole_where_word_by_word_tags_break_it():
+    # "City University of New York": per word, "York" leans to Loc; as a sequence, the name is one Org
+    probabilities = np.array([[.05, .9, .0, .05, .0], [.1, .0, .8, .0, .1], [.2, .0, .7, .0, .1],
+                              [.1, .0, .6, .1, .2], [.0, .0, .45, .05, .5]])
+    assert decode_bio(probabilities.argmax(-1).tolist(), BIO) == [(0, 4, "Org"), (4, 5, "Loc")]
+    assert decode_bio(best_bio_path(probabilities, BIO), BIO) == [(0, 5, "Org")]
+    assert best_bio_path(np.zeros((0, len(BIO))), BIO) == []
+
+
 # marked relations: the segment read again per subject, subject and objects marked in the text
 
 from kg.training.marked import marked_words, readings  # noqa: E402

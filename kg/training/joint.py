@@ -1,20 +1,21 @@
 """kg_joint_extractor: entities and relations from a fine-tuned transformer encoder.
 
 In the manner of SpERT (Eberts and Ulges, 2020), on whole words. Each word is the encoder's first
-sub-word vector plus small embeddings of its capitalisation (the packaged encoders are uncased),
-the base pipeline's entity tag and its token vector. Entities: a BIO tagger; optionally (cfg
-"max_span") every span of up to `max_span` words is also classified from its max-pooled words,
-its width and the segment's [CLS] vector, the best non-overlapping spans kept, words glued to the
-one before ("Boise." is "Boise" + ".") are marked, and cfg "entity_decoder" says which of the two
+sub-word vector plus small embeddings of its capitalisation (the packaged encoders are uncased), the
+base pipeline's entity tag and its token vector. Entities: a BIO tagger, read as the most probable
+valid tag sequence (cfg "bio_path" "viterbi"; "argmax" takes each word's best tag); optionally (cfg
+"max_span") every span of up to `max_span` words is also classified from its max-pooled words, its
+width and the segment's [CLS] vector, the best non-overlapping spans kept, words glued to the one
+before ("Boise." is "Boise" + ".") are marked, and cfg "entity_decoder" says which of the two
 decodes. Relations: every ordered pair of entities whose types the training data pairs with some
-relation is scored per label (sigmoid, so a pair can have none) from the two entities'
-max-pooled vectors, the words between them, their labels, their distance and [CLS], and
-optionally (cfg "pair_width") one more attention layer over the segment with head and tail
-marked; or (cfg "relation_decoder" "marked", or "both" for the mean of the two) by a second
-encoder that reads the segment again once per subject entity with the subject and its objects
-marked in the text (kg.training.marked). Text is cut into segments of whole sentences of at most
-`max_words` words; relations are found within a segment. An extractor may hold several such
-members (an ensemble), whose probabilities are averaged.
+relation is scored per label (sigmoid, so a pair can have none) from the two entities' max-pooled
+vectors, the words between them, their labels, their distance and [CLS], and optionally (cfg
+"pair_width") one more attention layer over the segment with head and tail marked; or (cfg
+"relation_decoder" "marked", or "both" for the mean of the two) by a second encoder that reads the
+segment again once per subject entity with the subject and its objects marked in the text
+(kg.training.marked). Text is cut into segments of whole sentences of at most `max_words` words;
+relations are found within a segment. An extractor may hold several such members (an ensemble),
+whose probabilities are averaged.
 
 Predictions use the same places as kg_relation_extractor: doc.ents (the data's labels) and
 doc.user_data["kg_relations"] as (head start, head end, tail start, tail end, label, score) in
@@ -28,6 +29,8 @@ from dataclasses import dataclass, field
 from itertools import permutations
 from pathlib import Path
 from typing import Any, Iterable, Iterator
+
+import numpy as np
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -113,6 +116,35 @@ def decode_bio(predicted: list[int], tags: list[str]) -> list[tuple[int, int, st
     return found
 
 
+def best_bio_path(probabilities: Any, tags: list[str]) -> list[int]:
+    """The most probable tag sequence (Viterbi, on log probabilities) among those that are valid BIO:
+    an I- tag only after a B- or I- of the same label. Per-word argmax can break one name into
+    pieces ("City University of New" Org + "York" Loc); this reads the name whole. `probabilities`
+    is (words, tags), rows of per-word tag probabilities; the result has one tag index per word.
+
+    >>> tags = ["O", "B-Org", "I-Org", "B-Loc", "I-Loc"]
+    >>> best_bio_path(np.array([[.1, .8, 0, .1, 0], [.1, 0, .4, 0, .5]]), tags)
+    [1, 2]
+    """
+    log = np.log(np.clip(np.asarray(probabilities, dtype=np.float64), 1e-12, 1.0))
+    if not len(log):
+        return []
+    inside = [t.startswith("I-") for t in tags]
+    follows = np.array([[not inside[j] or (tags[i] != "O" and tags[i][2:] == tags[j][2:]) for j in range(len(tags))]
+                        for i in range(len(tags))])
+    barred = np.where(follows, 0.0, -np.inf)
+    score = np.where(inside, -np.inf, log[0])
+    back = []
+    for row in log[1:]:
+        candidates = score[:, None] + barred
+        back.append(candidates.argmax(0))
+        score = candidates.max(0) + row
+    path = [int(score.argmax())]
+    for pointers in reversed(back):
+        path.append(int(pointers[path[-1]]))
+    return path[::-1]
+
+
 def span_targets(segments: list[Segment], width: int, labels: list[str], length: int) -> list[list[int]]:
     """For spans of `width` words in a batch padded to `length` words, the class of each span by its
     first word: 0 none, 1 + the label's index for a gold entity, -100 (ignored) past the segment's end."""
@@ -180,7 +212,7 @@ class JointExtractor:
         from transformers import AutoModel, AutoTokenizer
 
         self.cfg = {"entity_labels": entity_labels, "relation_labels": relation_labels,
-                    "hint_labels": hint_labels, "tensor_width": tensor_width, "entity_decoder": "bio", "shapes": _SHAPES,
+                    "hint_labels": hint_labels, "tensor_width": tensor_width, "entity_decoder": "bio", "bio_path": "viterbi", "shapes": _SHAPES,
                     "signatures": [list(s) for s in signatures], "hidden_width": hidden_width, "dropout": dropout}
         if max_span:  # span classification, with words glued to the one before marked
             self.cfg.update({"entity_decoder": "spans", "max_span": max_span, "shapes": 2 * _SHAPES, "entity_threshold": 0.5})
@@ -241,7 +273,9 @@ class JointExtractor:
         or the best non-overlapping spans."""
         n = len(part.words)
         if self.cfg.get("entity_decoder", "bio") == "bio":
-            return [e for e in decode_bio(scores[i, :n].argmax(-1).tolist(), self.tags) if not part.words[e[0]].isspace()]
+            probabilities = scores[i, :n]
+            path = probabilities.argmax(-1).tolist() if self.cfg.get("bio_path") == "argmax" else best_bio_path(probabilities.numpy(), self.tags)
+            return [e for e in decode_bio(path, self.tags) if not part.words[e[0]].isspace()]
         labels, threshold = self.cfg["entity_labels"], self.cfg.get("entity_threshold", 0.5)
         scored = []
         for width, probabilities in enumerate(scores, 1):
