@@ -189,6 +189,17 @@ def _train_joint(nlp: Any, train_docs: list[GoldDocument], dev_docs: list[GoldDo
         raise ConfigError(f"{train_path}: no entities to learn from")
     longest = max(e - s for seg in segments for s, e, _ in seg.entities)
     members, history, best_epochs = [], [], []
+
+    def evaluate() -> dict[str, Any]:
+        return score_relations(nlp, dev_docs)
+
+    def choose(stage: str, chooser: Callable) -> dict[str, Any]:
+        """Set the decoder the dev split prefers; record every decoder's scores; the chosen one's."""
+        decoder, by_decoder = chooser(extractor, evaluate)
+        history.extend({"stage": stage, "decoder": name, "dev_relation_f1": scores["relations"]["micro"]["f1"],
+                        "dev_entity_f1": scores["entities"]["micro"]["f1"]} for name, scores in by_decoder.items())
+        return by_decoder[decoder]
+
     for k, encoder in enumerate(encoders):  # each member trained alone (seed + k), early stopping on its own dev score
         extractor.initialize(encoder, entity_labels, sorted({label for *_, label in signatures}), signatures,
                              hidden_width=4 * settings.hidden_width, dropout=settings.encoder_dropout,
@@ -201,25 +212,22 @@ def _train_joint(nlp: Any, train_docs: list[GoldDocument], dev_docs: list[GoldDo
             if progress:
                 progress({**row, "stage": stage})
 
-        rows, best_epoch, best_dev = fit(nlp, extractor, segments, replace(settings, seed=settings.seed + k),
-                                         lambda: score_relations(nlp, dev_docs), report)
+        rows, best_epoch, dev = fit(nlp, extractor, segments, replace(settings, seed=settings.seed + k), evaluate, report)
         history += [{**row, "stage": stage} for row in rows]
+        if settings.span_entities:  # entities first: relations, and the reader's early stopping, are scored on them
+            dev = choose(f"{stage}, entity decoder" if len(encoders) > 1 else "entity decoder", choose_entity_decoder)
         if settings.marked_relations:
             marked_stage = f"{stage}, marked relations"
-            rows, _, _ = fit_reader(extractor, segments, replace(settings, seed=settings.seed + k),
-                                    lambda: score_relations(nlp, dev_docs), lambda row: report(row, marked_stage))
+            rows, _, _ = fit_reader(extractor, segments, replace(settings, seed=settings.seed + k), evaluate,
+                                    lambda row: report(row, marked_stage))
             history += [{**row, "stage": marked_stage} for row in rows]
         best_epochs.append(best_epoch)
         members += extractor.members
     extractor.members = members
-    dev = best_dev if len(members) == 1 else None  # an ensemble has not been scored whole yet
-    for wanted, stage, choose in ((settings.marked_relations, "relation decoder", choose_relation_decoder),
-                                  (settings.span_entities, "entity decoder", choose_entity_decoder)):
-        if wanted:
-            decoder, by_decoder = choose(extractor, lambda: score_relations(nlp, dev_docs))
-            dev = by_decoder[decoder]
-            history += [{"stage": stage, "decoder": name, "dev_relation_f1": scores["relations"]["micro"]["f1"],
-                         "dev_entity_f1": scores["entities"]["micro"]["f1"]} for name, scores in by_decoder.items()]
+    if len(members) > 1:  # an ensemble has not been scored whole yet
+        dev = choose("entity decoder", choose_entity_decoder) if settings.span_entities else None
+    if settings.marked_relations:
+        dev = choose("relation decoder", choose_relation_decoder)
     if dev is None:
         dev = score_relations(nlp, dev_docs)
     _save(nlp, output, settings, extractor.cfg["relation_labels"], entity_labels, train_path, dev_path, best_epochs[0], dev, history)
