@@ -11,11 +11,13 @@ figures for comparison. Configurations, side by side:
 - marked: mpnet, then a second encoder for relations that reads each sentence once per subject
           entity with the subject and its objects marked (--marked-relations); the dev split
           picks it, the pooled classifier or their mean: about 2.5 times the time (52 min here).
+- spans-marked: both options together (--span-entities --marked-relations --reader-epochs 4):
+          the best measured here, about 67 min (so not in the default run).
 - ensemble: two mpnet members (seeds 0 and 1) with --span-entities --pair-attention, their
           probabilities averaged: about twice the time (46 min here).
 
     python bench/train_conll04.py                  # spacy and mpnet; models go to bench/models/ (git-ignored)
-    python bench/train_conll04.py --only minilm    # or spans, marked, ensemble
+    python bench/train_conll04.py --only minilm    # or spans, marked, spans-marked, ensemble
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ CONFIGURATIONS = {
     "minilm": ["--encoder", "all-MiniLM-L6-v2", "--max-epochs", "20", "--patience", "5"],
     "spans": ["--encoder", "all-mpnet-base-v2", "--max-epochs", "8", "--patience", "3", "--span-entities"],
     "marked": ["--encoder", "all-mpnet-base-v2", "--max-epochs", "8", "--patience", "3", "--marked-relations", "--reader-epochs", "3"],
+    "spans-marked": ["--encoder", "all-mpnet-base-v2", "--max-epochs", "8", "--patience", "3", "--span-entities",
+                     "--marked-relations", "--reader-epochs", "4"],
     "ensemble": ["--encoder", "all-mpnet-base-v2", "--encoder", "all-mpnet-base-v2", "--max-epochs", "7", "--patience", "3",
                  "--span-entities", "--pair-attention"],
 }
