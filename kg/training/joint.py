@@ -26,12 +26,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import permutations
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 import numpy as np
-
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -129,10 +129,7 @@ def best_bio_path(probabilities: Any, tags: list[str]) -> list[int]:
     log = np.log(np.clip(np.asarray(probabilities, dtype=np.float64), 1e-12, 1.0))
     if not len(log):
         return []
-    inside = [t.startswith("I-") for t in tags]
-    follows = np.array([[not inside[j] or (tags[i] != "O" and tags[i][2:] == tags[j][2:]) for j in range(len(tags))]
-                        for i in range(len(tags))])
-    barred = np.where(follows, 0.0, -np.inf)
+    inside, barred = _bio_transitions(tuple(tags))
     score = np.where(inside, -np.inf, log[0])
     back = []
     for row in log[1:]:
@@ -143,6 +140,16 @@ def best_bio_path(probabilities: Any, tags: list[str]) -> list[int]:
     for pointers in reversed(back):
         path.append(int(pointers[path[-1]]))
     return path[::-1]
+
+
+@lru_cache(maxsize=16)
+def _bio_transitions(tags: tuple[str, ...]) -> tuple[Any, Any]:
+    """Which tags are I- tags, and the cost of each transition (row: from, column: to): 0, or -inf
+    for an I- tag after anything but a B- or I- of its label."""
+    inside = np.array([t.startswith("I-") for t in tags])
+    follows = np.array([[not inside[j] or (tags[i] != "O" and tags[i][2:] == tags[j][2:]) for j in range(len(tags))]
+                        for i in range(len(tags))])
+    return inside, np.where(follows, 0.0, -np.inf)
 
 
 def span_targets(segments: list[Segment], width: int, labels: list[str], length: int) -> list[list[int]]:
