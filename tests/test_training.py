@@ -332,6 +332,20 @@ def test_best_bio_path_reads_a_name_whole_where_word_by_word_tags_break_it():
     assert best_bio_path(np.zeros((0, len(BIO))), BIO) == []
 
 
+def test_joint_extractor_decodes_bio_as_a_sequence_unless_told_argmax():
+    torch = pytest.importorskip("torch")
+    from kg.training.joint import JointExtractor
+
+    extractor = JointExtractor(spacy.blank("en"), "kg_joint_extractor", threshold=0.5, max_words=100, batch_size=16)
+    extractor.cfg = {"entity_labels": ["Org", "Loc"]}  # tags: O, B-Org, I-Org, B-Loc, I-Loc, as BIO above
+    part = Segment(["City", "University", "of", "New", "York"])
+    scores = torch.tensor([[[.05, .9, .0, .05, .0], [.1, .0, .8, .0, .1], [.2, .0, .7, .0, .1],
+                            [.1, .0, .6, .1, .2], [.0, .0, .45, .05, .5]]])
+    assert extractor.entities(scores, 0, part) == [(0, 5, "Org")]
+    extractor.cfg["bio_path"] = "argmax"
+    assert extractor.entities(scores, 0, part) == [(0, 4, "Org"), (4, 5, "Loc")]
+
+
 # marked relations: the segment read again per subject, subject and objects marked in the text
 
 from kg.training.marked import marked_words, readings  # noqa: E402
