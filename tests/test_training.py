@@ -394,7 +394,7 @@ def test_readings_give_one_reading_per_subject_with_its_objects():
 def test_joint_model_with_marked_relations_saves_loads_and_reads(tmp_path, tiny, tiny_encoder, monkeypatch):
     from kg.training import finetune, joint
 
-    def keep_marked(extractor, evaluate):  # the tiny model's scores cannot tell the decoders apart; the reader must be the one saved
+    def keep_marked(extractor, evaluate, known=None):  # the tiny model's scores cannot tell the decoders apart; the reader must be the one saved
         extractor.cfg["relation_decoder"] = "marked"
         return "marked", {"marked": evaluate()}
 
@@ -434,3 +434,20 @@ def test_relation_decoder_choice_keeps_the_better_and_drops_losing_readers():
     extractor.members[0].reader, f1["both"] = "reader", 0.7
     assert choose_relation_decoder(extractor, lambda: {"relations": {"micro": {"f1": f1[extractor.cfg["relation_decoder"]]}}})[0] == "both"
     assert extractor.members[0].reader == "reader"
+
+
+def test_decoder_choice_takes_known_scores_without_scoring_them_again():
+    from kg.training.finetune import choose_entity_decoder
+
+    class Extractor:
+        cfg = {"entity_decoder": "spans"}
+
+    extractor, scored = Extractor(), []
+
+    def evaluate():
+        scored.append(extractor.cfg["entity_decoder"])
+        return {"relations": {"micro": {"f1": 0.4}}}
+
+    spans = {"relations": {"micro": {"f1": 0.6}}}
+    decoder, scores = choose_entity_decoder(extractor, evaluate, known={"spans": spans})
+    assert scored == ["bio"] and scores["spans"] is spans and decoder == "spans" == extractor.cfg["entity_decoder"]

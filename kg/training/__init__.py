@@ -193,9 +193,10 @@ def _train_joint(nlp: Any, train_docs: list[GoldDocument], dev_docs: list[GoldDo
     def evaluate() -> dict[str, Any]:
         return score_relations(nlp, dev_docs)
 
-    def choose(stage: str, chooser: Callable) -> dict[str, Any]:
-        """Set the decoder the dev split prefers; record every decoder's scores; the chosen one's."""
-        decoder, by_decoder = chooser(extractor, evaluate)
+    def choose(stage: str, chooser: Callable, known: dict[str, dict] | None = None) -> dict[str, Any]:
+        """Set the decoder the dev split prefers (scores in `known` are not measured again); record
+        every decoder's scores; return the chosen one's."""
+        decoder, by_decoder = chooser(extractor, evaluate, known)
         history.extend({"stage": stage, "decoder": name, "dev_relation_f1": scores["relations"]["micro"]["f1"],
                         "dev_entity_f1": scores["entities"]["micro"]["f1"]} for name, scores in by_decoder.items())
         return by_decoder[decoder]
@@ -212,22 +213,24 @@ def _train_joint(nlp: Any, train_docs: list[GoldDocument], dev_docs: list[GoldDo
             if progress:
                 progress({**row, "stage": stage})
 
+        # dev scores as fit leaves the model: spans decode while they train, relations are pooled
         rows, best_epoch, dev = fit(nlp, extractor, segments, replace(settings, seed=settings.seed + k), evaluate, report)
         history += [{**row, "stage": stage} for row in rows]
         if settings.span_entities:  # entities first: relations, and the reader's early stopping, are scored on them
-            dev = choose(f"{stage}, entity decoder" if len(encoders) > 1 else "entity decoder", choose_entity_decoder)
+            dev = choose(f"{stage}, entity decoder" if len(encoders) > 1 else "entity decoder", choose_entity_decoder, {"spans": dev})
         if settings.marked_relations:
             marked_stage = f"{stage}, marked relations"
-            rows, _, _ = fit_reader(extractor, segments, replace(settings, seed=settings.seed + k), evaluate,
-                                    lambda row: report(row, marked_stage))
+            rows, _, marked_dev = fit_reader(extractor, segments, replace(settings, seed=settings.seed + k), evaluate,
+                                             lambda row: report(row, marked_stage))
             history += [{**row, "stage": marked_stage} for row in rows]
+            known_relations = {"pooled": dev, "marked": marked_dev}
         best_epochs.append(best_epoch)
         members += extractor.members
     extractor.members = members
     if len(members) > 1:  # an ensemble has not been scored whole yet
         dev = choose("entity decoder", choose_entity_decoder) if settings.span_entities else None
-    if settings.marked_relations:
-        dev = choose("relation decoder", choose_relation_decoder)
+    if settings.marked_relations:  # a single member's pooled and marked scores are known; an ensemble's are not
+        dev = choose("relation decoder", choose_relation_decoder, known_relations if len(members) == 1 else None)
     if dev is None:
         dev = score_relations(nlp, dev_docs)
     _save(nlp, output, settings, extractor.cfg["relation_labels"], entity_labels, train_path, dev_path, best_epochs[0], dev, history)

@@ -187,31 +187,36 @@ def _epochs(network: Any, items: list[Any], length: Callable[[Any], int], loss_o
     return history, best_epoch, best_dev
 
 
-def choose_entity_decoder(extractor: JointExtractor, evaluate: Callable[[], dict[str, Any]]) -> tuple[str, dict[str, dict]]:
+def choose_entity_decoder(extractor: JointExtractor, evaluate: Callable[[], dict[str, Any]],
+                          known: dict[str, dict] | None = None) -> tuple[str, dict[str, dict]]:
     """Keep the entity decoder (span classifier or BIO tags; both heads are trained) whose whole
-    pipeline scores the better dev relation F1, as early stopping keeps the better epoch.
-    Returns the decoder chosen and each decoder's dev scores."""
-    return _choose(extractor, "entity_decoder", ("spans", "bio"), evaluate)
+    pipeline scores the better dev relation F1, as early stopping keeps the better epoch; dev
+    scores already measured can be given in `known`. Returns the decoder chosen and each
+    decoder's dev scores."""
+    return _choose(extractor, "entity_decoder", ("spans", "bio"), evaluate, known)
 
 
-def choose_relation_decoder(extractor: JointExtractor, evaluate: Callable[[], dict[str, Any]]) -> tuple[str, dict[str, dict]]:
+def choose_relation_decoder(extractor: JointExtractor, evaluate: Callable[[], dict[str, Any]],
+                            known: dict[str, dict] | None = None) -> tuple[str, dict[str, dict]]:
     """Keep the relation decoder whose whole pipeline scores the better dev relation F1: the
     marked-relations readers, the pooled classifier (both are trained) or the mean of their
-    probabilities; the readers are dropped if the pooled classifier wins. Returns the decoder
-    chosen and each decoder's dev scores."""
-    decoder, scores = _choose(extractor, "relation_decoder", ("pooled", "marked", "both"), evaluate)
+    probabilities; the readers are dropped if the pooled classifier wins. Dev scores already
+    measured can be given in `known`. Returns the decoder chosen and each decoder's dev scores."""
+    decoder, scores = _choose(extractor, "relation_decoder", ("pooled", "marked", "both"), evaluate, known)
     if decoder == "pooled":
         for member in extractor.members:
             member.reader = None
     return decoder, scores
 
 
-def _choose(extractor: JointExtractor, key: str, decoders: tuple[str, ...], evaluate: Callable[[], dict[str, Any]]) -> tuple[str, dict[str, dict]]:
-    """Score the whole pipeline on dev with each decoder set as cfg[key]; keep the best (the first
-    of equals)."""
+def _choose(extractor: JointExtractor, key: str, decoders: tuple[str, ...], evaluate: Callable[[], dict[str, Any]],
+            known: dict[str, dict] | None = None) -> tuple[str, dict[str, dict]]:
+    """Score the whole pipeline on dev with each decoder set as cfg[key], taking the scores in
+    `known` as they are; keep the best (the first of equals)."""
+    known = known or {}
     scores = {}
     for decoder in decoders:
         extractor.cfg[key] = decoder
-        scores[decoder] = evaluate()
+        scores[decoder] = known[decoder] if decoder in known else evaluate()
     extractor.cfg[key] = max(scores, key=lambda d: scores[d]["relations"]["micro"]["f1"])
     return extractor.cfg[key], scores
