@@ -10,7 +10,9 @@ from typing import Any, Callable, Iterable, Iterator
 
 from kg.documents import Skipped, load_documents
 from kg.model import (
+    Assignment,
     Document,
+    DocumentInfo,
     KnowledgeGraph,
     Mention,
     Relation,
@@ -72,10 +74,73 @@ class BuildReport:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class DocumentResult:
+    """What the per-document stages (annotation, in-document resolution, relation candidates) make of
+    one document: all that the corpus-wide stages need, and what a cache or a worker hands back."""
+
+    info: DocumentInfo
+    words: int
+    assignments: tuple[Assignment, ...]  # each resolved mention with its cluster key in the document
+    candidates: tuple[RelationMention, ...]  # relations between mentions, not yet between nodes
+
+
+class DocumentPipeline:
+    """The per-document stages, loaded once: spaCy annotation, mentions, in-document resolution and
+    relation candidates (rules, and a kg train model's predictions when `settings.model` is one).
+
+    Example:
+        >>> pipeline = DocumentPipeline(Settings())  # doctest: +SKIP
+        >>> [r.info.id for r in pipeline.process(load_documents(["data/"]))]  # doctest: +SKIP
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        from kg.annotation.pipeline import make_nlp
+        from kg.relations import RelationExtractor
+        from kg.resolution.names import NameRules
+        from kg.training import is_trained_model
+
+        self.settings = settings
+        self.resources = settings.resources()
+        self.learned, base_model = None, settings.model
+        if is_trained_model(settings.model):  # a kg train model: its relations join the rules'
+            from kg.relations.learned import LearnedExtractor
+
+            self.learned = LearnedExtractor(Path(settings.model))
+            base_model = self.learned.nlp.meta["kg"].get("base_model", DEFAULT_MODEL)
+        self.nlp = make_nlp(self.resources, base_model)
+        self.extractor = RelationExtractor(self.nlp, self.resources, settings.open_relations)
+        self.rules = NameRules.from_resources(self.resources)
+
+    def process(self, documents: Iterable[Document]) -> Iterator[DocumentResult]:
+        """Each document's result, in order; spaCy annotates in batches (and processes, if set)."""
+        pairs: Iterator[tuple[str, Document]] = ((d.text, d) for d in documents)
+        settings = self.settings
+        for spacy_doc, document in self.nlp.pipe(pairs, as_tuples=True, batch_size=settings.batch_size, n_process=settings.processes):
+            yield self.result(spacy_doc, document)
+
+    def result(self, spacy_doc: Any, document: Document) -> DocumentResult:
+        """The result of one document annotated as `spacy_doc`."""
+        from kg.annotation.mentions import doc_mentions
+        from kg.relations.metadata import metadata_relations
+        from kg.resolution.resolver import resolve_document
+
+        meta_mentions, meta_relations = metadata_relations(document)
+        headline = document.info.span_of("title")
+        mentions = _merge_mentions(doc_mentions(spacy_doc, document.id, self.resources.entity_labels, headline), meta_mentions)
+        found, made = self.extractor(spacy_doc, document.id, mentions)
+        if self.learned is not None:
+            known = {(m.start, m.end): m for m in [*mentions, *made]}
+            more, more_made = self.learned(document.id, document.text, known)
+            found, made = found + more, made + more_made
+        assignments = resolve_document(document, [*mentions, *made], self.rules)
+        return DocumentResult(document.info, len(document.text.split()), tuple(assignments), tuple(meta_relations + found))
+
+
 def build_graph(
     paths: Iterable[str | Path],
     settings: Settings | None = None,
-    progress: Callable[[Document], None] | None = None,
+    progress: Callable[[DocumentInfo], None] | None = None,
 ) -> KnowledgeGraph:
     """Build the knowledge graph of the documents under `paths`.
 
@@ -85,50 +150,50 @@ def build_graph(
         >>> graph = build_graph(["data/"])  # doctest: +SKIP
         >>> graph.to_rdf().serialize(format="turtle")  # doctest: +SKIP
     """
-    from kg.annotation.mentions import doc_mentions
-    from kg.annotation.pipeline import make_nlp
-    from kg.relations.events import add_meeting_events
-    from kg.relations.metadata import metadata_relations
-    from kg.relations import RelationExtractor
-    from kg.resolution.names import NameRules
-    from kg.resolution.resolver import Resolver
-    from kg.training import is_trained_model
+    skipped: list[Skipped] = []
+    graph = build_documents(load_documents(paths, on_skip=skipped.append), settings, progress)
+    graph.report.skipped = skipped
+    return graph
 
+
+def build_documents(
+    documents: Iterable[Document],
+    settings: Settings | None = None,
+    progress: Callable[[DocumentInfo], None] | None = None,
+) -> KnowledgeGraph:
+    """Build the knowledge graph of loaded documents (see `build_graph`)."""
     settings = settings or Settings()
     started = time.perf_counter()
-    resources = settings.resources()
-    report = BuildReport(model=settings.model)
-    learned, base_model = None, settings.model
-    if is_trained_model(settings.model):  # a kg train model: its relations join the rules'
-        from kg.relations.learned import LearnedExtractor
+    pipeline = DocumentPipeline(settings)
 
-        learned = LearnedExtractor(Path(settings.model))
-        base_model = learned.nlp.meta["kg"].get("base_model", DEFAULT_MODEL)
-    nlp = make_nlp(resources, base_model)
-    extractor = RelationExtractor(nlp, resources, settings.open_relations)
-    resolver = Resolver(NameRules.from_resources(resources))
+    def results() -> Iterator[DocumentResult]:
+        for result in pipeline.process(documents):
+            if progress is not None:
+                progress(result.info)
+            yield result
+
+    graph = assemble_graph(results(), pipeline.resources, pipeline.rules)
+    graph.report.model = settings.model
+    graph.report.seconds = time.perf_counter() - started
+    return graph
+
+
+def assemble_graph(results: Iterable[DocumentResult], resources: Resources, rules: Any) -> KnowledgeGraph:
+    """The corpus-wide stages: clusters merged across documents into entities, relation candidates
+    turned into edges between them (checked against the schema), meeting events."""
+    from kg.relations.events import add_meeting_events
+    from kg.resolution.resolver import Resolver
+
+    report = BuildReport()
+    resolver = Resolver(rules)
     graph = KnowledgeGraph(schema=dict(resources.relations))
     candidates: list[RelationMention] = []
-
-    documents = load_documents(paths, on_skip=report.skipped.append)
-    pairs: Iterator[tuple[str, Document]] = ((d.text, d) for d in documents)
-    for spacy_doc, document in nlp.pipe(pairs, as_tuples=True, batch_size=settings.batch_size, n_process=settings.processes):
-        meta_mentions, meta_relations = metadata_relations(document)
-        headline = document.info.span_of("title")
-        mentions = _merge_mentions(doc_mentions(spacy_doc, document.id, resources.entity_labels, headline), meta_mentions)
-        found, made = extractor(spacy_doc, document.id, mentions)
-        if learned is not None:
-            known = {(m.start, m.end): m for m in [*mentions, *made]}
-            more, more_made = learned(document.id, document.text, known)
-            found, made = found + more, made + more_made
-        resolver.add(document, [*mentions, *made])
-        candidates += meta_relations + found
-        graph.add_document(document.info)
+    for result in results:
+        resolver.add(result.assignments)
+        candidates += result.candidates
+        graph.add_document(result.info)
         report.documents += 1
-        report.words += len(document.text.split())
-        if progress is not None:
-            progress(document)
-
+        report.words += result.words
     for entity in resolver.entities().values():
         graph.add_entity(entity)
     _add_relations(graph, candidates, resolver.entity_of(), resources.relations, report)
@@ -137,7 +202,6 @@ def build_graph(
     report.relations = len(graph.relations)
     report.entity_types = dict(Counter(e.type for e in graph.entities.values()))
     report.relation_types = dict(Counter(r.predicate for r in graph.relations))
-    report.seconds = time.perf_counter() - started
     graph.report = report
     return graph
 
@@ -182,4 +246,4 @@ def _node(mention: Mention, entity_of: dict[Mention, str]) -> str | None:
     return entity_of.get(mention)
 
 
-__all__ = ["build_graph", "Settings", "BuildReport"]
+__all__ = ["build_graph", "build_documents", "assemble_graph", "DocumentPipeline", "DocumentResult", "Settings", "BuildReport"]

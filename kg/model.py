@@ -93,6 +93,15 @@ class Mention:
 
 
 @dataclass(frozen=True, slots=True)
+class Assignment:
+    """A mention put in a cluster of its document by entity resolution, and the rule that put it there."""
+
+    mention: Mention
+    key: str  # "Type|normalised name"
+    rule: str
+
+
+@dataclass(frozen=True, slots=True)
 class Entity:
     """A node: one real-world thing, with every mention that refers to it."""
 

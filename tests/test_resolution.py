@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from kg.model import Document, DocumentInfo, Mention
 from kg.resolution.names import NameRules, initials, normalize_name
-from kg.resolution.resolver import Resolver, entity_id
+from kg.resolution.resolver import Resolver, entity_id, resolve_document
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +30,7 @@ def mentions_of(doc_id: str, text: str, names: list[tuple[str, str]]) -> list[Me
 def resolve(rules, docs: list[tuple[str, str, list[tuple[str, str]]]]):
     resolver = Resolver(rules)
     for doc_id, text, names in docs:
-        resolver.add(Document(doc_id, text, DocumentInfo(doc_id)), mentions_of(doc_id, text, names))
+        resolver.add(resolve_document(Document(doc_id, text, DocumentInfo(doc_id)), mentions_of(doc_id, text, names), rules))
     entities = resolver.entities()
     by_form: dict[str, set[str]] = {}
     for entity in entities.values():

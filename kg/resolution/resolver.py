@@ -13,20 +13,11 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from kg.model import Document, Entity, Mention
+from kg.model import Assignment, Document, Entity, Mention
 from kg.resolution.names import NameRules, initials, normalize_name, strip_prefix_words
 
 PRONOUN_WINDOW = 3  # sentences back in which a pronoun looks for its antecedent
 _ACRONYM_AFTER = re.compile(r"\s*\(\s*([A-Z][A-Za-z&]*[A-Z])\s*\)")
-
-
-@dataclass(frozen=True, slots=True)
-class Assignment:
-    """A mention put in a cluster, and the rule that put it there."""
-
-    mention: Mention
-    key: str  # "Type|normalised name"
-    rule: str
 
 
 def _key(type_: str, name: str) -> str:
@@ -178,7 +169,8 @@ class Resolver:
         >>> from kg.resolution.names import NameRules
         >>> r = Resolver(NameRules({}, {}, frozenset(), frozenset()))
         >>> doc = Document("d1", "Ada Lovelace wrote. Lovelace died.", None)
-        >>> r.add(doc, [Mention("d1", 0, 12, "Ada Lovelace", "Person"), Mention("d1", 20, 28, "Lovelace", "Person")])
+        >>> mentions = [Mention("d1", 0, 12, "Ada Lovelace", "Person"), Mention("d1", 20, 28, "Lovelace", "Person")]
+        >>> r.add(resolve_document(doc, mentions, r.rules))
         >>> [e.label for e in r.entities().values()]
         ['Ada Lovelace']
     """
@@ -186,8 +178,9 @@ class Resolver:
     rules: NameRules
     _assignments: list[Assignment] = field(default_factory=list)
 
-    def add(self, document: Document, mentions: Iterable[Mention]) -> None:
-        self._assignments.extend(resolve_document(document, mentions, self.rules))
+    def add(self, assignments: Iterable[Assignment]) -> None:
+        """Take one document's clusters (see `resolve_document`)."""
+        self._assignments.extend(assignments)
 
     def _corpus_acronyms(self) -> dict[str, str]:
         """A bare acronym that no long form explains in its own document ("MSA") joins the one
