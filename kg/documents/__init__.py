@@ -26,7 +26,7 @@ READERS = {
 }
 SUPPORTED = (*READERS, ".jsonl")
 
-__all__ = ["load_documents", "find_sources", "Skipped", "SUPPORTED"]
+__all__ = ["load_documents", "find_sources", "read_file", "Skipped", "SUPPORTED"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,3 +94,16 @@ def load_documents(
                 yield doc
         except DocumentLoadError as exc:
             report(Skipped(exc.source, exc.problem))
+
+
+def read_file(path: Path, doc_id: str) -> list[Document]:
+    """The documents of one file, the first under `doc_id` (a JSONL file's lines keep their own ids).
+
+    Raises DocumentLoadError for a file that cannot be read.
+    """
+    suffix = path.suffix.lower()
+    if suffix == ".jsonl":
+        return list(readers.iter_jsonl(path, lambda where, why: None))
+    if suffix not in READERS:
+        raise DocumentLoadError(str(path), f"unsupported file type {suffix or '(none)'}; use one of {', '.join(SUPPORTED)}")
+    return READERS[suffix](path, doc_id)
