@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import codecs
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -11,30 +13,65 @@ from kg.documents import metadata as meta
 from kg.errors import DocumentLoadError
 from kg.model import Document, DocumentInfo
 
-MAX_BYTES = 50 * 1024 * 1024
+MAX_BYTES = 1024 * 1024 * 1024  # 1 GiB: a long text is annotated in segments, so only memory limits it
+SNIFF_BYTES = 8192  # a NUL byte here (outside UTF-16/32) means a binary file
+
+_BOMS = (  # UTF-32 first: its little-endian BOM begins with UTF-16's
+    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# C0 and C1 control characters but tab and newline, DEL, and the BOM/zero-width no-break space
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ufeff]")
+_BREAKS = re.compile("\r\n?|[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+
+
+def display_path(path: str | Path) -> str:
+    """The path as printable text: bytes of a file name that is not UTF-8 are shown as `\\xNN`."""
+    return os.fsencode(str(path)).decode("utf-8", "backslashreplace")
 
 
 def read_bytes(path: Path) -> bytes:
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
     except OSError as exc:
-        raise DocumentLoadError(str(path), f"cannot read ({exc.strerror})") from None
+        raise DocumentLoadError(display_path(path), f"cannot read ({exc.strerror or exc})") from None
     if len(data) > MAX_BYTES:
-        raise DocumentLoadError(str(path), f"too large ({len(data) // 2**20} MiB; the limit is {MAX_BYTES // 2**20} MiB)")
+        raise DocumentLoadError(display_path(path), f"too large (over {MAX_BYTES // 2**20} MiB)")
     return data
 
 
-def decode(path: Path, data: bytes) -> str:
-    """UTF-8 text of a file, refusing binary and undecodable content."""
-    if b"\x00" in data[:8192]:
-        raise DocumentLoadError(str(path), "binary file, not text")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DocumentLoadError(str(path), f"not UTF-8 text (invalid byte 0x{data[exc.start]:02x} at offset {exc.start})") from None
+def clean_text(text: str) -> str:
+    """Text with line breaks made "\\n" and control characters removed (they would split names and
+    reach the CSV files).
+
+    >>> clean_text("Gordon\\x01 Brown\\r\\nsaid\\x00.\\x0cNext")
+    'Gordon Brown\\nsaid.\\nNext'
+    """
+    return _CONTROL.sub("", _BREAKS.sub("\n", text))
+
+
+def decode(path: Path, data: bytes, clean: bool = True) -> str:
+    """The text of a file: UTF-8, or UTF-16/32 with a byte order mark; binary and undecodable content
+    is refused. Control characters are removed (see clean_text)."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise DocumentLoadError(display_path(path), f"not {encoding.upper().removesuffix('-SIG')} text despite its byte order mark ({exc.reason} at offset {exc.start})") from None
+            break
+    else:
+        if b"\x00" in data[:SNIFF_BYTES]:
+            raise DocumentLoadError(display_path(path), "binary file, not text")
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise DocumentLoadError(display_path(path), f"not UTF-8 text (invalid byte 0x{data[exc.start]:02x} at offset {exc.start})") from None
+    text = clean_text(text) if clean else text
     if not text.strip():
-        raise DocumentLoadError(str(path), "empty file")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+        raise DocumentLoadError(display_path(path), "empty file")
+    return text
 
 
 def info_from_text(doc_id: str, source: str, text: str, **known: Any) -> DocumentInfo:
@@ -68,7 +105,7 @@ def info_from_text(doc_id: str, source: str, text: str, **known: Any) -> Documen
 
 def read_text(path: Path, doc_id: str) -> list[Document]:
     text = decode(path, read_bytes(path))
-    return [Document(doc_id, text, info_from_text(doc_id, str(path), text))]
+    return [Document(doc_id, text, info_from_text(doc_id, display_path(path), text))]
 
 
 _FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.DOTALL)
@@ -115,9 +152,9 @@ def read_markdown(path: Path, doc_id: str) -> list[Document]:
     fields, body = _front_matter(decode(path, read_bytes(path)))
     text = markdown_to_text(body)
     if not text:
-        raise DocumentLoadError(str(path), "no text after the front matter")
+        raise DocumentLoadError(display_path(path), "no text after the front matter")
     known = {k: fields.get(k) for k in ("title", "date", "venue", "genre", "url", "authors")}
-    return [Document(doc_id, text, info_from_text(doc_id, str(path), text, **known))]
+    return [Document(doc_id, text, info_from_text(doc_id, display_path(path), text, **known))]
 
 
 _BLOCK_TAGS = ["p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol",
@@ -162,9 +199,9 @@ def read_html(path: Path, doc_id: str) -> list[Document]:
     url = (_meta(soup, "og:url") or [None])[0]
     text = html_to_text(soup)
     if not text:
-        raise DocumentLoadError(str(path), "no text in the page")
+        raise DocumentLoadError(display_path(path), "no text in the page")
     known = {"title": title, "date": meta.parse_date(date) if date else None, "authors": authors, "venue": venue, "url": url}
-    return [Document(doc_id, text, info_from_text(doc_id, str(path), text, **known))]
+    return [Document(doc_id, text, info_from_text(doc_id, display_path(path), text, **known))]
 
 
 def read_pdf(path: Path, doc_id: str) -> list[Document]:
@@ -173,29 +210,29 @@ def read_pdf(path: Path, doc_id: str) -> list[Document]:
 
     data = read_bytes(path)
     if not data.startswith(b"%PDF"):
-        raise DocumentLoadError(str(path), "not a PDF file (no %PDF header)")
+        raise DocumentLoadError(display_path(path), "not a PDF file (no %PDF header)")
     try:
         import io
 
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
-            raise DocumentLoadError(str(path), "encrypted PDF")
+            raise DocumentLoadError(display_path(path), "encrypted PDF")
         pages = [page.extract_text() or "" for page in reader.pages]
         info = reader.metadata or {}
     except PyPdfError as exc:
-        raise DocumentLoadError(str(path), f"not a readable PDF ({exc})") from None
+        raise DocumentLoadError(display_path(path), f"not a readable PDF ({exc})") from None
     except (ValueError, KeyError, TypeError) as exc:  # pypdf raises these on some damaged files
-        raise DocumentLoadError(str(path), f"damaged PDF ({exc.__class__.__name__}: {exc})") from None
-    text = "\n\n".join(p.strip() for p in pages if p.strip())
-    if not text:
-        raise DocumentLoadError(str(path), "no extractable text (a scanned PDF needs OCR first)")
+        raise DocumentLoadError(display_path(path), f"damaged PDF ({exc.__class__.__name__}: {exc})") from None
+    text = clean_text("\n\n".join(p.strip() for p in pages if p.strip()))
+    if not text.strip():
+        raise DocumentLoadError(display_path(path), "no extractable text (a scanned PDF needs OCR first)")
     author = str(info.get("/Author") or "").strip()
     known = {
         "title": str(info.get("/Title") or "").strip() or None,
         "authors": meta.split_names(author) if author else [],
         "date": meta.parse_date(str(info["/CreationDate"])[2:10]) if str(info.get("/CreationDate", "")).startswith("D:") else None,
     }
-    return [Document(doc_id, text, info_from_text(doc_id, str(path), text, **known))]
+    return [Document(doc_id, text, info_from_text(doc_id, display_path(path), text, **known))]
 
 
 def iter_jsonl(path: Path, on_bad_line: Callable[[str, str], None]) -> Iterator[Document]:
@@ -204,13 +241,13 @@ def iter_jsonl(path: Path, on_bad_line: Callable[[str, str], None]) -> Iterator[
     A malformed line is reported through `on_bad_line(source, problem)` and skipped; a file with
     no valid line at all is one error, not one per line.
     """
-    text = decode(path, read_bytes(path))
+    text = decode(path, read_bytes(path), clean=False)  # JSON strings may hold U+2028: split on "\n" only
     bad: list[tuple[str, str]] = []
     good = 0
     for lineno, line in enumerate(text.split("\n"), 1):
         if not line.strip():
             continue
-        where = f"{path}:{lineno}"
+        where = f"{display_path(path)}:{lineno}"
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
@@ -219,7 +256,10 @@ def iter_jsonl(path: Path, on_bad_line: Callable[[str, str], None]) -> Iterator[
         if not isinstance(record, dict) or not isinstance(record.get("text"), str) or "id" not in record:
             bad.append((where, 'expected an object with "id" and "text"'))
             continue
-        if not record["text"].strip():
+        if not isinstance(record["id"], (str, int)) or isinstance(record["id"], bool) or not str(record["id"]).strip():
+            bad.append((where, f'"id" must be a string or a whole number, not {json.dumps(record["id"])[:40]}'))
+            continue
+        if not clean_text(record["text"]).strip():
             bad.append((where, "empty text"))
             continue
         good += 1
@@ -229,18 +269,37 @@ def iter_jsonl(path: Path, on_bad_line: Callable[[str, str], None]) -> Iterator[
         yield _jsonl_document(record, where)
     if not good:
         first = f"; line {bad[0][0].rsplit(':', 1)[1]}: {bad[0][1]}" if bad else ""
-        raise DocumentLoadError(str(path), f"no valid document line ({len(bad)} bad{first})")
+        raise DocumentLoadError(display_path(path), f"no valid document line ({len(bad)} bad{first})")
     for item in bad:
         on_bad_line(*item)
+
+
+def _scalar(value: Any) -> str | None:
+    """A metadata field's text: strings as they are, numbers written out; lists, objects, booleans
+    and nulls are not a title, date or venue, and are left out."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, str):
+        value = " ".join(clean_text(value).split())
+        return value or None
+    return None
+
+
+def _names(value: Any) -> list[str]:
+    """Authors given as one name, a list of names, or (leniently) numbers; anything else is ignored."""
+    values = value if isinstance(value, list) else [value]
+    return [name for name in map(_scalar, values) if name]
 
 
 def _jsonl_document(record: dict[str, Any], where: str) -> Document:
     metadata = {**record["metadata"], **record} if isinstance(record.get("metadata"), dict) else record
     authors = metadata.get("authors") or metadata.get("author") or []
-    known = {
-        "title": metadata.get("title"), "date": metadata.get("date"), "venue": metadata.get("venue"),
-        "genre": metadata.get("genre"), "url": metadata.get("url"),
-        "authors": [authors] if isinstance(authors, str) else [str(a) for a in authors],
-    }
-    doc_id = str(record["id"])
-    return Document(doc_id, record["text"], info_from_text(doc_id, where, record["text"], **known))
+    known: dict[str, Any] = {key: _scalar(metadata.get(key)) for key in ("title", "date", "venue", "genre", "url")}
+    known["authors"] = _names(authors)
+    if known["url"] is not None and not re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*://\S+$", known["url"]):
+        known["url"] = None  # an IRI in the RDF: a URL only
+    doc_id = str(record["id"]).strip()
+    text = clean_text(record["text"])
+    return Document(doc_id, text, info_from_text(doc_id, where, text, **known))
