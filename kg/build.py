@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -113,11 +114,30 @@ class DocumentPipeline:
         self.rules = NameRules.from_resources(self.resources)
 
     def process(self, documents: Iterable[Document]) -> Iterator[DocumentResult]:
-        """Each document's result, in order; spaCy annotates in batches (and processes, if set)."""
-        pairs: Iterator[tuple[str, Document]] = ((d.text, d) for d in documents)
+        """Each document's result, in order; spaCy annotates in batches (and processes, if set).
+
+        A document that fails (in annotation or a later stage) is skipped with its reason, reported
+        through the stream's `on_skip` (see load_documents) or else logged, and the others go on.
+        A text longer than `nlp.max_length` is annotated in segments joined into one Doc.
+        """
+        from kg.documents import Skipped
+        from kg.documents.batches import annotate
+
+        on_skip = getattr(documents, "on_skip", None) or _log_skip
+
+        def skip(document: Document, stage: str, exc: BaseException) -> None:
+            on_skip(Skipped(document.info.source or document.id, f"{stage} failed ({exc.__class__.__name__}: {_one_line(exc)})"))
+
         settings = self.settings
-        for spacy_doc, document in self.nlp.pipe(pairs, as_tuples=True, batch_size=settings.batch_size, n_process=settings.processes):
-            yield self.result(spacy_doc, document)
+        annotated = annotate(self.nlp, documents, lambda document, exc: skip(document, "annotation", exc),
+                             batch_size=settings.batch_size, n_process=settings.processes)
+        for document, spacy_doc in annotated:
+            try:
+                result = self.result(spacy_doc, document)
+            except Exception as exc:  # noqa: BLE001 - one document's failure: skip it, go on
+                skip(document, "extraction", exc)
+                continue
+            yield result
 
     def result(self, spacy_doc: Any, document: Document) -> DocumentResult:
         """The result of one document annotated as `spacy_doc`."""
@@ -135,6 +155,15 @@ class DocumentPipeline:
             found, made = found + more, made + more_made
         assignments = resolve_document(document, [*mentions, *made], self.rules)
         return DocumentResult(document.info, len(document.text.split()), tuple(assignments), tuple(meta_relations + found))
+
+
+def _log_skip(skipped: Any) -> None:
+    logging.getLogger("kg").warning("skipped %s", skipped)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or "no message"
+    return text if len(text) <= 200 else text[:199] + "…"
 
 
 def build_graph(
