@@ -3,7 +3,9 @@ same scores, bad training data is one error naming the line, and kg build uses t
 
 from __future__ import annotations
 
+import csv
 import json
+import re
 
 import pytest
 import spacy
@@ -53,8 +55,12 @@ def test_training_tiny_model_loads_and_predicts(tmp_path, tiny):
 
     nlp = spacy.load(model)
     assert "kg_relation_extractor" in nlp.pipe_names
-    doc = nlp("Anna White works for Initech .")
-    assert isinstance(doc.user_data.get("kg_relations"), list)
+    doc = nlp("John Smith works for Acme Corp .")
+    spans = {(e.start_char, e.end_char) for e in doc.ents}
+    found = doc.user_data["kg_relations"]
+    assert found, "the trained classifier found no relation in a training sentence"
+    for h1, h2, t1, t2, label, score in found:  # between the pipeline's own entities, with the data's labels
+        assert {(h1, h2), (t1, t2)} <= spans and label in {"Work_For", "Live_In", "OrgBased_In"} and 0.5 <= score <= 1
     meta = json.loads((model / "meta.json").read_text())["kg"]
     assert set(meta["relation_labels"]) == {"Work_For", "Live_In", "OrgBased_In"}
     assert meta["entity_types"]["Peop"] == "Person"
@@ -67,14 +73,73 @@ def test_training_same_seed_same_scores(tmp_path, tiny):
     assert dev(first) == dev(second)
 
 
-def test_training_model_used_by_build_next_to_the_rules(tmp_path, tiny):
-    model, _ = train(tmp_path, tiny, "m")
+BUILD_TEXT = "Fumio Kishida met Joe Biden in Tokyo. John Smith works for Acme Corp . Peter Brown , a lawyer for Globex , lives in Austin ."
+MODEL_PREDICATES = {"work_for", "live_in", "orgbased_in"}
+
+
+def build_with(tmp_path, model):
+    """Build BUILD_TEXT with `model`; the edges as {extractor: [rows]}."""
     (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "a.txt").write_text("Fumio Kishida met Joe Biden in Tokyo.")
+    (tmp_path / "docs" / "a.txt").write_text(BUILD_TEXT)
     result = CliRunner().invoke(cli, ["build", str(tmp_path / "docs"), "-o", str(tmp_path / "out"), "--model", str(model), "-q"])
     assert result.exit_code == 0, result.output
-    edges = (tmp_path / "out" / "edges.csv").read_text()
-    assert "pattern:met_with" in edges  # the rules still run with the base model
+    edges = {}
+    with open(tmp_path / "out" / "edges.csv", newline="") as handle:
+        for row in csv.DictReader(handle):
+            edges.setdefault(row["extractor"], []).append(row)
+    return edges
+
+
+def test_training_model_used_by_build_next_to_the_rules(tmp_path, tiny):
+    model, _ = train(tmp_path, tiny, "m")
+    edges = build_with(tmp_path, model)
+    assert any(x.startswith("pattern:met_with") for x in edges)  # the rules still run with the base model
+    learned = edges.get("model:m", [])  # and the model's own relations are in the graph
+    assert learned and {row["relation"] for row in learned} <= MODEL_PREDICATES, sorted(edges)
+
+
+def test_training_refuses_a_folder_it_did_not_write_and_keeps_its_contents(tmp_path, tiny):
+    foreign = tmp_path / "photos"
+    (foreign / "2023").mkdir(parents=True)
+    (foreign / "2023" / "a.jpg").write_bytes(b"\xff\xd8 not a model")
+    (foreign / "notes.txt").write_text("keep me")
+    result = CliRunner().invoke(cli, ["train", str(tiny[0]), "--dev", str(tiny[1]), "-o", str(foreign), "-q"])
+    errors = [x for x in result.output.splitlines() if x.startswith("Error:")]
+    assert result.exit_code != 0 and len(errors) == 1 and f"{foreign}: is not empty and holds no kg model" in errors[0], result.output
+    assert sorted(str(p.relative_to(foreign)) for p in foreign.rglob("*")) == ["2023", "2023/a.jpg", "notes.txt"]
+    assert (foreign / "notes.txt").read_text() == "keep me" and (foreign / "2023" / "a.jpg").read_bytes() == b"\xff\xd8 not a model"
+    assert [p.name for p in tmp_path.iterdir()] == ["photos"]  # no staging folder beside it either
+
+
+@pytest.mark.parametrize("where,output,what", [
+    ("work", ".", "the working directory"),
+    ("work", "..", "a folder above the working directory"),
+    ("work/sub", "../..", "a folder above the working directory"),
+    ("work", "HOME", "the home folder"),
+])
+def test_training_refuses_the_working_directory_home_and_parents(tmp_path, tiny, monkeypatch, where, output, what):
+    home, cwd = tmp_path / "home", tmp_path / where
+    for folder in (home, cwd):
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "mine.txt").write_text("keep me")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(cwd)
+    output = str(home) if output == "HOME" else output
+    result = CliRunner().invoke(cli, ["train", str(tiny[0]), "--dev", str(tiny[1]), "-o", output, "-q"])
+    assert result.exit_code != 0 and f"Error: {output}: is {what}" in result.output, result.output
+    for folder in (home, cwd):
+        assert (folder / "mine.txt").read_text() == "keep me"
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == sorted(
+        {"home", "home/mine.txt", where, f"{where}/mine.txt"} | ({"work"} if where == "work/sub" else set()))
+
+
+def test_training_replaces_its_own_model_and_an_empty_folder(tmp_path, tiny):
+    (tmp_path / "m").mkdir()  # an empty folder is taken
+    model, _ = train(tmp_path, tiny, "m")
+    (model / "stale.txt").write_text("from the first run")
+    again, _ = train(tmp_path, tiny, "m")  # a model kg train saved is replaced whole
+    assert again == model and not (model / "stale.txt").exists() and (model / "training.json").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]  # staging and the old model are gone
 
 
 @pytest.mark.parametrize("line,problem", [
@@ -100,8 +165,8 @@ def test_training_empty_file_is_an_error(tmp_path, tiny):
 
 @pytest.fixture(scope="module")
 def tiny_encoder(tmp_path_factory):
-    pytest.importorskip("torch")
-    transformers = pytest.importorskip("transformers")
+    import transformers  # with torch, installed by the README's test line: no skip
+
     folder = tmp_path_factory.mktemp("encoder")
     words = sorted({w.lower() for text, _, _ in SENTENCES for w in text.split()} | {"anna", "white", "initech", "tokyo"})
     (folder / "vocab.txt").write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words]) + "\n")
@@ -113,6 +178,18 @@ def tiny_encoder(tmp_path_factory):
     torch.manual_seed(0)
     transformers.BertModel(config).save_pretrained(folder)
     return folder
+
+
+def well_formed(doc):
+    """The joint extractor ran: entities with the data's labels, relations between them with the data's
+    relation labels and allowed type pairs. Returns how many relations it found."""
+    assert doc.ents and {e.label_ for e in doc.ents} <= {"Peop", "Org", "Loc", "Other"}
+    spans = {(e.start_char, e.end_char): e.label_ for e in doc.ents}
+    found = doc.user_data["kg_relations"]
+    allowed = {("Org", "Loc", "OrgBased_In"), ("Peop", "Loc", "Live_In"), ("Peop", "Org", "Work_For")}
+    for h1, h2, t1, t2, label, score in found:
+        assert (spans[(h1, h2)], spans[(t1, t2)], label) in allowed and 0 <= score <= 1
+    return len(found)
 
 
 def train_joint(tmp_path, tiny, encoder, name, seed="0", options=()):
@@ -128,10 +205,9 @@ def test_joint_training_tiny_model_loads_and_predicts(tmp_path, tiny, tiny_encod
     model = train_joint(tmp_path, tiny, tiny_encoder, "j")
     nlp = spacy.load(model)  # the factory is found through kg's spacy_factories entry point
     assert "kg_joint_extractor" in nlp.pipe_names
-    docs = list(nlp.pipe(["Anna White works for Initech .", "Mary Jones lives in Boston . " * 80]))
-    for doc in docs:
-        assert isinstance(doc.user_data.get("kg_relations"), list)
-        assert all(e.label_ in {"Peop", "Org", "Loc", "Other"} for e in doc.ents)
+    nlp.get_pipe("kg_joint_extractor").threshold = 0.0  # the tiny model's scores are low; every allowed pair is kept
+    docs = list(nlp.pipe(["Anna White works for Initech in Tokyo .", "Mary Jones lives in Boston . " * 80]))
+    assert all([well_formed(doc) for doc in docs]), "a text without relations"
     meta = json.loads((model / "meta.json").read_text())["kg"]
     assert meta["encoder"] == str(tiny_encoder) and set(meta["relation_labels"]) == {"Work_For", "Live_In", "OrgBased_In"}
     assert not list(tmp_path.glob(".j-*"))  # the staging folder is gone
@@ -152,11 +228,12 @@ def test_joint_training_same_seed_same_scores(tmp_path, tiny, tiny_encoder):
 
 def test_joint_model_used_by_build_next_to_the_rules(tmp_path, tiny, tiny_encoder):
     model = train_joint(tmp_path, tiny, tiny_encoder, "j")
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "a.txt").write_text("Fumio Kishida met Joe Biden in Tokyo.")
-    result = CliRunner().invoke(cli, ["build", str(tmp_path / "docs"), "-o", str(tmp_path / "out"), "--model", str(model), "-q"])
-    assert result.exit_code == 0, result.output
-    assert "pattern:met_with" in (tmp_path / "out" / "edges.csv").read_text()
+    config = model / "config.cfg"  # the tiny model's scores are low: keep every allowed pair, so its edges must show
+    config.write_text(re.sub(r"(\[components\.kg_joint_extractor\][^\[]*?threshold = )[0-9.]+", r"\g<1>0.0", config.read_text()))
+    edges = build_with(tmp_path, model)
+    assert any(x.startswith("pattern:met_with") for x in edges)
+    learned = edges.get("model:j", [])
+    assert learned and {row["relation"] for row in learned} <= MODEL_PREDICATES, sorted(edges)
 
 
 def test_joint_ensemble_of_two_members_saves_loads_and_predicts(tmp_path, tiny, tiny_encoder):
@@ -173,8 +250,8 @@ def test_joint_ensemble_of_two_members_saves_loads_and_predicts(tmp_path, tiny, 
     assert {row["stage"] for row in history if "epoch" in row} == {"joint 1", "joint 2"}
     nlp = spacy.load(model)
     assert len(nlp.get_pipe("kg_joint_extractor").members) == 2
-    doc = nlp("Anna White works for Initech in Tokyo.")
-    assert all(e.label_ in {"Peop", "Org", "Loc", "Other"} for e in doc.ents) and isinstance(doc.user_data["kg_relations"], list)
+    nlp.get_pipe("kg_joint_extractor").threshold = 0.0
+    assert well_formed(nlp("Anna White works for Initech in Tokyo."))
 
 
 def test_unknown_encoder_is_one_error(tmp_path, tiny):
@@ -240,8 +317,9 @@ def test_joint_model_keeps_the_better_entity_decoder_and_both_work(tmp_path, tin
     assert set(tried) == {"spans", "bio"} and tried[cfg["entity_decoder"]] == max(tried.values())
     for decoder in ("spans", "bio"):  # both heads are saved; either decodes
         cfg_file.write_text(json.dumps({**cfg, "entity_decoder": decoder}))
-        doc = spacy.load(model)("Anna White works for Initech in Tokyo.")
-        assert all(e.label_ in {"Peop", "Org", "Loc", "Other"} for e in doc.ents)
+        nlp = spacy.load(model)
+        nlp.get_pipe("kg_joint_extractor").threshold = 0.0
+        assert well_formed(nlp("Anna White works for Initech in Tokyo."))
 
 
 # span decoding, the entity half of the joint extractor
@@ -333,7 +411,7 @@ def test_best_bio_path_reads_a_name_whole_where_word_by_word_tags_break_it():
 
 
 def test_joint_extractor_decodes_bio_as_a_sequence_unless_told_argmax():
-    torch = pytest.importorskip("torch")
+    import torch
     from kg.training.joint import JointExtractor
 
     extractor = JointExtractor(spacy.blank("en"), "kg_joint_extractor", threshold=0.5, max_words=100, batch_size=16)
@@ -408,14 +486,16 @@ def test_joint_model_with_marked_relations_saves_loads_and_reads(tmp_path, tiny,
     nlp = spacy.load(model)
     extractor = nlp.get_pipe("kg_joint_extractor")
     assert extractor.members[0].reader is not None
-    entities = [(0, 2, "Peop"), (3, 4, "Org"), (5, 6, "Loc")]  # "Anna White", "Initech", "Tokyo"
+    entities = [(0, 2, "Peop"), (4, 5, "Org"), (6, 7, "Loc")]  # "Anna White", "Initech", "Tokyo"
     monkeypatch.setattr(extractor, "entities", lambda scores, i, part: entities)
     read = []
     monkeypatch.setattr(joint, "readings", lambda entities, pairs, words: read.append(pairs) or readings(entities, pairs, words))
+    extractor.threshold = 0.0  # every allowed pair comes out, scored by the reader
     doc = nlp("Anna White works for Initech in Tokyo .")
     assert read == [[(0, 1), (0, 2), (1, 2)]]
     found = doc.user_data["kg_relations"]
-    assert all(0 <= score <= 1 and label in {"Work_For", "Live_In", "OrgBased_In"} for *_, label, score in found)
+    assert sorted((h1, t1, label) for h1, _, t1, _, label, _ in found) == [(0, 21, "Work_For"), (0, 32, "Live_In"), (21, 32, "OrgBased_In")]
+    assert all(0 <= score <= 1 for *_, score in found)
 
 
 def test_relation_decoder_choice_keeps_the_better_and_drops_losing_readers():

@@ -119,6 +119,7 @@ def train(train_path: Path, dev_path: Path, output: Path, settings: TrainSetting
           progress: Callable[[dict[str, Any]], None] | None = None) -> TrainResult:
     """Train and save a pipeline to `output`; it loads with spacy.load and with kg build --model."""
     settings = settings or TrainSettings()
+    check_output(output)  # before hours of training, not after
     started = time.perf_counter()
     fix_random_seed(settings.seed)
     rng = random.Random(settings.seed)
@@ -245,20 +246,63 @@ def _save(nlp: Any, output: Path, settings: TrainSettings, relation_labels: list
         "entity_types": settings.entity_types, "train": str(train_path), "dev": str(dev_path),
         "best_epoch": best_epoch, "dev_scores": dev, "seed": settings.seed,
     })
-    output = Path(output)
+    output = check_output(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=output.parent, prefix=f".{output.name}-"))
-    try:  # written whole beside the target, then moved in place: no half-written model
+    old = None
+    try:  # written whole beside the target, then swapped in: no half-written model, and nothing but a kg model replaced
         nlp.to_disk(staging)
         (staging / "training.json").write_text(json.dumps({"history": history, "dev": dev}, indent=1))
-        if output.is_dir():
-            shutil.rmtree(output)
-        os.replace(staging, output)
+        check_output(output)  # again: the folder may have changed while the model trained
+        if output.exists():
+            old = Path(tempfile.mkdtemp(dir=output.parent, prefix=f".{output.name}-old-"))
+            os.replace(output, old)
+        try:
+            os.replace(staging, output)
+        except OSError:
+            if old is not None and not output.exists():
+                os.replace(old, output)
+                old = None
+            raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def check_output(output: str | Path) -> Path:
+    """The folder kg train may save a model in: a new or empty folder, or a model kg train saved.
+
+    Anything else is refused before training starts, so kg never deletes what it did not write:
+    a folder holding other files, a file, a symbolic link, the working directory, the home folder
+    and any folder above the working directory.
+    """
+    output = Path(output)
+    try:
+        target, cwd, home = output.resolve(), Path.cwd().resolve(), Path.home().resolve()
+    except (OSError, RuntimeError) as exc:
+        raise ConfigError(f"{output}: cannot use this output folder ({exc})") from None
+    if target == home or cwd.is_relative_to(target):
+        what = "the home folder" if target == home else "the working directory" if target == cwd else "a folder above the working directory"
+        raise ConfigError(f"{output}: is {what}; kg train replaces its output folder, so give a new folder for the model")
+    if output.is_symlink():
+        raise ConfigError(f"{output}: is a symbolic link; give the model folder itself")
+    if output.exists() and not output.is_dir():
+        raise ConfigError(f"{output}: exists and is not a folder")
+    try:
+        foreign = output.is_dir() and any(output.iterdir()) and not is_trained_model(output)
+    except OSError as exc:
+        raise ConfigError(f"{output}: cannot read the output folder ({exc.strerror})") from None
+    if foreign:
+        raise ConfigError(f"{output}: is not empty and holds no kg model; kg train replaces only a model it saved, so give a new or empty folder")
+    return output
 
 
 def is_trained_model(path: str | Path) -> bool:
     """Whether `path` is a pipeline saved by kg train."""
     meta = Path(path) / "meta.json"
-    return meta.is_file() and META_KEY in json.loads(meta.read_text(encoding="utf-8"))
+    try:
+        data = json.loads(meta.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and isinstance(data.get(META_KEY), dict)
