@@ -88,11 +88,11 @@ def build(paths: tuple[Path, ...], output: Path, formats: tuple[str, ...], model
     from kg.build import Settings, build_graph
     from kg.documents import find_sources
     from kg.export import write_outputs
-    from kg.export.files import prepare_output_dir
+    from kg.export.files import check_output_dir
     from kg.export.vocab import DEFAULT_BASE
 
     find_sources(paths)  # a missing path or an empty folder fails before the model loads
-    prepare_output_dir(output)
+    check_output_dir(output)  # an unwritable output fails early too; nothing is created until the files are written
     settings = Settings(model=model, aliases=aliases, patterns=patterns, processes=processes, batch_size=batch_size, open_relations=open_relations,
                         **({"data_dir": data_dir} if data_dir else {}))
     tick, close = _progress(quiet)
@@ -101,8 +101,15 @@ def build(paths: tuple[Path, ...], output: Path, formats: tuple[str, ...], model
     finally:
         close()
     report = graph.report
+    unsupported: Counter[str] = Counter()
     for skipped in report.skipped:
-        click.echo(f"kg: skipped {skipped}", err=True)
+        if skipped.reason.startswith("unsupported file type "):  # one line per type, each file in report.json
+            unsupported[skipped.reason.split()[3].rstrip(";")] += 1
+        else:
+            click.echo(f"kg: skipped {skipped}", err=True)
+    if unsupported:
+        kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(unsupported.items()))
+        click.echo(f"kg: left out {sum(unsupported.values())} file(s) of types kg does not read ({kinds}); each is listed in report.json", err=True)
     if report.documents == 0:
         raise click.ClickException("no document could be read; nothing was built")
     formats = tuple(formats) + (("nt",) if store_dir and "nt" not in formats else ())

@@ -60,6 +60,8 @@ def decode(path: Path, data: bytes, clean: bool = True) -> str:
                 text = data.decode(encoding)
             except UnicodeDecodeError as exc:
                 raise DocumentLoadError(display_path(path), f"not {encoding.upper().removesuffix('-SIG')} text despite its byte order mark ({exc.reason} at offset {exc.start})") from None
+            if "\x00" in text[:SNIFF_BYTES]:  # binary data that happens to open with a byte order mark
+                raise DocumentLoadError(display_path(path), "binary file, not text")
             break
     else:
         if b"\x00" in data[:SNIFF_BYTES]:

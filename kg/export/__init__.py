@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Iterable
 
-from kg.export.files import atomic_write_bytes, prepare_output_dir
+from kg.export.files import atomic_write_bytes, pause, replace_output_set
 from kg.export.gephi import gephi_graph, write_gexf, write_graphml
 from kg.export.jsonio import dumps, load_graph
 from kg.export.networkx import to_networkx
@@ -25,21 +25,34 @@ def write_outputs(
     """Write every export of `graph` into `folder`; returns the files written.
 
     graph.<fmt> for each RDF format, graph.gexf, graph.graphml, nodes.csv, edges.csv, graph.json
-    (the model, for later commands) and report.json (the build report).
+    (the model, for later commands) and report.json (the build report). The files replace those of
+    an earlier build as one set (see replace_output_set): a failed or killed build leaves the old set
+    whole, and the folder's other files are kept.
     """
-    folder = prepare_output_dir(folder)
-    written = []
-    for fmt in dict.fromkeys(rdf_formats):
-        path = folder / f"graph.{fmt}"
-        atomic_write_bytes(path, serialize(graph, fmt, base))
-        written.append(path)
-    gephi = gephi_graph(graph, viz=True, layout=layout, dynamic=True)
-    write_gexf(graph, folder / "graph.gexf", prepared=gephi)
-    write_graphml(graph, folder / "graph.graphml", prepared=gephi)
-    write_csv(graph, folder)
-    atomic_write_bytes(folder / "graph.json", dumps(graph))
-    written += [folder / n for n in ("graph.gexf", "graph.graphml", "nodes.csv", "edges.csv", "graph.json")]
-    if graph.report is not None:
-        atomic_write_bytes(folder / "report.json", json.dumps(graph.report.to_dict(), indent=2).encode())
-        written.append(folder / "report.json")
-    return written
+    folder = Path(folder)
+    files: list[str] = []
+
+    def write(staging: Path) -> list[str]:
+        for fmt in dict.fromkeys(rdf_formats):
+            atomic_write_bytes(staging / f"graph.{fmt}", serialize(graph, fmt, base))
+            _written(f"graph.{fmt}")
+        gephi = gephi_graph(graph, viz=True, layout=layout, dynamic=True)
+        write_gexf(graph, staging / "graph.gexf", prepared=gephi)
+        _written("graph.gexf")
+        write_graphml(graph, staging / "graph.graphml", prepared=gephi)
+        _written("graph.graphml")
+        write_csv(graph, staging)
+        _written("nodes.csv", "edges.csv")
+        atomic_write_bytes(staging / "graph.json", dumps(graph))
+        _written("graph.json")
+        if graph.report is not None:
+            atomic_write_bytes(staging / "report.json", json.dumps(graph.report.to_dict(), indent=2).encode())
+            _written("report.json")
+        return files
+
+    def _written(*names: str) -> None:
+        files.extend(names)
+        pause(f"written:{names[-1]}")
+
+    replace_output_set(folder, write)
+    return [folder / name for name in files]
