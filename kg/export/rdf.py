@@ -10,7 +10,9 @@ faster than rdflib's pure-Python Turtle writer.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
+import re
 from typing import Any, Iterator
 from urllib.parse import quote
 
@@ -72,6 +74,32 @@ class OxTerms:
         return node
 
 
+DOCUMENT_PREFIX = "document/"
+_FIELDS = {"AUTHOR": "author", "VENUE": "venue", "DOCUMENT": "title"}  # metadata mention labels -> field
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]+")
+
+
+def segment(text: str) -> str:
+    """One path segment of an IRI: every reserved character percent-encoded, "/" included."""
+    return quote(text, safe="")
+
+
+def iso_date(text: str | None) -> str | None:
+    """`text` if it is a valid ISO date (YYYY-MM-DD), else None: only such a date is typed xsd:date.
+
+    >>> iso_date("2023-08-18"), iso_date("not a date"), iso_date("2023-02-30")
+    ('2023-08-18', None, None)
+    """
+    if not text or not _ISO_DATE.fullmatch(text):
+        return None
+    try:
+        datetime.date.fromisoformat(text)
+    except ValueError:
+        return None
+    return text
+
+
 class IRIs:
     """Mints the IRIs of one graph's nodes under `base`, as terms of the given kind."""
 
@@ -80,16 +108,30 @@ class IRIs:
         self.make = (terms or RdflibTerms()).iri
 
     def node(self, node_id: str) -> Any:
+        if node_id.startswith(DOCUMENT_PREFIX):
+            return self.document(node_id[len(DOCUMENT_PREFIX):])
         return self.make(self.base + quote(node_id, safe="/-_.~"))
 
     def document(self, doc_id: str) -> Any:
-        return self.node(f"document/{doc_id}")
+        """document/<id>: the document id is one path segment ("/" encoded), as in mention and
+        evidence IRIs, so `a/017.txt` is document/a%2F017.txt everywhere."""
+        return self.make(f"{self.base}{DOCUMENT_PREFIX}{segment(doc_id)}")
 
     def mention(self, m: Mention) -> Any:
-        return self.make(f"{self.base}mention/{quote(m.doc_id, safe='')}/{m.start}-{m.end}")
+        """mention/<document>/<start>-<end>; a mention given by the document's metadata and not found
+        in its text (no offsets) is named by its field and value: mention/<document>/author/<name>."""
+        if m.start == m.end:
+            return self.make(f"{self.base}mention/{segment(m.doc_id)}/{segment(_FIELDS.get(m.label, m.label.lower() or 'metadata'))}/{segment(m.text)}")
+        return self.make(f"{self.base}mention/{segment(m.doc_id)}/{m.start}-{m.end}")
 
     def evidence(self, e: Evidence) -> Any:
-        return self.make(f"{self.base}evidence/{quote(e.doc_id, safe='')}/{e.start}-{e.end}")
+        """evidence/<document>/<start>-<end>; metadata evidence without offsets ("author: Ada
+        Lovelace") is named by its field and value: evidence/<document>/author/Ada%20Lovelace."""
+        if e.start == e.end:
+            field, sep, value = e.sentence.partition(": ")
+            name = f"{segment(field)}/{segment(value)}" if sep else f"metadata/{segment(e.sentence)}"
+            return self.make(f"{self.base}evidence/{segment(e.doc_id)}/{name}")
+        return self.make(f"{self.base}evidence/{segment(e.doc_id)}/{e.start}-{e.end}")
 
     def statement(self, r: Relation) -> Any:
         digest = hashlib.sha1("\x1f".join(r.key).encode()).hexdigest()[:16]
@@ -150,14 +192,14 @@ def document_triples(iris: IRIs, node_id: str, info: DocumentInfo, t: Any) -> It
     if info.title:
         yield node, t(DCTERMS.title), t.lit(info.title)
         yield node, t(SCHEMA.headline), t.lit(info.title)
-    if info.date:
-        date = t.lit(info.date, XSD.date) if len(info.date) == 10 else t.lit(info.date)
+    if info.date:  # a date that does not parse stays a plain literal, never a wrong xsd:date
+        date = t.lit(info.date, XSD.date) if iso_date(info.date) else t.lit(info.date)
         yield node, t(DCTERMS.date), date
         yield node, t(SCHEMA.datePublished), date
     if info.genre:
         yield node, t(KG.genre), t.lit(info.genre)
-    if info.url:
-        yield node, t(SCHEMA.url), t.iri(info.url)
+    if info.url:  # a URL that is not an IRI is kept as text
+        yield node, t(SCHEMA.url), t.iri(info.url) if _IRI.fullmatch(info.url) else t.lit(info.url)
 
 
 def entity_triples(iris: IRIs, entity: Entity, t: Any) -> Iterator[Triple]:
@@ -199,7 +241,7 @@ def relation_triples(iris: IRIs, relation: Relation, spec: RelationType | None, 
         prefix, _, local = term.partition(":")
         if mapping in _MATERIALISED and prefix in PREFIXES:
             yield s, t(URIRef(PREFIXES[prefix] + local)), o
-    if relation.predicate == "start_date" and len(relation.object) == len("date/2000-01-01"):
+    if relation.predicate == "start_date" and iso_date(relation.object.removeprefix("date/")):
         yield s, t(SCHEMA.startDate), t.lit(relation.object.removeprefix("date/"), XSD.date)
     statement = iris.statement(relation)
     yield statement, t(RDF.type), t(RDF.Statement)

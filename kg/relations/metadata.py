@@ -15,9 +15,14 @@ def _line_evidence(document: Document, start: int, end: int) -> Evidence:
     return Evidence(document.id, text[line_start:line_end].strip(), line_start, line_end)
 
 
+FIELDS = {"DOCUMENT": "title", "AUTHOR": "author", "VENUE": "venue"}  # mention label -> metadata field
+
+
 def _field_mention(document: Document, value: str, type_: str, label: str, span: tuple[int, int] | None) -> tuple[Mention, Evidence]:
-    if span is None:  # given by the file format (HTML meta tags, JSONL fields), not found in the text
-        evidence = Evidence(document.id, f"{label.lower()}: {value}", 0, 0)
+    if span is None:  # given by the file format (HTML meta tags, JSONL fields), not found in the text:
+        # no offsets (0-0); the exports name such a mention and its evidence by the field and value
+        # ("author: Ada Lovelace" -> .../author/Ada%20Lovelace), so two facts never share an IRI
+        evidence = Evidence(document.id, f"{FIELDS.get(label, label.lower())}: {value}", 0, 0)
         return Mention(document.id, 0, 0, value, type_, label), evidence
     evidence = _line_evidence(document, *span)
     return Mention(document.id, span[0], span[1], value, type_, label, evidence.start, evidence.end), evidence
