@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,12 +21,19 @@ from typing import Any, Iterator
 
 import pyoxigraph as ox
 
+try:
+    import fcntl
+except ImportError:  # not on Windows: there only RocksDB's own lock on writers applies
+    fcntl = None  # type: ignore[assignment]
+
 from kg.errors import KGError
 from kg.export.vocab import DEFAULT_BASE, PREFIXES
 from kg.resources import DEFAULT_DATA_DIR
 
 QUERY_DIR = DEFAULT_DATA_DIR / "queries"
 STORE_MARKER = "kg-store.json"
+STORE_LOCK = "kg-store.lock"
+_ORPHAN = re.compile(r"bulk-\d+\.sst")  # Oxigraph's bulk loader's files, moved into the database when a load completes
 FILE_FORMATS = {
     ".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES, ".nq": ox.RdfFormat.N_QUADS,
     ".trig": ox.RdfFormat.TRIG, ".jsonld": ox.RdfFormat.JSON_LD, ".rdf": ox.RdfFormat.RDF_XML,
@@ -58,14 +66,75 @@ def is_store(path: Path) -> bool:
 
 
 def open_store(path: Path, read_only: bool = False) -> ox.Store:
-    """Open an on-disk store; a store another process holds gives a one-line KGError."""
+    """Open an on-disk store; a store another process holds gives a one-line KGError.
+
+    Opened for writing, the store is the only writer (RocksDB's lock), so the files of a bulk load
+    that was killed half-way (`bulk-*.sst`, as large as the data) are removed.
+    """
     try:
-        return ox.Store.read_only(str(path)) if read_only else ox.Store(str(path))
+        store = ox.Store.read_only(str(path)) if read_only else ox.Store(str(path))
     except OSError as exc:
         reason = str(exc).splitlines()[0]
         if "lock" in reason.lower():
-            raise KGError(f"{path}: the store is locked by another process (a running kg load or kg serve?)") from None
+            raise KGError(_locked(path)) from None
         raise KGError(f"{path}: cannot open the store ({reason})") from None
+    if not read_only:
+        for orphan in Path(path).iterdir():
+            if _ORPHAN.fullmatch(orphan.name) and orphan.is_file():
+                orphan.unlink(missing_ok=True)
+    return store
+
+
+def _locked(path: Path) -> str:
+    return f"{path}: the store is locked by another process (a running kg serve or kg load)"
+
+
+class StoreLock:
+    """kg's hold on a store folder, kept until `release()` or the end of the process (flock).
+
+    Shared for a reader that must not see the store change under it (kg serve), exclusive for a
+    writer (kg load, kg build --store, kg serve --allow-update): a writer is refused while anyone
+    holds the store, and a reader while a writer does, with `Error: DIR: the store is locked by
+    another process`. Oxigraph's read-only opening takes no lock of its own, so without this a
+    load went through under a running server, which kept answering the old graph.
+
+    Example:
+        >>> with StoreLock(Path("kg-store/"), exclusive=True):  # doctest: +SKIP
+        ...     store = open_store(Path("kg-store/"))
+    """
+
+    def __init__(self, path: Path, exclusive: bool) -> None:
+        self.path = Path(path)
+        self._fd: int | None = None
+        if fcntl is None:
+            return
+        file = self.path / STORE_LOCK
+        try:
+            fd = os.open(file, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+        except OSError as exc:
+            if exclusive or not self.path.is_dir():
+                raise KGError(f"{self.path}: cannot lock the store ({exc.strerror})") from None
+            try:  # a store this user may only read: a shared hold through a read-only handle
+                fd = os.open(file, os.O_RDONLY | os.O_CLOEXEC)
+            except OSError:
+                return  # no lock file and no right to make one: this user cannot load into it either
+        try:
+            fcntl.flock(fd, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise KGError(_locked(self.path)) from None
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing the handle drops the lock
+            self._fd = None
+
+    def __enter__(self) -> "StoreLock":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.release()
 
 
 def load_file(store: ox.Store, path: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import shutil
+import signal
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -220,6 +221,10 @@ def make_handler(worker: Worker, allow_update: bool) -> type[BaseHTTPRequestHand
     return Handler
 
 
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
 class SparqlServer:
     """The endpoint over `graph` (a kg store, a build output folder or an RDF file).
 
@@ -231,26 +236,31 @@ class SparqlServer:
 
     def __init__(self, graph: Path, host: str = "127.0.0.1", port: int = 7878, timeout: float = 30.0,
                  max_rows: int = 10000, allow_update: bool = False) -> None:
-        from kg.query import is_store
+        from kg.query import StoreLock, is_store
         from kg.store import load_store
 
         graph = Path(graph)
         if not graph.exists():
             raise KGError(f"{graph}: no such file or folder")
-        self._tmp = None
-        if is_store(graph):
-            store_dir = graph
-        else:  # a folder or file: serve it from a temporary store the server owns
-            self._tmp = tempfile.mkdtemp(prefix="kg-serve-")
-            store_dir = Path(self._tmp) / "store"
-            load_store([graph], store_dir)
-        self.worker = Worker(ServerSettings(store_dir, timeout, max_rows, allow_update))
-        try:
-            self.httpd = ThreadingHTTPServer((host, port), make_handler(self.worker, allow_update))
-        except OSError as exc:
-            self.close()
-            raise KGError(f"cannot listen on {host}:{port} ({exc.strerror})") from None
+        self._tmp: str | None = None
+        self._lock: StoreLock | None = None
         self.thread: threading.Thread | None = None
+        try:
+            if is_store(graph):  # held for as long as the server runs: no kg load changes it under the server
+                self._lock = StoreLock(graph, exclusive=allow_update)
+                store_dir = graph
+            else:  # a folder or file: serve it from a temporary copy the server owns, removed by close()
+                self._tmp = tempfile.mkdtemp(prefix="kg-serve-")
+                store_dir = Path(self._tmp) / "store"
+                load_store([graph], store_dir)
+            self.worker = Worker(ServerSettings(store_dir, timeout, max_rows, allow_update))
+            try:
+                self.httpd = ThreadingHTTPServer((host, port), make_handler(self.worker, allow_update))
+            except OSError as exc:
+                raise KGError(f"cannot listen on {host}:{port} ({exc.strerror})") from None
+        except BaseException:
+            self.close()
+            raise
 
     @property
     def url(self) -> str:
@@ -258,7 +268,19 @@ class SparqlServer:
         return f"http://{host}:{port}/sparql"
 
     def serve_forever(self) -> None:
-        self.httpd.serve_forever()
+        """Serve until Ctrl-C, SIGTERM or SIGHUP, each raising KeyboardInterrupt here, so that the
+        caller's `close()` runs and the temporary copy of the graph goes with it."""
+        handlers = {}
+        if threading.current_thread() is threading.main_thread():
+            for name in ("SIGINT", "SIGTERM", "SIGHUP"):  # SIGINT too: a shell starts background jobs with it ignored
+                signum = getattr(signal, name, None)
+                if signum is not None and not (name == "SIGHUP" and signal.getsignal(signum) == signal.SIG_IGN):  # nohup
+                    handlers[signum] = signal.signal(signum, _interrupt)
+        try:
+            self.httpd.serve_forever()
+        finally:
+            for signum, handler in handlers.items():
+                signal.signal(signum, handler)
 
     def start(self) -> "SparqlServer":
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
@@ -266,12 +288,18 @@ class SparqlServer:
         return self
 
     def close(self) -> None:
+        """Stop serving, end the worker, remove the temporary copy and release the store. Idempotent."""
         if getattr(self, "httpd", None) is not None:
             self.httpd.shutdown() if self.thread else None
             self.httpd.server_close()
+            self.httpd = None
         self.worker.close() if hasattr(self, "worker") else None
         if self._tmp:
             shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     def __enter__(self) -> "SparqlServer":
         return self.start()

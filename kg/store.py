@@ -1,16 +1,22 @@
 """The persistent embedded store: an on-disk Oxigraph (RocksDB) database of one or more builds.
 
 Loading is incremental: RDF is a set of triples, so loading a second build adds what is new and
-loading the same build twice changes nothing.
+loading the same build twice changes nothing. A load holds the store alone (`StoreLock`): it is
+refused while a `kg serve` or another `kg load` holds it.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
+from typing import Any
 
 from kg.errors import KGError
-from kg.query import STORE_MARKER, graph_file, is_store, load_file, open_store
+from kg.export.files import atomic_write_bytes
+from kg.query import STORE_MARKER, StoreLock, graph_file, is_store, load_file, open_store
+
+_MARKER_TMP = re.compile(re.escape(f".{STORE_MARKER}.") + r".+\.tmp")  # atomic_write's temporary names
 
 
 def load_store(sources: list[Path], store_dir: Path) -> int:
@@ -23,6 +29,8 @@ def load_store(sources: list[Path], store_dir: Path) -> int:
         10234
     """
     store_dir = Path(store_dir)
+    if store_dir.exists() and not store_dir.is_dir():
+        raise KGError(f"{store_dir}: exists and is not a folder")
     if store_dir.exists() and any(store_dir.iterdir()) and not is_store(store_dir):
         raise KGError(f"{store_dir}: exists and is not a kg store; give an empty or new folder")
     files = []
@@ -33,16 +41,41 @@ def load_store(sources: list[Path], store_dir: Path) -> int:
         if file is None:
             raise KGError(f"{source}: not a build output folder (no graph.nt or graph.ttl)")
         files.append(file)
-    store_dir.mkdir(parents=True, exist_ok=True)
-    store = open_store(store_dir)
     try:
-        for file in files:
-            load_file(store, file)
-        store.flush()
-        marker = store_dir / STORE_MARKER
-        loaded = json.loads(marker.read_text()) if marker.exists() else {"format": "kg-store", "loaded": []}
-        loaded["loaded"] = sorted(set(loaded["loaded"]) | {str(f.resolve()) for f in files})
-        marker.write_text(json.dumps(loaded, indent=1))
-        return len(store)
-    finally:
-        del store
+        store_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise KGError(f"{store_dir}: cannot create the store folder ({exc.strerror})") from None
+    with StoreLock(store_dir, exclusive=True):
+        for leftover in store_dir.iterdir():  # a marker write killed half-way (the marker itself is whole)
+            if _MARKER_TMP.fullmatch(leftover.name):
+                leftover.unlink(missing_ok=True)
+        store = open_store(store_dir)  # removes the files of a load killed half-way
+        try:
+            record = read_marker(store_dir)
+            if record is None:  # new, or a marker left empty or broken: the folder is a kg store from now on
+                record = {"format": "kg-store", "loaded": []}
+                write_marker(store_dir, record)
+            for file in files:
+                load_file(store, file)
+            store.flush()
+            record["loaded"] = sorted(set(record["loaded"]) | {str(f.resolve()) for f in files})
+            write_marker(store_dir, record)
+            return len(store)
+        finally:
+            del store  # closes the database before the lock is released
+
+
+def read_marker(store_dir: Path) -> dict[str, Any] | None:
+    """The store's kg-store.json (what was loaded into it), or None when it is missing, empty or broken."""
+    try:
+        record = json.loads((Path(store_dir) / STORE_MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or not isinstance(record.get("loaded"), list) or not all(isinstance(x, str) for x in record["loaded"]):
+        return None
+    return record
+
+
+def write_marker(store_dir: Path, record: dict[str, Any]) -> None:
+    """Write kg-store.json whole or not at all (a temporary file renamed into place)."""
+    atomic_write_bytes(Path(store_dir) / STORE_MARKER, json.dumps(record, indent=1).encode("utf-8"))

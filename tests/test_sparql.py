@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -143,6 +145,116 @@ def test_sparql_load_refuses_a_folder_that_is_no_store(tmp_path, sample_build):
     (tmp_path / "other" / "file.txt").write_text("x")
     result = CliRunner().invoke(cli, ["load", str(sample_build), "--store", str(tmp_path / "other")])
     assert result.exit_code != 0 and "is not a kg store" in result.output
+
+
+def serve_in_subprocess(graph, tmp_path, *options):
+    """`kg serve GRAPH --port 0` as a user starts it, with its own temporary folder; (process, url)."""
+    env = {**os.environ, "TMPDIR": str(tmp_path / "tmp")}
+    (tmp_path / "tmp").mkdir(exist_ok=True)
+    process = subprocess.Popen([sys.executable, "-m", "kg", "serve", str(graph), "--port", "0", *options],
+                               stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env)
+    seen = []
+    for line in process.stderr:  # the line naming the endpoint comes once it listens
+        seen.append(line)
+        if line.startswith("SPARQL endpoint "):
+            return process, line.split()[2]
+    process.wait()
+    pytest.fail(f"kg serve did not start: {''.join(seen)}")
+
+
+def stop(process, signum=signal.SIGTERM):
+    if process.poll() is None:
+        process.send_signal(signum)
+    try:
+        return process.wait(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def count_documents(url):
+    status, _, body = http(url + "?" + urllib.parse.urlencode({"query": "SELECT (COUNT(?d) AS ?n) WHERE { ?d a kg:Document }"}),
+                           headers={"Accept": "text/csv"})
+    assert status == 200, body
+    return int(body.splitlines()[1])
+
+
+def test_sparql_store_locked_while_served(sample_build, tmp_path):
+    store = tmp_path / "store"
+    assert CliRunner().invoke(cli, ["load", str(sample_build), "--store", str(store)]).exit_code == 0
+    extra = tmp_path / "extra.nt"
+    extra.write_text("<http://kg.example/id/document/extra> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://kg.example/vocab#Document> .\n")
+    server, url = serve_in_subprocess(store, tmp_path)
+    try:
+        assert count_documents(url) == 5
+        result = CliRunner().invoke(cli, ["load", str(extra), "--store", str(store)])
+        assert result.exit_code != 0, result.output
+        assert result.output.splitlines() == [f"Error: {store}: the store is locked by another process (a running kg serve or kg load)"]
+        assert count_documents(url) == 5  # nothing was loaded under the server
+    finally:
+        assert stop(server) == 0
+    result = CliRunner().invoke(cli, ["load", str(extra), "--store", str(store)])  # the server gave the store back
+    assert result.exit_code == 0, result.output
+    result = CliRunner().invoke(cli, ["query", str(store), "SELECT (COUNT(?d) AS ?n) WHERE { ?d a kg:Document }", "-f", "csv"])
+    assert result.output.splitlines() == ["n", "6"]
+
+
+def test_sparql_store_held_by_a_load_is_not_served(sample_build, tmp_path):
+    from kg.errors import KGError
+    from kg.query import StoreLock
+    from kg.server import SparqlServer
+
+    store = tmp_path / "store"
+    assert CliRunner().invoke(cli, ["load", str(sample_build), "--store", str(store)]).exit_code == 0
+    with StoreLock(store, exclusive=True):  # what kg load holds while it loads
+        with pytest.raises(KGError, match="the store is locked by another process"):
+            SparqlServer(store, port=0).close()
+    with StoreLock(store, exclusive=False):  # what kg serve holds: a second server may read too
+        with SparqlServer(store, port=0) as server:
+            assert count_documents(server.url) == 5
+
+
+@pytest.mark.parametrize("marker", ["", "{", "[]", '{"format": "kg-store", "loaded": 3}'])
+def test_sparql_store_with_an_empty_or_broken_marker_loads(sample_build, tmp_path, marker):
+    store = tmp_path / "store"
+    assert CliRunner().invoke(cli, ["load", str(sample_build), "--store", str(store)]).exit_code == 0
+    (store / "kg-store.json").write_text(marker)
+    result = CliRunner().invoke(cli, ["load", str(sample_build), "--store", str(store)])
+    assert result.exit_code == 0 and "Error" not in result.output, result.output
+    record = json.loads((store / "kg-store.json").read_text())
+    assert record == {"format": "kg-store", "loaded": [str((sample_build / "graph.nt").resolve())]}
+    result = CliRunner().invoke(cli, ["query", str(store), "SELECT (COUNT(?d) AS ?n) WHERE { ?d a kg:Document }", "-f", "csv"])
+    assert result.output.splitlines() == ["n", "5"]
+    assert not [p.name for p in store.iterdir() if p.name.endswith(".tmp")]  # written by rename, nothing left beside
+
+
+def test_sparql_store_open_for_writing_removes_the_files_of_a_killed_load(sample_build, tmp_path):
+    store = tmp_path / "store"
+    assert CliRunner().invoke(cli, ["load", str(sample_build), "--store", str(store)]).exit_code == 0
+    orphans = [store / "bulk-281474976710655123456789.sst", store / "bulk-7.sst", store / ".kg-store.json.x1y2.tmp"]
+    for orphan in orphans:  # what a load killed half-way leaves: Oxigraph's bulk files (often GBs), a marker being written
+        orphan.write_bytes(b"\0" * 4096)
+    kept = [store / "bulk-notes.sst", store / "notes.txt"]  # not of kg's or Oxigraph's naming: left alone
+    for file in kept:
+        file.write_text("mine")
+    result = CliRunner().invoke(cli, ["load", str(sample_build), "--store", str(store)])
+    assert result.exit_code == 0, result.output
+    assert [p for p in orphans if p.exists()] == [] and all(p.read_text() == "mine" for p in kept)
+    result = CliRunner().invoke(cli, ["query", str(store), "SELECT (COUNT(?d) AS ?n) WHERE { ?d a kg:Document }", "-f", "csv"])
+    assert result.output.splitlines() == ["n", "5"]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_sparql_serve_removes_its_copy_of_the_graph_when_stopped(sample_build, tmp_path, signum):
+    server, url = serve_in_subprocess(sample_build, tmp_path)
+    try:
+        copies = list((tmp_path / "tmp").glob("kg-serve-*"))
+        assert len(copies) == 1 and (copies[0] / "store" / "kg-store.json").is_file()
+        assert count_documents(url) == 5
+    finally:
+        code = stop(server, signum)
+    assert code == 0 and list((tmp_path / "tmp").iterdir()) == []
 
 
 # ---- the endpoint
