@@ -24,6 +24,22 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
 
 
 @pytest.fixture(scope="session")
+def golden(update_golden):
+    """golden(path, current bytes) -> path: with --update-golden the file is (re)written from the
+    current output; without, a missing golden file fails the test (a plain run never creates one)."""
+
+    def check(path: Path, current: bytes) -> Path:
+        if update_golden:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(current)
+        elif not path.is_file():
+            pytest.fail(f"golden file {path} is missing: run python -m pytest --update-golden to write it, and review it before committing")
+        return path
+
+    return check
+
+
+@pytest.fixture(scope="session")
 def resources():
     from kg.resources import load_resources
 
