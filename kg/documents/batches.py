@@ -145,9 +145,8 @@ def annotate(
 def _join(document: Document, parts: list[Any]) -> Any:
     if len(parts) == 1:
         return parts[0]
-    from spacy.tokens import Doc
-
-    joined = Doc.from_docs(parts, ensure_whitespace=False, exclude=["tensor"])
+    doc_class = type(parts[0])  # spacy.tokens.Doc, without importing spaCy into this layer
+    joined = doc_class.from_docs(parts, ensure_whitespace=False, exclude=["tensor"])
     if joined.text != document.text:
         raise ValueError("segments joined do not give back the text")
     return joined
