@@ -147,13 +147,15 @@ class DocumentPipeline:
 
         meta_mentions, meta_relations = metadata_relations(document)
         headline = document.info.span_of("title")
-        mentions = _merge_mentions(doc_mentions(spacy_doc, document.id, self.resources.entity_labels, headline), meta_mentions)
+        found_mentions = doc_mentions(spacy_doc, document.id, self.resources.entity_labels, headline, self.resources.nominals)
+        mentions = _merge_mentions(found_mentions, meta_mentions)
         found, made = self.extractor(spacy_doc, document.id, mentions)
         if self.learned is not None:
             known = {(m.start, m.end): m for m in [*mentions, *made]}
             more, more_made = self.learned(document.id, document.text, known)
             found, made = found + more, made + more_made
-        assignments = resolve_document(document, [*mentions, *made], self.rules)
+        titles = [(r.subject, r.object.text) for r in found if r.predicate == "holds_role" and r.subject.label != "NOMINAL"]
+        assignments = resolve_document(document, [*mentions, *made], self.rules, titles)
         return DocumentResult(document.info, len(document.text.split()), tuple(assignments), tuple(meta_relations + found))
 
 
@@ -258,6 +260,9 @@ def _add_relations(
         if subject == object_:
             dropped["same entity at both ends"] += 1
             continue
+        if c.modality:
+            dropped[f"{c.modality} statement"] += 1
+            continue
         spec = schema.get(c.predicate)
         if spec is not None and c.layer == "schema":
             if graph.type_of(subject) not in spec.domain or graph.type_of(object_) not in spec.range:
@@ -265,7 +270,7 @@ def _add_relations(
                 continue
             if spec.symmetric and object_ < subject:
                 subject, object_ = object_, subject
-        graph.add_relation(Relation(subject, c.predicate, object_, c.confidence, c.extractor, (c.evidence,), c.layer))
+        graph.add_relation(Relation(subject, c.predicate, object_, c.confidence, c.extractor, (c.evidence,), c.layer, c.status))
     report.dropped_relations = dict(dropped)
 
 

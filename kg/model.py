@@ -130,10 +130,13 @@ class Relation:
     evidence: tuple[Evidence, ...] = ()
     #: "schema" for the typed default schema, "open" for subject-verb-object relations
     layer: str = "schema"
+    #: "" as stated for the document's time, "former" or "future" where the text says so ("former chief executive")
+    status: str = ""
 
     @property
-    def key(self) -> tuple[str, str, str]:
-        return (self.subject, self.predicate, self.object)
+    def key(self) -> tuple[str, ...]:
+        """The edge's identity: a former or future post is a statement of its own."""
+        return (self.subject, self.predicate, self.object) + ((self.status,) if self.status else ())
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +150,10 @@ class RelationMention:
     extractor: str
     evidence: Evidence
     layer: str = "schema"
+    status: str = ""  # see Relation.status
+    #: "" for a plain statement; "negated" ("will not sign") or "hypothetical" ("should resign",
+    #: "called for talks"): such statements are not asserted in the graph (the build report counts them)
+    modality: str = ""
 
 
 @dataclass(slots=True)

@@ -32,6 +32,7 @@ class Alias:
     alias: str
     canonical: str
     type: str
+    kind: str = ""  # an optional fourth column: party, country, capital, international organisation ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +48,7 @@ class Pattern:
     expand: bool = True
     unit_words: tuple[str, ...] = ()
     source: str = ""
+    object_phrase: str = "compound"  # a plain-noun object: the noun with its compounds, or its whole "subtree"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,10 +73,18 @@ class Resources:
     patterns: tuple[Pattern, ...]
     entity_patterns: tuple[dict[str, Any], ...] = field(default=())
     open_rules: OpenRelationRules | None = None
+    roles: dict[str, Any] = field(default_factory=dict)  # data/roles.json, the role lexicon
+    genders: dict[str, str] = field(default_factory=dict)  # lower-case given name or honorific -> male | female
+    nominals: dict[str, tuple[str, ...]] = field(default_factory=dict)  # node type -> nouns of descriptions ("the company")
 
     @cached_property
     def role_names(self) -> frozenset[str]:
         return frozenset(a.alias for a in self.aliases if a.type == "Role")
+
+    @cached_property
+    def parties(self) -> frozenset[str]:
+        """Every alias of a political party (kind "party" in the gazetteer), as written."""
+        return frozenset(a.alias for a in self.aliases if a.kind == "party")
 
 
 def _read_text(path: Path) -> str:
@@ -96,7 +106,8 @@ def _read_json(path: Path) -> Any:
 
 
 def load_aliases(path: Path) -> list[Alias]:
-    """Read an alias CSV: header `alias,canonical,type`; lines starting with # are comments."""
+    """Read an alias CSV: header `alias,canonical,type` (and optionally `kind`); lines starting with #
+    are comments."""
     rows = [(n, line) for n, line in enumerate(_read_text(path).splitlines(), 1) if line.strip() and not line.startswith("#")]
     if not rows:
         raise ConfigError(f"{path}: empty alias file (expected a header alias,canonical,type)")
@@ -109,14 +120,32 @@ def load_aliases(path: Path) -> list[Alias]:
         if len(values) < 3 or not values[0].strip() or not values[1].strip():
             raise ConfigError(f"{path}:{lineno}: expected alias,canonical,type")
         alias, canonical, type_ = (v.strip() for v in values[:3])
+        kind = values[3].strip() if len(values) > 3 and len(header) > 3 else ""
         if type_ not in NODE_TYPES or type_ == "Document":
             raise ConfigError(f"{path}:{lineno}: unknown type {type_!r}; use one of {', '.join(NODE_TYPES[:-1])}")
-        aliases.append(Alias(alias, canonical, type_))
+        aliases.append(Alias(alias, canonical, type_, kind))
     return aliases
 
 
 def load_word_list(path: Path) -> list[str]:
     return [line.strip() for line in _read_text(path).splitlines() if line.strip() and not line.startswith("#")]
+
+
+def load_pairs(path: Path, required: bool = True) -> dict[str, str]:
+    """A two-column CSV with a header line (first, second); `required=False` lets the second be empty."""
+    out = {}
+    for lineno, line in enumerate(_read_text(path).splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        first, _, second = (v.strip() for v in line.partition(","))
+        if not out and lineno and first.lower() in ("name", "honorific", "demonym") and second.lower() in ("gender", "place", ""):
+            out[""] = ""  # the header
+            continue
+        if required and not second:
+            raise ConfigError(f"{path}:{lineno}: expected two values separated by a comma")
+        out[first] = second
+    out.pop("", None)
+    return out
 
 
 def load_demonyms(path: Path) -> dict[str, str]:
@@ -180,8 +209,16 @@ def load_patterns(path: Path, relations: dict[str, RelationType]) -> list[Patter
             pattern=item.get("pattern"), subject=item.get("subject"), object=item.get("object"),
             confidence=float(item.get("confidence", 0.8)), object_type=object_type,
             expand=bool(item.get("expand", kind == "dependency")), unit_words=tuple(item.get("unit_words", ())), source=str(path),
+            object_phrase=_choice(where, item, "object_phrase", ("compound", "subtree")),
         ))
     return patterns
+
+
+def _choice(where: str, item: dict[str, Any], key: str, allowed: tuple[str, ...]) -> str:
+    value = item.get(key, allowed[0])
+    if value not in allowed:
+        raise ConfigError(f"{where}: {key} must be one of {', '.join(allowed)}, not {value!r}")
+    return value
 
 
 def load_resources(
@@ -193,7 +230,8 @@ def load_resources(
     if not (data_dir / "schema.json").is_file():
         raise ConfigError(f"{data_dir}: not a kg data folder (no schema.json); pass --data-dir")
     labels, relations = load_schema(data_dir / "schema.json")
-    aliases = [a for p in (data_dir / "aliases.csv", *extra_aliases) for a in load_aliases(Path(p))]
+    gazetteers = sorted((data_dir / "gazetteer").glob("*.csv"))
+    aliases = [a for p in (data_dir / "aliases.csv", *gazetteers, *extra_aliases) for a in load_aliases(Path(p))]
     pattern_files = sorted((data_dir / "patterns").glob("*.json")) + [Path(p) for p in extra_patterns]
     patterns = [p for f in pattern_files for p in load_patterns(f, relations)]
     seen: dict[str, str] = {}
@@ -203,9 +241,16 @@ def load_resources(
         seen[p.id] = p.source
     entity_patterns = _read_json(data_dir / "entity_patterns.json").get("patterns", [])
     open_spec = _read_json(data_dir / "open_relations.json")
+    honorifics = load_pairs(data_dir / "honorifics.csv", required=False)
+    nominals = {k: tuple(v) for k, v in _read_json(data_dir / "nominals.json").items() if k in NODE_TYPES and isinstance(v, list)}
+    roles = _read_json(data_dir / "roles.json")
+    if not isinstance(roles.get("heads"), dict):
+        raise ConfigError(f"{data_dir / 'roles.json'}: needs \"heads\": {{class: [title, ...]}}")
     return Resources(
         aliases=tuple(aliases),
-        honorifics=frozenset(load_word_list(data_dir / "honorifics.csv")[1:]),
+        honorifics=frozenset(honorifics),
+        genders={**{n.lower(): g for n, g in load_pairs(data_dir / "first_names.csv").items()},
+                 **{h.lower(): g for h, g in honorifics.items() if g}},
         demonyms=load_demonyms(data_dir / "demonyms.csv"),
         designators=frozenset(w.lower() for w in load_word_list(data_dir / "designators.csv")[1:]),
         entity_labels=labels,
@@ -217,4 +262,6 @@ def load_resources(
             frozenset(open_spec.get("skip_verbs", ())),
             frozenset(open_spec.get("generic_nouns", ())),
         ),
+        roles=roles,
+        nominals=nominals,
     )

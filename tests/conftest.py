@@ -57,14 +57,14 @@ def nlp(resources):
 def extract(nlp, resources):
     """Relations a text states, as (subject text, predicate, object text) triples of mentions."""
     from kg.annotation.mentions import doc_mentions
-    from kg.relations.patterns import PatternExtractor
+    from kg.relations import RelationExtractor
 
-    extractor = PatternExtractor(nlp, resources.patterns, resources.relations)
+    extractor = RelationExtractor(nlp, resources, open_layer=False)
 
     def run(text: str) -> set[tuple[str, str, str]]:
         doc = nlp(text)
-        found, _ = extractor(doc, "t", doc_mentions(doc, "t", resources.entity_labels))
-        return {(r.subject.text, r.predicate, r.object.text) for r in found}
+        found, _ = extractor(doc, "t", doc_mentions(doc, "t", resources.entity_labels, None, resources.nominals))
+        return {(r.subject.text, r.predicate, r.object.text) for r in found if not r.modality}
 
     return run
 

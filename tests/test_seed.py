@@ -109,12 +109,16 @@ def test_seed_typed_edges_are_all_stated(seed_build):
         ("person/biden-joe", "met_at", "place/akasaka-imperial-palace"),
         ("place/akasaka-imperial-palace", "located_in", "place/tokyo"),
         ("place/tokyo", "located_in", "place/japan"),
+        ("organization/japan-self-defense-forces", "located_in", "place/japan"),  # "Japan's Self-Defense Forces"
         ("person/fumio-kishida", "holds_role", "role/prime-minister"),
         ("person/biden-joe", "holds_role", "role/president"),
         ("place/tokyo", "hosted", "organization/us-japan-security-consultative-committee"),
         ("organization/japan-self-defense-forces", "holds_role", "role/shield"),
         ("organization/united-states-armed-forces", "holds_role", "role/spear"),
         ("person/hornung-jeffrey-w", "works_for", "organization/rand"),
+        # titles the author notes print ("an adjunct professor at Georgetown University", "a senior fellow at ...")
+        ("person/hornung-jeffrey-w", "holds_role", "role/adjunct-professor"),
+        ("person/cooper-zack", "holds_role", "role/senior-fellow"),
         # "the Japan lead for the RAND National Security Research Division": stated, though not in the expected list
         ("person/hornung-jeffrey-w", "works_for", "organization/rand-national-security-research-division"),
         ("person/hornung-jeffrey-w", "works_for", "organization/georgetown-university"),

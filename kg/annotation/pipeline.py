@@ -5,7 +5,7 @@ from __future__ import annotations
 import spacy
 from spacy.language import Language
 
-from kg.annotation import components  # noqa: F401  (registers the kg_* factories)
+from kg.annotation import components, titles  # noqa: F401  (registers the kg_* factories)
 from kg.annotation.components import TYPE_LABELS
 from kg.errors import ConfigError
 from kg.resources import DEFAULT_MODEL, Resources
@@ -34,5 +34,8 @@ def make_nlp(resources: Resources, model: str = DEFAULT_MODEL) -> Language:
     phrases = [[a.alias, TYPE_LABELS[a.type]] for a in resources.aliases]
     phrases += [[d, "NORP"] for d in resources.demonyms if " " in d]
     nlp.add_pipe("kg_gazetteer", after="ner", config={"phrases": phrases, "patterns": list(resources.entity_patterns)})
-    nlp.add_pipe("kg_name_consistency", after="kg_gazetteer")
+    first_names = sorted(n for n in resources.genders if n not in {h.lower() for h in resources.honorifics})
+    nlp.add_pipe("kg_titles", after="kg_gazetteer", config={"roles": resources.roles, "honorifics": sorted(resources.honorifics), "first_names": first_names,
+                 "organisation_words": sorted(resources.designators | set(resources.nominals.get("Organization", ())))})
+    nlp.add_pipe("kg_name_consistency", after="kg_titles")
     return nlp

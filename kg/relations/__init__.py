@@ -11,6 +11,7 @@ from kg.model import Mention, RelationMention
 from kg.relations.open import open_relations
 from kg.relations.patterns import PatternExtractor
 from kg.relations.spans import token_index
+from kg.relations.titles import TitleRules, title_relations
 from kg.resources import Resources
 
 __all__ = ["RelationExtractor"]
@@ -25,13 +26,17 @@ class RelationExtractor:
     """
 
     def __init__(self, nlp: Language, resources: Resources, open_layer: bool = True) -> None:
+        from kg.annotation.titles import RoleLexicon
+
         self.patterns = PatternExtractor(nlp, resources.patterns, resources.relations)
+        self.titles = TitleRules(RoleLexicon.from_json(resources.roles), frozenset(p.lower() for p in resources.parties))
         self.open_rules = resources.open_rules if open_layer else None
 
     def __call__(self, doc: Doc, doc_id: str, mentions: Sequence[Mention]) -> tuple[list[RelationMention], list[Mention]]:
         at = token_index(doc, mentions)
         made: dict[tuple[int, int], Mention] = {}
         found = self.patterns.extract(doc, doc_id, mentions, at, made)
+        found += title_relations(doc, doc_id, mentions, at, self.titles, made)
         if self.open_rules is not None:  # the open layer adds only what the schema did not say
             typed = {(r.evidence.start, frozenset((r.subject, r.object))) for r in found}
             found += [r for r in open_relations(doc, doc_id, at, made, self.open_rules)

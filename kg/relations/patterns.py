@@ -12,7 +12,7 @@ from spacy.tokens import Doc, Token
 
 from kg.annotation.mentions import mention_of_span
 from kg.model import Mention, RelationMention
-from kg.relations.spans import group, noun_phrase, sentence_evidence, token_index
+from kg.relations.spans import group, modality, noun_phrase, phrase, sentence_evidence, token_index
 from kg.resolution.names import normalize_name
 from kg.resources import Pattern, RelationType
 
@@ -94,12 +94,14 @@ class PatternExtractor:
         else:
             objects = group(object_, at, pattern.expand)
             if not objects and pattern.object_type:
-                objects = [noun_phrase(object_, doc_id, pattern.object_type, made)]
+                make = phrase if pattern.object_phrase == "subtree" else noun_phrase
+                objects = [make(object_, doc_id, pattern.object_type, made)]
             pairs = ((s, o) for s in subjects for o in objects if s != o)
         spec = self.schema[pattern.relation]
         extractor = f"pattern:{pattern.id}"
+        mood = modality(subject.head) if subject.dep_ in ("nsubj", "nsubjpass", "agent") or subject.head.pos_ in ("VERB", "AUX") else ""
         return [
-            RelationMention(s, pattern.relation, o, pattern.confidence, extractor, evidence)
+            RelationMention(s, pattern.relation, o, pattern.confidence, extractor, evidence, modality=mood)
             for s, o in dict.fromkeys(pairs)
             if s.type in spec.domain and o.type in spec.range
         ]

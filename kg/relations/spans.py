@@ -48,6 +48,25 @@ def group(token: Token, at: list[Mention | None], expand: bool) -> list[Mention]
     return sorted(out, key=lambda m: m.start)
 
 
+MAX_PHRASE = 14  # words of a whole-phrase object ("the closure of one of its two Welsh factories")
+
+
+def phrase(token: Token, doc_id: str, type_: str, made: dict[tuple[int, int], Mention]) -> Mention:
+    """A mention for the whole phrase `token` heads ("a fuel surcharge for passengers", "to cut 90
+    jobs"), without a leading "to" and cut before a relative clause or after MAX_PHRASE words."""
+    tokens = [t for t in token.subtree]
+    cut = next((t.i for t in tokens if t.i > token.i and t.dep_ in ("relcl", "advcl") or t.is_punct and t.i > token.i and t.text != "-"), None)
+    start = tokens[0].i + (tokens[0].lower_ == "to")
+    end = min(cut if cut is not None else tokens[-1].i + 1, start + MAX_PHRASE)
+    span = token.doc[start:end]
+    if not span.text.strip():
+        return noun_phrase(token, doc_id, type_, made)
+    key = (span.start_char, span.end_char)
+    if key not in made:
+        made[key] = mention_of_span(span, doc_id, type_, "PHRASE")
+    return made[key]
+
+
 def noun_phrase(token: Token, doc_id: str, type_: str, made: dict[tuple[int, int], Mention]) -> Mention:
     """A mention for a plain noun and its compound modifiers ("shield", "command structure")."""
     start = min([token.i] + [c.i for c in token.lefts if c.dep_ in _MODIFIER_DEPS and not c.is_punct])
@@ -55,3 +74,32 @@ def noun_phrase(token: Token, doc_id: str, type_: str, made: dict[tuple[int, int
     if (span.start_char, span.end_char) not in made:
         made[(span.start_char, span.end_char)] = mention_of_span(span, doc_id, type_, "NP")
     return made[(span.start_char, span.end_char)]
+
+
+#: auxiliaries that make a clause a wish, a possibility or a recommendation, not a statement of fact
+HYPOTHETICAL_AUX = frozenset({"should", "would", "could", "might", "may", "must", "ought"})
+#: verbs whose complement clause is asked for, hoped or refused, not done ("called for talks to ...")
+HYPOTHETICAL_HEADS = frozenset({"call", "urge", "ask", "demand", "want", "hope", "wish", "seek", "try", "threaten", "push",
+                                "press", "propose", "suggest", "consider", "plan", "intend", "expect", "refuse", "fail",
+                                "decline", "reject", "deny", "oppose"})
+NEGATING_HEADS = frozenset({"refuse", "fail", "decline", "reject", "deny", "oppose"})
+
+
+def modality(verb: Token) -> str:
+    """Whether the clause of `verb` states a fact: "" if so, "negated" ("did not meet", "refused to
+    meet"), or "hypothetical" ("should resign", "would meet", "if they meet", "called for talks")."""
+    if verb.pos_ not in ("VERB", "AUX"):
+        return ""
+    if any(c.dep_ == "neg" for c in verb.children):
+        return "negated"
+    if any(c.dep_ in ("aux", "auxpass") and c.lower_ in HYPOTHETICAL_AUX for c in verb.children):
+        return "hypothetical"
+    if any(c.dep_ == "mark" and c.lower_ in ("if", "unless", "whether") for c in verb.children):
+        return "hypothetical"
+    head = verb.head
+    if verb.dep_ in ("xcomp", "ccomp") and head is not verb and head.pos_ in ("VERB", "AUX"):
+        if head.lemma_ in NEGATING_HEADS or any(c.dep_ == "neg" for c in head.children):
+            return "negated"
+        if verb.dep_ == "xcomp" and head.lemma_ in HYPOTHETICAL_HEADS - {"plan", "expect", "propose"}:
+            return "hypothetical"
+    return ""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kg.dates import date_key
 from kg.resources import Alias, Resources
@@ -63,6 +63,7 @@ class NameRules:
     person_prefixes: frozenset[str]  # normalised titles, honorifics and demonyms
     role_names: frozenset[str]
     designators: frozenset[str] = frozenset()  # words that may follow a name ("Corporation")
+    genders: dict[str, str] = field(default_factory=dict)  # lower-case given name or honorific -> male | female
 
     @classmethod
     def from_resources(cls, resources: Resources) -> "NameRules":
@@ -77,7 +78,16 @@ class NameRules:
         for alias in resources.aliases:
             forms.setdefault(alias.canonical, set()).add(alias.alias)
         return cls(table, {k: frozenset(v) for k, v in forms.items()}, frozenset(prefixes), frozenset(roles),
-                   resources.designators)
+                   resources.designators, dict(resources.genders))
+
+    def gender(self, name: str) -> str | None:
+        """male or female by the honorific or the given name a person's name starts with, else None.
+
+        >>> NameRules({}, {}, frozenset(), frozenset(), genders={"mrs": "female"}).gender("Mrs Doe")
+        'female'
+        """
+        words = name.split()
+        return self.genders.get(words[0].lower().rstrip(".")) if words else None
 
     def alias(self, text: str) -> Alias | None:
         """The alias row a surface form matches, case and punctuation aside."""

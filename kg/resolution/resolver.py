@@ -34,10 +34,15 @@ def entity_id(key: str) -> str:
     return f"{type_.lower()}/{_slug(name)}"
 
 
-def resolve_document(document: Document, mentions: Iterable[Mention], rules: NameRules) -> list[Assignment]:
-    """Cluster the mentions of one document. Unresolved pronouns are left out."""
+def resolve_document(document: Document, mentions: Iterable[Mention], rules: NameRules,
+                     titles: Iterable[tuple[Mention, str]] = ()) -> list[Assignment]:
+    """Cluster the mentions of one document. Unresolved pronouns and descriptions are left out.
+
+    `titles` are (person mention, title) pairs the text prints ("Foreign Secretary Jack Straw"):
+    a title used alone later ("the foreign secretary said") joins that person.
+    """
     ordered = sorted(mentions, key=lambda m: (m.start, m.end))
-    named = [m for m in ordered if m.label != "PRON"]
+    named = [m for m in ordered if m.label not in ("PRON", "NOMINAL")]
     assigned: dict[Mention, Assignment] = {}
     for m in named:
         if m.type == "Document":
@@ -50,8 +55,9 @@ def resolve_document(document: Document, mentions: Iterable[Mention], rules: Nam
     _link_acronyms(document, assigned)
     _link_partial_names(assigned, rules)
     _link_shorter_names(assigned, rules)
+    _link_descriptions([m for m in ordered if m.label == "NOMINAL"], named, assigned, list(titles))
     pronouns = [m for m in ordered if m.label == "PRON"]
-    _link_pronouns(pronouns, named, assigned)
+    _link_pronouns(pronouns, named, assigned, rules)
     return list(assigned.values())
 
 
@@ -147,17 +153,60 @@ def _link_shorter_names(assigned: dict[Mention, Assignment], rules: NameRules) -
         _relink(assigned, target, {k: "shorter name" for k in target})
 
 
-def _link_pronouns(pronouns: list[Mention], named: list[Mention], assigned: dict[Mention, Assignment]) -> None:
-    """He, she, his, her: the nearest person named before, within a few sentences."""
-    sentence_starts = sorted({m.sent_start for m in [*pronouns, *named]})
-    sentence_index = {start: i for i, start in enumerate(sentence_starts)}
-    people = [m for m in named if m.type == "Person" and m in assigned]
-    for pronoun in pronouns:
-        before = [m for m in people if m.end <= pronoun.start]
-        if not before:
+#: the gender a pronoun asks of its antecedent
+PRONOUN_GENDER = {"he": "male", "him": "male", "his": "male", "himself": "male",
+                  "she": "female", "her": "female", "hers": "female", "herself": "female"}
+DESCRIPTION_WINDOW = 2  # sentences back in which "the company" looks for the organisation named
+
+
+def _sentence_index(mentions: Iterable[Mention]) -> dict[int, int]:
+    return {start: i for i, start in enumerate(sorted({m.sent_start for m in mentions}))}
+
+
+def _link_descriptions(descriptions: list[Mention], named: list[Mention], assigned: dict[Mention, Assignment],
+                       titles: list[tuple[Mention, str]]) -> None:
+    """A title used alone ("the foreign secretary") joins the person the document gives that title,
+    the nearest before it (else after it); "the company" joins the organisation named in the same or
+    the previous sentences, else the one the document named most so far. Never across types."""
+    sentence = _sentence_index([*descriptions, *named])
+    titled = [(p, set(normalize_name(t).split())) for p, t in titles if p in assigned]
+    for d in descriptions:
+        if d.type == "Person":
+            words = set(normalize_name(d.text).split())
+            holders = [p for p, title in titled if words and words <= title]
+            before = [p for p in holders if p.start < d.start]
+            after = [p for p in holders if p.start > d.end]
+            chosen = max(before, key=lambda p: p.start) if before else min(after, key=lambda p: p.start) if after else None
+            if chosen is not None:
+                assigned[d] = Assignment(d, assigned[chosen].key, "title used alone")
             continue
-        antecedent = before[-1]
-        if sentence_index[pronoun.sent_start] - sentence_index[antecedent.sent_start] <= PRONOUN_WINDOW:
+        earlier = [m for m in named if m.type == d.type and m.end <= d.start and m in assigned]
+        recent = [m for m in earlier if sentence[d.sent_start] - sentence[m.sent_start] <= DESCRIPTION_WINDOW]
+        if recent:
+            assigned[d] = Assignment(d, assigned[recent[-1]].key, "description")
+        elif earlier:
+            counts = Counter(assigned[m].key for m in earlier)
+            assigned[d] = Assignment(d, max(counts, key=lambda k: (counts[k], k)), "description")
+
+
+def _link_pronouns(pronouns: list[Mention], named: list[Mention], assigned: dict[Mention, Assignment], rules: NameRules) -> None:
+    """He, she, his, her: the nearest person named before, within a few sentences, whose gender (by
+    honorific or given name, in any of the person's mentions) agrees; a person of unknown gender only
+    where none of known, agreeing gender is near. Never "she" for a man."""
+    sentence_index = _sentence_index([*pronouns, *named])
+    people = [m for m in named if m.type == "Person" and m in assigned]
+    gender_of: dict[str, str] = {}
+    for m in people:
+        if (g := rules.gender(m.text)) is not None:
+            gender_of.setdefault(assigned[m].key, g)
+    for pronoun in pronouns:
+        wanted = PRONOUN_GENDER.get(pronoun.text.lower())
+        near = [m for m in people if m.end <= pronoun.start
+                and sentence_index[pronoun.sent_start] - sentence_index[m.sent_start] <= PRONOUN_WINDOW]
+        agreeing = [m for m in near if gender_of.get(assigned[m].key) == wanted]
+        unknown = [m for m in near if assigned[m].key not in gender_of]
+        antecedent = (agreeing or unknown or [None])[-1]
+        if antecedent is not None:
             assigned[pronoun] = Assignment(pronoun, assigned[antecedent].key, "pronoun")
 
 
@@ -221,7 +270,7 @@ class Resolver:
 
     def _entity(self, key: str, assignments: list[Assignment]) -> Entity:
         type_ = key.partition("|")[0]
-        named = [a for a in assignments if a.mention.label != "PRON"]
+        named = [a for a in assignments if a.mention.label not in ("PRON", "NOMINAL")] or [a for a in assignments if a.mention.label == "NOMINAL"]
         aliases = {a.mention.text for a in named}
         label = None
         for a in named:

@@ -1,0 +1,257 @@
+"""Titles and honorifics in the entity layer: the `kg_titles` spaCy component.
+
+News names people with their posts: "Foreign Secretary Jack Straw", "BA chairman Martin
+Broughton", "Rod Eddington, BA's chief executive", "Mr Boateng". The statistical NER finds the
+names but not the titles, and often swallows a title into a name ("Chancellor Gordon Brown" as
+one PERSON, "Acme chief Jane Doe" as one ORG). This component, driven by the role lexicon
+(data/roles.json) and the honorifics (data/honorifics.csv):
+
+- marks every title as a ROLE entity: a head ("chairman", "chief executive") with the words that
+  qualify it in its noun phrase ("shadow foreign secretary", "prisons minister") and a place or
+  common-noun complement ("high commissioner to South Africa"); status words ("former") and a
+  nationality or place in front ("French", "UK") stay out, so "UK Prime Minister" and "Japanese
+  Prime Minister" hold one role, Prime Minister;
+- splits an entity that holds a title before a name into organisation, title and person;
+- makes an unlabelled proper noun just before a title an organisation ("NatWest chief executive");
+- extends a person's name over the honorific before it ("Mr Boateng", "Sir John Gieve"), which
+  also makes a bare surname that the model called a place or organisation a person.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span, Token
+
+NAME_LABELS = frozenset({"PERSON", "PER"})
+PLACE_LABELS = frozenset({"GPE", "NORP", "LOC"})
+_ARGUMENT_DEPS = frozenset({"nsubj", "nsubjpass", "dobj", "pobj", "poss", "attr", "conj", "appos", "ROOT", "dative", "oprd"})
+
+
+@dataclass(frozen=True)
+class RoleLexicon:
+    """data/roles.json: heads by class, the words around them, and the status words."""
+
+    heads: dict[str, str]  # lower-case head phrase -> class (leader, member, staff, title)
+    modifiers: frozenset[str]
+    status: dict[str, str]  # word -> former | future
+    not_roles: frozenset[str]
+    complements: frozenset[str]
+    heads_of_places: frozenset[str]
+    staff_when_qualified: frozenset[str]
+    not_titles: frozenset[str] = frozenset()
+    heads_of_places_before: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "RoleLexicon":
+        heads = {h.lower(): kind for kind, words in data.get("heads", {}).items() for h in words}
+        return cls(
+            heads, frozenset(w.lower() for w in data.get("modifiers", ())),
+            {k.lower(): v for k, v in data.get("status", {}).items()},
+            frozenset(w.lower() for w in data.get("not_roles", ())),
+            frozenset(w.lower() for w in data.get("complements", ())),
+            frozenset(w.lower() for w in data.get("heads_of_places", ())),
+            frozenset(w.lower() for w in data.get("staff_when_qualified", ())),
+            frozenset(w.lower() for w in data.get("not_titles", ())),
+            frozenset(w.lower() for w in data.get("heads_of_places_before", ())),
+        )
+
+    @property
+    def longest(self) -> int:
+        return max((len(h.replace("-", " - ").split()) for h in self.heads), default=1)
+
+    def head_kind(self, phrase: str) -> str | None:
+        """The class of a head phrase as written ("Chief Executive", "ministers"), or None."""
+        phrase = " ".join(phrase.lower().replace(" - ", "-").split())
+        if phrase in self.heads:
+            return self.heads[phrase]
+        if phrase.endswith("s") and phrase[:-1] in self.heads:
+            return self.heads[phrase[:-1]]
+        if phrase.endswith("men") and phrase[:-3] + "man" in self.heads:  # chairmen, spokesmen
+            return self.heads[phrase[:-3] + "man"]
+        return None
+
+
+@Language.factory(
+    "kg_titles",
+    default_config={"roles": {}, "honorifics": [], "first_names": [], "organisation_words": []},
+    requires=["doc.ents", "token.dep", "token.pos"],
+    assigns=["doc.ents"],
+)
+def make_titles(nlp: Language, name: str, roles: dict[str, Any], honorifics: list[str], first_names: list[str],
+                organisation_words: list[str]) -> "Titles":
+    """ROLE entities for titles, entities split around them, person names over their honorifics;
+    a name the model took for an organisation or place is a person's when a title is printed with
+    it and it starts with a given name or has no word of an organisation's name ("Olaf Scholz, the
+    Chancellor"; not "Acme Group, the chairman's company")."""
+    return Titles(RoleLexicon.from_json(roles), honorifics, first_names, organisation_words)
+
+
+class Titles:
+    def __init__(self, lexicon: RoleLexicon, honorifics: Iterable[str], first_names: Iterable[str] = (),
+                 organisation_words: Iterable[str] = ()) -> None:
+        self.lexicon = lexicon
+        self.first_names = frozenset(n.lower() for n in first_names)
+        self.organisation_words = frozenset(w.lower() for w in organisation_words)
+        self.honorifics = frozenset(h.lower().rstrip(".") for h in honorifics if lexicon.head_kind(h) is None)
+
+    def __call__(self, doc: Doc) -> Doc:
+        ents = list(doc.ents)
+        roles = self.role_spans(doc)
+        in_role = {i for start, end in roles for i in range(start, end)}
+        for start, end in roles:
+            ents = _place(doc, ents, start, end)
+        ents = [self._with_honorific(doc, e, in_role) for e in ents]
+        ents = [self._titled_person(doc, e, roles) for e in ents]
+        doc.ents = _clean(doc, ents)
+        return doc
+
+    def _titled_person(self, doc: Doc, ent: Span, roles: list[tuple[int, int]]) -> Span:
+        """An ORG, GPE or NORP span of two or three capitalised words, a given name first or no word
+        of an organisation's name in it, printed right after a title or with one in apposition, is a
+        person."""
+        if ent.label_ not in ("ORG", "GPE", "NORP", "FAC") or not 2 <= len(ent) <= 3 or not all(t.is_title for t in ent):
+            return ent
+        if ent[0].lower_ not in self.first_names and any(t.lower_ in self.organisation_words for t in ent):
+            return ent
+        ends = {end for _, end in roles}
+        starts = {start for start, _ in roles}
+        after_title = ent.start in ends
+        apposed = ent.end + 1 < len(doc) and doc[ent.end].text == "," and (ent.end + 1 in starts or ent.end + 2 in starts and doc[ent.end + 1].lower_ in ("the", "a", "an"))
+        return Span(doc, ent.start, ent.end, label="PERSON") if after_title or apposed else ent
+
+    # ---- titles
+
+    def role_spans(self, doc: Doc) -> list[tuple[int, int]]:
+        """Token spans of the titles in `doc`, longest heads first, never overlapping."""
+        spans: list[tuple[int, int]] = []
+        taken = [False] * len(doc)
+        i = 0
+        while i < len(doc):
+            head_end = self._head_at(doc, i)
+            if head_end is None:
+                i += 1
+                continue
+            start = self._extend_left(doc, i)
+            end = self._extend_right(doc, head_end)
+            if not any(taken[start:end]):
+                spans.append((start, end))
+                taken[start:end] = [True] * (end - start)
+            i = head_end
+        return spans
+
+    def _head_at(self, doc: Doc, i: int) -> int | None:
+        """The end of the longest role head starting at token i, if it heads a noun phrase there."""
+        sent_end = doc[i].sent.end
+        for size in range(min(self.lexicon.longest * 2, sent_end - i), 0, -1):
+            span = doc[i : i + size]
+            last = span[-1]
+            if self.lexicon.head_kind(span.text) is None or last.pos_ not in ("NOUN", "PROPN"):
+                continue
+            if span.text.lower() in self.lexicon.not_roles or last.is_punct:
+                return None
+            nxt = doc[i + size] if i + size < len(doc) else None
+            if last.dep_ == "compound" and last.head.ent_type_ not in NAME_LABELS and not (nxt is not None and nxt.ent_type_ in NAME_LABELS):
+                return None  # "head office", "staff cuts": the word modifies another noun
+            if nxt is not None and nxt.text in ("-",) and not nxt.whitespace_:
+                return None  # "chief-" of a longer compound
+            return i + size
+        return None
+
+    def _extend_left(self, doc: Doc, start: int) -> int:
+        """Take the words that qualify the title ("shadow foreign secretary", "prisons minister");
+        a nationality or place before it stays out ("French President" is a President)."""
+        sent_start = doc[start].sent.start
+        while start > sent_start:
+            tok = doc[start - 1]
+            low = tok.lower_
+            if low in self.lexicon.status or low in ("the", "a", "an") or tok.is_punct and tok.text != "-":
+                break
+            if tok.text == "-" and not tok.whitespace_ and start - 2 >= sent_start and doc[start - 2].lower_ in self.lexicon.modifiers | {"vice", "co", "non"}:
+                start -= 2  # "vice-", "co-", "non-"
+                continue
+            if low in self.lexicon.modifiers:
+                start -= 1
+                continue
+            if tok.ent_type_ == "" and tok.pos_ in ("NOUN", "ADJ") and tok.is_lower and tok.dep_ in ("compound", "amod", "nmod"):
+                start -= 1  # "prisons minister", "aviation analyst"
+                continue
+            break
+        return start
+
+    def _extend_right(self, doc: Doc, end: int) -> int:
+        """Take a complement that belongs to the title: "to South Africa", "of schools"."""
+        if end >= len(doc) or doc[end].lower_ not in self.lexicon.complements:
+            return end
+        prep = doc[end]
+        objects = [c for c in prep.children if c.dep_ == "pobj"]
+        if not objects:
+            return end
+        obj = objects[0]
+        last = max(t.i for t in obj.subtree)
+        if last - end > 4 or any(t.ent_type_ in ("ORG", "PERSON", "FAC") for t in doc[end : last + 1]):
+            return end
+        if not (obj.ent_type_ in PLACE_LABELS or obj.is_lower and obj.pos_ == "NOUN"):
+            return end
+        return last + 1
+
+    # ---- honorifics
+
+    def _with_honorific(self, doc: Doc, ent: Span, in_role: set[int]) -> Span:
+        """A person's span over the honorific before it ("Mr" + "Boateng"); a one-word name the model
+        gave another label becomes a person when an honorific stands before it."""
+        start = ent.start
+        while start > 0 and start - 1 not in in_role and doc[start - 1].lower_.rstrip(".") in self.honorifics and doc[start - 1].is_title and doc[start - 1].ent_type_ in ("", ent.label_):
+            start -= 1
+        if start == ent.start:
+            return ent
+        if ent.label_ in NAME_LABELS or ent.label_ in ("ORG", "GPE", "NORP", "LOC", "FAC") and len(ent) <= 2:
+            return Span(doc, start, ent.end, label="PERSON")
+        return ent
+
+
+def _place(doc: Doc, ents: list[Span], start: int, end: int) -> list[Span]:
+    """Put the title doc[start:end] among `ents`: entities inside it go, an entity it starts in or
+    cuts is split (the part before stays what it was, a part after it of capitalised words is a
+    person), and an unlabelled proper noun just before it becomes an organisation."""
+    out: list[Span] = []
+    role = Span(doc, start, end, label="ROLE")
+    for ent in ents:
+        if ent.end <= start or ent.start >= end:
+            out.append(ent)
+            continue
+        if start <= ent.start and ent.end <= end:
+            continue  # absorbed: "UK" in "UK Foreign Secretary"
+        if ent.start < start and ent.end <= end:
+            if ent.label_ in NAME_LABELS:
+                return ents  # the title ends a name ("Paul Chairman"): leave the name
+            out.append(Span(doc, ent.start, start, label=ent.label_))
+            continue
+        before = Span(doc, ent.start, start, label=ent.label_ if ent.label_ not in NAME_LABELS else "ORG") if ent.start < start else None
+        after = doc[end : ent.end]
+        if not after or not all(t.is_title or t.is_upper or t.is_punct for t in after):
+            return ents  # "Council of Economic Advisers" is a name, not a title
+        if before is not None:
+            out.append(before)
+        out.append(Span(doc, end, ent.end, label="PERSON"))
+    if start > 0 and doc[start - 1].pos_ == "PROPN" and not doc[start - 1].ent_type_ and doc[start - 1].text[0].isupper() and doc[start - 1].lower_ not in ("mr", "mrs", "ms"):
+        org_start = start - 1
+        while org_start > doc[start].sent.start and doc[org_start - 1].pos_ == "PROPN" and not doc[org_start - 1].ent_type_:
+            org_start -= 1
+        if org_start > doc[start].sent.start or org_start == doc[start].sent.start and len(doc[org_start:start]) < 3:
+            out.append(Span(doc, org_start, start, label="ORG"))  # "NatWest chief executive"
+    out.append(role)
+    return out
+
+
+def _clean(doc: Doc, ents: list[Span]) -> list[Span]:
+    """Entities sorted, overlaps resolved in favour of the earlier-listed (model) spans' survivors."""
+    taken = [False] * len(doc)
+    kept = []
+    for ent in sorted(ents, key=lambda e: (e.label_ != "ROLE", -(e.end - e.start), e.start)):
+        if len(ent) and not any(taken[ent.start : ent.end]):
+            kept.append(ent)
+            taken[ent.start : ent.end] = [True] * len(ent)
+    return sorted(kept, key=lambda e: e.start)

@@ -1,0 +1,214 @@
+"""Title relations: what a title printed with a name says.
+
+"BA chairman Martin Broughton", "Rod Eddington, BA's chief executive", "Shami Chakrabarti,
+director of Liberty", "Labour MP Paul Boateng", "Sir John Gieve was Home Office permanent
+secretary", "he became an MP": the person holds the role (holds_role), and where an organisation
+or place is named with the title, the role's class in data/roles.json says how the person stands
+to it: a leader heads it (leader_of), a member belongs to it (member_of), staff work for it
+(works_for); a party named with any other title is the person's party (member_of). Status words
+("former chief executive", "ex-Cabinet minister") and a future verb ("is to become") make the
+statements former or future.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+from spacy.tokens import Doc, Span, Token
+
+from kg.annotation.titles import RoleLexicon
+from kg.model import Mention, RelationMention
+from kg.relations.spans import sentence_evidence
+
+EXTRACTOR = "titles"
+_ORG_PREPS = frozenset({"of", "at", "for", "with", "from", "in"})
+_SKIP_BEFORE_ROLE = frozenset({"a", "an", "the", "its", "their", "his", "her"})
+_COPULAS = frozenset({"be", "become", "remain", "serve", "act", "name", "appoint", "make", "elect", "succeed", "return", "stay", "continue"})
+#: verbs whose subject is what "as <title>" says it is ("served as chairman", "entered the Lords as a peer")
+_AS_SUBJECT_VERBS = frozenset({"serve", "act", "work", "enter", "join", "return", "remain", "stay", "continue", "start", "begin",
+                               "retire", "resign", "quit", "step", "stand", "take", "sit", "run", "appoint", "name", "elect", "confirm", "install"})
+_FUTURE_AUX = frozenset({"will", "shall", "to", "'ll"})
+_BY_CLASS = {"leader": "leader_of", "member": "member_of", "staff": "works_for"}
+
+
+@dataclass(frozen=True)
+class TitleRules:
+    lexicon: RoleLexicon
+    parties: frozenset[str]  # lower-case party aliases
+
+    def kind(self, role: Mention, doc: Doc) -> str:
+        """The class of a role mention's head (its last word or words); a qualified leader head
+        ("finance director") names a post below the top."""
+        words = role.text.replace("-", " - ").split()
+        for size in range(min(4, len(words)), 0, -1):
+            kind = self.lexicon.head_kind(" ".join(words[-size:]))
+            if kind is not None:
+                head = " ".join(words[-size:]).lower()
+                qualified = len(words) > size and words[-size - 1].lower() not in self.lexicon.modifiers
+                if kind == "leader" and head in self.lexicon.staff_when_qualified and qualified:
+                    return "staff"
+                return kind
+        return "title"
+
+    def is_title(self, role: Mention) -> bool:
+        """False for heads that tie a person to an organisation but name no post ("member")."""
+        last = role.text.lower().split()[-1] if role.text.split() else ""
+        return last not in self.lexicon.not_titles and last.removesuffix("s") not in self.lexicon.not_titles
+
+    def status(self, doc: Doc, start_token: int) -> str:
+        """former/future from the words just before a title ("former", "ex-", "incoming")."""
+        i = start_token - 1
+        sent_start = doc[start_token].sent.start
+        while i >= sent_start and (doc[i].text in ("-", "'s") or doc[i].ent_type_ in ("ORG", "GPE", "NORP") or doc[i].lower_ in _SKIP_BEFORE_ROLE):
+            if doc[i].lower_ in self.lexicon.status:
+                break
+            i -= 1
+        if i >= sent_start and doc[i].lower_ in self.lexicon.status:
+            return self.lexicon.status[doc[i].lower_]
+        return ""
+
+
+def title_relations(doc: Doc, doc_id: str, mentions: Iterable[Mention], at: list[Mention | None], rules: TitleRules,
+                    made: dict[tuple[int, int], Mention]) -> list[RelationMention]:
+    """holds_role and the organisation relations of every title attached to a person in `doc`."""
+    out: list[RelationMention] = []
+    mentions = list(mentions)
+    described = {(m.start, m.end): m for m in mentions if m.label == "NOMINAL" and m.type == "Person"}
+    for role in [m for m in mentions if m.type == "Role"]:
+        span = doc.char_span(role.start, role.end, alignment_mode="expand")
+        if span is None:
+            continue
+        found = (described[(role.start, role.end)], "description", None) if (role.start, role.end) in described else _holder(doc, span, at)
+        if found is None:
+            continue
+        holder, via, verb = found
+        if any(t.tag_ == "JJS" for t in span):
+            continue  # "the world's greatest economist" praises, it names no post
+        status = rules.status(doc, span.start) or _verb_status(verb)
+        evidence = sentence_evidence(doc_id, span.sent)
+        if rules.is_title(role):
+            out.append(RelationMention(holder, "holds_role", role, 0.85, f"{EXTRACTOR}:{via}", evidence, status=status))
+        for org, how in _organisations(doc, span, holder, at, via):
+            predicate = _relation(rules, role, doc, org, how)
+            if predicate:
+                out.append(RelationMention(holder, predicate, org, 0.8, f"{EXTRACTOR}:{via}", evidence, status=status))
+    out += _party_before_name(doc, doc_id, mentions, at, rules)
+    return out
+
+
+def _relation(rules: TitleRules, role: Mention, doc: Doc, org: Mention, how: str) -> str | None:
+    kind = rules.kind(role, doc)
+    is_party = org.text.lower() in rules.parties
+    if org.type == "Organization":
+        if is_party and kind != "leader":
+            return "member_of"
+        return _BY_CLASS.get(kind)
+    if org.type == "Place" and kind == "leader":
+        head = role.text.lower().split()[-1]
+        named = how in ("complement", "possessive") or how == "before" and head in rules.lexicon.heads_of_places_before
+        return "leader_of" if named and head in rules.lexicon.heads_of_places else None
+    return None
+
+
+def _mention_at(at: list[Mention | None], i: int, type_: str) -> Mention | None:
+    m = at[i] if 0 <= i < len(at) else None
+    return m if m is not None and m.type == type_ else None
+
+
+def _holder(doc: Doc, role: Span, at: list[Mention | None]) -> tuple[Mention, str, Token | None] | None:
+    """The person the title is printed with, how ("before", "apposition", "predicate"), and the verb
+    of a predicate ("became")."""
+    sent = role.sent
+    # "Foreign Secretary Jack Straw"
+    if role.end < sent.end and (p := _mention_at(at, role.end, "Person")) is not None:
+        return p, "before", None
+    # "Rod Eddington, BA's chief executive" / "Arjan Sweere, an analyst at Petercam"
+    i = role.start - 1
+    while i > sent.start and (doc[i].lower_ in _SKIP_BEFORE_ROLE or doc[i].text in ("'s", "-") or doc[i].ent_type_ in ("ORG", "GPE", "NORP")
+                              or doc[i].lower_ in ("former", "ex", "then", "new", "current", "outgoing", "late", "previous")):
+        i -= 1
+    if i > sent.start and doc[i].text == "," and (p := _mention_at(at, i - 1, "Person")) is not None:
+        return p, "apposition", None
+    # "the previous High Commissioner, Ann Grant" / "Spain's director general for Europe, Jose Maria Pons"
+    j = role.end
+    if j < sent.end and doc[j].text == "," and j + 1 < sent.end and (p := _mention_at(at, j + 1, "Person")) is not None:
+        after = p.end
+        k = next((t.i for t in doc[j + 1 : sent.end] if t.idx >= after), sent.end)
+        if k >= sent.end or doc[k].text in (",", ".", ";", ")") or doc[k].pos_ in ("VERB", "AUX"):
+            return p, "apposition", None
+    # "Sir John Gieve was Home Office permanent secretary", "he became an MP", "enter the Lords as a working peer"
+    head = role.root
+    verb, dep = head.head, head.dep_
+    if dep == "pobj" and verb.lower_ == "as":
+        dep, verb = "as", verb.head
+    if dep == "pobj" and verb.lower_ == "of" and verb.head.lemma_ in ("role", "post", "job", "title", "position"):
+        dep, verb = "as", verb.head.head  # "take on the role of non-executive chairman"
+    if dep in ("attr", "oprd", "as") or dep == "dobj" and verb.lemma_ in ("become", "succeed"):
+        if dep == "as" and verb.pos_ == "VERB":
+            obj = next((c for c in verb.children if c.dep_ == "dobj"), None)
+            if obj is not None:  # "introduced Dr Greenspan as ...", "appointed him as ..."
+                p = _mention_at(at, obj.i, "Person")
+                return (p, "predicate", verb) if p is not None else None
+            if verb.lemma_ not in _AS_SUBJECT_VERBS:
+                return None
+        if verb.lemma_ in _COPULAS or dep in ("as",):
+            subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+            if subject is None and verb.dep_ in ("xcomp", "ccomp", "conj") and verb.head.pos_ in ("VERB", "AUX"):
+                subject = next((c for c in verb.head.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+            if subject is not None and (p := _mention_at(at, subject.i, "Person")) is not None:
+                return p, "predicate", verb
+    return None
+
+
+def _verb_status(verb: Token | None) -> str:
+    """future for "will become", "is to become", "will succeed"."""
+    if verb is None:
+        return ""
+    if any(c.dep_ in ("aux", "auxpass") and c.lower_ in _FUTURE_AUX for c in verb.children):
+        return "future"
+    if verb.dep_ == "xcomp" and any(c.lower_ == "to" for c in verb.children) and verb.head.lemma_ in ("be", "expect", "set", "due"):
+        return "future"
+    if verb.lemma_ == "succeed":
+        return "future"
+    return ""
+
+
+def _organisations(doc: Doc, role: Span, holder: Mention, at: list[Mention | None], via: str) -> list[tuple[Mention, str]]:
+    """The organisations or places named with the title: just before it ("BA chairman", "BA's
+    chief executive", "Gibraltar's Chief Minister"), in a complement ("director of Liberty",
+    "analyst at Petercam"), or after the name ("Mike Powell of Dresdner Kleinwort Wasserstein")."""
+    found: list[tuple[Mention, str]] = []
+    i = role.start - 1
+    possessive = i >= 0 and doc[i].text in ("'s", "'")
+    i -= possessive
+    if i >= role.sent.start and (m := at[i]) is not None and m.type in ("Organization", "Place"):
+        found.append((m, "possessive" if possessive else "before"))
+    for head in (role.root, doc.char_span(holder.start, holder.end, alignment_mode="expand").root if via == "before" else None):
+        if head is None:
+            continue
+        for prep in head.children:
+            if prep.dep_ != "prep" or prep.lower_ not in _ORG_PREPS:
+                continue
+            for obj in prep.children:
+                if obj.dep_ != "pobj":
+                    continue
+                m = at[obj.i] or next((at[c.i] for c in obj.children if c.dep_ in ("appos", "compound") and at[c.i] is not None), None)
+                if m is not None and m.type in ("Organization", "Place") and (m.type == "Organization" or prep.lower_ == "of"):
+                    found.append((m, "complement"))
+    return list(dict.fromkeys(found))
+
+
+def _party_before_name(doc: Doc, doc_id: str, mentions: Iterable[Mention], at: list[Mention | None], rules: TitleRules) -> list[RelationMention]:
+    """"Conservative Graham Brady": a party name right before a person's name is the person's party."""
+    out = []
+    for m in mentions:
+        if m.type != "Organization" or m.text.lower() not in rules.parties:
+            continue
+        span = doc.char_span(m.start, m.end, alignment_mode="expand")
+        if span is None or span.end >= span.sent.end:
+            continue
+        person = _mention_at(at, span.end, "Person")
+        if person is not None:
+            out.append(RelationMention(person, "member_of", m, 0.8, f"{EXTRACTOR}:party", sentence_evidence(doc_id, span.sent)))
+    return out
