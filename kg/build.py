@@ -39,7 +39,7 @@ class Settings:
     patterns: tuple[Path, ...] = ()  # pattern files added to data/patterns/*.json
     batch_size: int = 32
     processes: int = 1
-    open_relations: bool = True  # the subject-verb-object layer (layer "open")
+    open_relations: bool = False  # the subject-verb-object layer (layer "open"), opt-in: see README
 
     def resources(self) -> Resources:
         return load_resources(Path(self.data_dir), tuple(map(Path, self.aliases)), tuple(map(Path, self.patterns)))
@@ -229,6 +229,7 @@ def assemble_graph(results: Iterable[DocumentResult], resources: Resources, rule
         graph.add_entity(entity)
     _add_relations(graph, candidates, resolver.entity_of(), resources.relations, report)
     add_meeting_events(graph)
+    graph.drop_unrelated(("Role", "Concept"))
     report.entities = len(graph.entities)
     report.relations = len(graph.relations)
     report.entity_types = dict(Counter(e.type for e in graph.entities.values()))

@@ -75,7 +75,7 @@ def _progress(quiet: bool) -> tuple[Callable[[Any], None] | None, Callable[[], N
               help="Also load the graph into this on-disk SPARQL store (see kg load).")
 @click.option("--layout", type=click.Choice(["spring", "forceatlas2"]), default=None,
               help="Precompute node positions in graph.gexf (Gephi opens it laid out).")
-@click.option("--open-relations/--no-open-relations", default=True, show_default=True,
+@click.option("--open-relations/--no-open-relations", default=False, show_default=True,
               help="Also extract the open subject-verb-object layer (concepts, verb lemmas).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 def build(paths: tuple[Path, ...], output: Path, formats: tuple[str, ...], model: str, aliases: tuple[Path, ...],

@@ -134,17 +134,21 @@ class DocumentView:
     def __init__(self, graph: KnowledgeGraph, doc_id: str, relations: Iterable[str]) -> None:
         self.forms: dict[str, set[str]] = defaultdict(set)  # node id -> normalised surface forms here
         self.labels: dict[str, str] = {}
+        self.types: dict[str, str] = {}
         for entity in graph.entities.values():
             texts = {m.text for m in entity.mentions if m.doc_id == doc_id and m.label != "PRON"}
             if texts:
                 self.forms[entity.id] = {_norm(t) for t in texts} | {_norm(entity.label)}
                 self.labels[entity.id] = entity.label
+                self.types[entity.id] = entity.type
         wanted = set(relations)
         self.edges = sorted({(r.subject, r.predicate, r.object) for r in graph.relations
                              if r.predicate in wanted and r.layer == "schema" and any(e.doc_id == doc_id for e in r.evidence)})
 
-    def nodes_named(self, names: frozenset[str]) -> set[str]:
-        return {n for n, forms in self.forms.items() if forms & names}
+    def nodes_named(self, names: frozenset[str], types: Iterable[str] | None = None) -> set[str]:
+        """The nodes (of `types`, if given) with one of `names` among their forms here."""
+        wanted = None if types is None else set(types)
+        return {n for n, forms in self.forms.items() if forms & names and (wanted is None or self.types.get(n) in wanted)}
 
 
 class Matcher:
@@ -273,12 +277,14 @@ def score_facts(gold: FactsGold, graph: KnowledgeGraph, phrase_words: PhraseWord
 
 def _score_groups(view: DocumentView, groups: dict[str, tuple[str, ...]], counts: Counter) -> None:
     """Each alias group should be one node: joined (every form on that node), not split (the forms
-    that are found all on one node), split; and nodes that merge two groups."""
+    that are found all on one node), split; and nodes that merge two groups. Only entity nodes
+    (Person, Organization, Place, Event) count: a title's Role node ("Foreign Secretary") is not a
+    node of the person it describes."""
     owner: dict[str, set[str]] = defaultdict(set)  # node -> groups with a form on it
     for name, others in groups.items():
         counts["groups"] += 1
         forms = {_norm(f) for f in (name, *others)}
-        nodes_of = {f: view.nodes_named(frozenset({f})) for f in forms}
+        nodes_of = {f: view.nodes_named(frozenset({f}), ENTITY_TYPES) for f in forms}
         nodes = set().union(*nodes_of.values())
         for n in nodes:
             owner[n].add(name)

@@ -216,6 +216,19 @@ class KnowledgeGraph:
             relation = replace(best, evidence=evidence)
         self._relations[relation.key] = relation
 
+    def drop_unrelated(self, types: Iterable[str]) -> int:
+        """Remove the entities of `types` that no relation touches; returns how many went.
+
+        Titles and concepts are nodes for what is said about them: one that nothing relates to
+        ("official" in "officials said") would only clutter the graph.
+        """
+        wanted = set(types)
+        related = {n for r in self._relations.values() for n in (r.subject, r.object)}
+        gone = [k for k, e in self.entities.items() if e.type in wanted and k not in related]
+        for k in gone:
+            del self.entities[k]
+        return len(gone)
+
     def label_of(self, node_id: str) -> str:
         if node_id in self.entities:
             return self.entities[node_id].label

@@ -127,11 +127,15 @@ def test_relations_bad_pattern_file_is_one_error(tmp_path, resources, content, p
 
 
 def test_relations_open_layer_links_entities_and_concepts(build_texts):
+    from kg.build import Settings
+
     graph = build_texts({"o.txt": "The Japan Self-Defense Forces pursue deeper integration with allies. "
-                                  "Tokyo criticised the plan. The new doctrine changed command structures."})
+                                  "Tokyo criticised the plan. The new doctrine changed command structures. "
+                                  "Tokyo will not abandon the treaty. Japan should revise its constitution."}, settings=Settings(open_relations=True))
     open_edges = {(graph.label_of(r.subject), r.predicate, graph.label_of(r.object)) for r in graph.relations if r.layer == "open"}
     assert ("Japan Self-Defense Forces", "pursue", "integration") in open_edges
     assert ("doctrine", "change", "command structures") in open_edges
+    assert not {p for _, p, _ in open_edges} & {"abandon", "revise"}  # negated, hypothetical
     concept = next(e for e in graph.entities.values() if e.label == "integration")
     assert concept.type == "Concept"
     assert all(r.confidence <= 0.5 and r.extractor == "open:svo" for r in graph.relations if r.layer == "open")
@@ -140,15 +144,15 @@ def test_relations_open_layer_links_entities_and_concepts(build_texts):
     assert not any((r.subject, r.object) in typed for r in graph.relations if r.layer == "open")
 
 
-def test_relations_open_layer_can_be_switched_off(build_texts):
-    from kg.build import Settings
-
-    graph = build_texts({"o.txt": "The Japan Self-Defense Forces pursue deeper integration."}, settings=Settings(open_relations=False))
+def test_relations_open_layer_is_opt_in(build_texts):
+    graph = build_texts({"o.txt": "The Japan Self-Defense Forces pursue deeper integration."})
     assert not any(r.layer == "open" for r in graph.relations)
 
 
 def test_relations_open_layer_in_rdf_is_marked(build_texts):
-    graph = build_texts({"o.txt": "The Japan Self-Defense Forces pursue deeper integration."})
+    from kg.build import Settings
+
+    graph = build_texts({"o.txt": "The Japan Self-Defense Forces pursue deeper integration."}, settings=Settings(open_relations=True))
     rows = list(graph.to_rdf().query("""PREFIX kg: <http://kg.example/vocab#> PREFIX kgo: <http://kg.example/open#>
         PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
         SELECT ?st WHERE { ?s kgo:pursue ?o . ?st a kg:OpenRelation ; rdf:predicate kgo:pursue . }"""))

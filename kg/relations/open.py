@@ -10,7 +10,7 @@ from __future__ import annotations
 from spacy.tokens import Doc, Token
 
 from kg.model import Mention, RelationMention
-from kg.relations.spans import group, noun_phrase, sentence_evidence
+from kg.relations.spans import group, modality, noun_phrase, sentence_evidence
 from kg.resources import OpenRelationRules
 
 EXTRACTOR = "open:svo"
@@ -30,12 +30,13 @@ def open_relations(doc: Doc, doc_id: str, at: list[Mention | None], made: dict, 
     """One relation per (subject, verb, object) of an active or passive clause with a direct object.
 
     At least one end is a named entity or both are noun phrases of substance; pronouns that were
-    not resolved to a mention are left out.
+    not resolved to a mention are left out, and so are negated or hypothetical clauses ("will not
+    sign", "should resign").
     """
     out = []
     for verb in doc:
-        if verb.pos_ != "VERB" or verb.lemma_.lower() in rules.skip_verbs:
-            continue
+        if verb.pos_ != "VERB" or verb.lemma_.lower() in rules.skip_verbs or modality(verb):
+            continue  # a verb that carries no information, or a statement that is negated or only wished for
         subjects = [c for c in verb.children if c.dep_ == "nsubj"]
         objects = [c for c in verb.children if c.dep_ == "dobj"]
         if not objects:  # passive: "the plan was announced by the ministry"

@@ -64,6 +64,8 @@ class NameRules:
     role_names: frozenset[str]
     designators: frozenset[str] = frozenset()  # words that may follow a name ("Corporation")
     genders: dict[str, str] = field(default_factory=dict)  # lower-case given name or honorific -> male | female
+    #: resolution rules switched off (for measuring each rule's effect: bench/resolution_rules.py)
+    off: frozenset[str] = frozenset()
 
     @classmethod
     def from_resources(cls, resources: Resources) -> "NameRules":

@@ -52,13 +52,45 @@ def resolve_document(document: Document, mentions: Iterable[Mention], rules: Nam
         elif name := rules.key(m.text, m.type):
             rule = "name order" if m.type == "Person" and name != " ".join(normalize_name(m.text, rules.person_prefixes).split()) else "same name"
             assigned[m] = Assignment(m, _key(m.type, name), rule)
-    _link_acronyms(document, assigned)
-    _link_partial_names(assigned, rules)
-    _link_shorter_names(assigned, rules)
-    _link_descriptions([m for m in ordered if m.label == "NOMINAL"], named, assigned, list(titles))
-    pronouns = [m for m in ordered if m.label == "PRON"]
-    _link_pronouns(pronouns, named, assigned, rules)
+    on = lambda rule: rule not in rules.off  # noqa: E731
+    if on("one type"):
+        _unify_types(assigned, rules)
+    if on("acronym"):
+        _link_acronyms(document, assigned)
+    if on("partial name"):
+        _link_partial_names(assigned, rules)
+    if on("shorter name"):
+        _link_shorter_names(assigned, rules)
+    descriptions = [m for m in ordered if m.label == "NOMINAL" and on("title used alone" if m.type == "Person" else "description")]
+    _link_descriptions(descriptions, named, assigned, list(titles))
+    if on("pronoun"):
+        _link_pronouns([m for m in ordered if m.label == "PRON"], named, assigned, rules)
     return list(assigned.values())
+
+
+_UNIFIED = ("Person", "Organization", "Place")
+
+
+def _unify_types(assigned: dict[Mention, Assignment], rules: NameRules) -> None:
+    """One type per name in a document, by evidence: a name the model tagged a person here and an
+    organisation there ("Argonaut", "Gibraltar") takes the type most of its mentions have, where a
+    gazetteer entry counts five and an honorific or given name ("Mr", "Glenys") three for Person."""
+    groups: dict[str, list[Assignment]] = defaultdict(list)
+    for a in assigned.values():
+        type_ = a.key.partition("|")[0]
+        if type_ in _UNIFIED and a.mention.type in _UNIFIED:
+            groups[normalize_name(a.mention.text, rules.person_prefixes)].append(a)
+    for group in groups.values():
+        votes: Counter[str] = Counter()
+        for a in group:
+            type_ = a.key.partition("|")[0]
+            votes[type_] += 5 if a.rule == "alias" else 3 if type_ == "Person" and rules.gender(a.mention.text) else 1
+        if len(votes) < 2:
+            continue
+        winner = max(votes, key=lambda t: (votes[t], t))
+        for a in group:
+            if a.key.partition("|")[0] != winner and (name := rules.key(a.mention.text, winner)):
+                assigned[a.mention] = Assignment(a.mention, _key(winner, name), f"one type in the document ({winner})")
 
 
 def _link_acronyms(document: Document, assigned: dict[Mention, Assignment]) -> None:
@@ -122,6 +154,8 @@ def _fits(short: list[str], long: list[str]) -> bool:
     "Henrik August Angell" and "John Henry Dearle")."""
     if len(short) > len(long) or short[-1] != long[-1] and len(short) > 1:
         return False
+    if 1 < len(short) < len(long) and long[-len(short):] == short and len(short[0]) > 1 and not set(short[:-1]) & set(long[:-len(short)]):
+        return True  # a surname of several words: "Mohd Saaid" in "Ainum Mohd Saaid"
     if len(short) == 1:
         return len(long) > 1 and short[0] in (long[0], long[-1])
     given, long_given = short[:-1], long[:-1]
@@ -156,7 +190,6 @@ def _link_shorter_names(assigned: dict[Mention, Assignment], rules: NameRules) -
 #: the gender a pronoun asks of its antecedent
 PRONOUN_GENDER = {"he": "male", "him": "male", "his": "male", "himself": "male",
                   "she": "female", "her": "female", "hers": "female", "herself": "female"}
-DESCRIPTION_WINDOW = 2  # sentences back in which "the company" looks for the organisation named
 
 
 def _sentence_index(mentions: Iterable[Mention]) -> dict[int, int]:
@@ -166,8 +199,8 @@ def _sentence_index(mentions: Iterable[Mention]) -> dict[int, int]:
 def _link_descriptions(descriptions: list[Mention], named: list[Mention], assigned: dict[Mention, Assignment],
                        titles: list[tuple[Mention, str]]) -> None:
     """A title used alone ("the foreign secretary") joins the person the document gives that title,
-    the nearest before it (else after it); "the company" joins the organisation named in the same or
-    the previous sentences, else the one the document named most so far. Never across types."""
+    the nearest before it (else after it); "the company" joins the organisation the document has
+    named most so far (news keeps to its main company). Never across types."""
     sentence = _sentence_index([*descriptions, *named])
     titled = [(p, set(normalize_name(t).split())) for p, t in titles if p in assigned]
     for d in descriptions:
@@ -181,12 +214,10 @@ def _link_descriptions(descriptions: list[Mention], named: list[Mention], assign
                 assigned[d] = Assignment(d, assigned[chosen].key, "title used alone")
             continue
         earlier = [m for m in named if m.type == d.type and m.end <= d.start and m in assigned]
-        recent = [m for m in earlier if sentence[d.sent_start] - sentence[m.sent_start] <= DESCRIPTION_WINDOW]
-        if recent:
-            assigned[d] = Assignment(d, assigned[recent[-1]].key, "description")
-        elif earlier:
+        if earlier:  # the most-named so far; among equals, the one named last
             counts = Counter(assigned[m].key for m in earlier)
-            assigned[d] = Assignment(d, max(counts, key=lambda k: (counts[k], k)), "description")
+            last = {assigned[m].key: m.start for m in earlier}
+            assigned[d] = Assignment(d, max(counts, key=lambda k: (counts[k], last[k])), "description")
 
 
 def _link_pronouns(pronouns: list[Mention], named: list[Mention], assigned: dict[Mention, Assignment], rules: NameRules) -> None:
@@ -203,6 +234,8 @@ def _link_pronouns(pronouns: list[Mention], named: list[Mention], assigned: dict
         wanted = PRONOUN_GENDER.get(pronoun.text.lower())
         near = [m for m in people if m.end <= pronoun.start
                 and sentence_index[pronoun.sent_start] - sentence_index[m.sent_start] <= PRONOUN_WINDOW]
+        if "pronoun gender" in rules.off:
+            gender_of = {}
         agreeing = [m for m in near if gender_of.get(assigned[m].key) == wanted]
         unknown = [m for m in near if assigned[m].key not in gender_of]
         antecedent = (agreeing or unknown or [None])[-1]
