@@ -40,6 +40,8 @@ class Settings:
     batch_size: int = 32
     processes: int = 1
     open_relations: bool = False  # the subject-verb-object layer (layer "open"), opt-in: see README
+    engine: str = "local"  # where the per-document stages run: "local" or "dask" (see kg.engines)
+    scheduler: str | None = None  # the Dask scheduler's address; None starts a local cluster
 
     def resources(self) -> Resources:
         return load_resources(Path(self.data_dir), tuple(map(Path, self.aliases)), tuple(map(Path, self.patterns)))
@@ -59,6 +61,7 @@ class BuildReport:
     dropped_relations: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     model: str = ""
+    cached: int = 0  # documents whose per-document results came from the build cache
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -72,6 +75,7 @@ class BuildReport:
             "dropped_relations": dict(sorted(self.dropped_relations.items())),
             "seconds": round(self.seconds, 3),
             "model": self.model,
+            "documents_from_cache": self.cached,
         }
 
 
@@ -95,14 +99,14 @@ class DocumentPipeline:
         >>> [r.info.id for r in pipeline.process(load_documents(["data/"]))]  # doctest: +SKIP
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, resources: Resources | None = None) -> None:
         from kg.annotation.pipeline import make_nlp
         from kg.relations import RelationExtractor
         from kg.resolution.names import NameRules
         from kg.training import is_trained_model
 
         self.settings = settings
-        self.resources = settings.resources()
+        self.resources = resources if resources is not None else settings.resources()
         self.learned, base_model = None, settings.model
         if is_trained_model(settings.model):  # a kg train model: its relations join the rules'
             from kg.relations.learned import LearnedExtractor
@@ -172,17 +176,20 @@ def build_graph(
     paths: Iterable[str | Path],
     settings: Settings | None = None,
     progress: Callable[[DocumentInfo], None] | None = None,
+    cache: Any = None,
 ) -> KnowledgeGraph:
     """Build the knowledge graph of the documents under `paths`.
 
-    The build report is on the returned graph's `report` attribute.
+    The build report is on the returned graph's `report` attribute. `cache` (a folder, or a
+    kg.cache.BuildCache) keeps each document's results, so the next build annotates only new and
+    changed documents; None builds without one.
 
     Example:
         >>> graph = build_graph(["data/"])  # doctest: +SKIP
         >>> graph.to_rdf().serialize(format="turtle")  # doctest: +SKIP
     """
     skipped: list[Skipped] = []
-    graph = build_documents(load_documents(paths, on_skip=skipped.append), settings, progress)
+    graph = build_documents(load_documents(paths, on_skip=skipped.append), settings, progress, cache)
     graph.report.skipped = skipped
     return graph
 
@@ -191,20 +198,45 @@ def build_documents(
     documents: Iterable[Document],
     settings: Settings | None = None,
     progress: Callable[[DocumentInfo], None] | None = None,
+    cache: Any = None,
 ) -> KnowledgeGraph:
-    """Build the knowledge graph of loaded documents (see `build_graph`)."""
+    """Build the knowledge graph of loaded documents (see `build_graph`).
+
+    Each document's results come from the cache or from the engine (this process, or a cluster), in
+    the documents' order either way, so the graph is the same as a clean single-process build's."""
+    from kg.cache import BuildCache, fingerprint, with_cache
+    from kg.engines import make_engine
+    from kg.resolution.names import NameRules
+
     settings = settings or Settings()
     started = time.perf_counter()
-    pipeline = DocumentPipeline(settings)
+    resources = settings.resources()
+    rules = NameRules.from_resources(resources)
+    store = None
+    if cache is not None:
+        store = cache if isinstance(cache, BuildCache) else BuildCache(Path(cache), fingerprint(settings))
+    engines: list[Any] = []
 
-    def results() -> Iterator[DocumentResult]:
-        for result in pipeline.process(documents):
-            if progress is not None:
-                progress(result.info)
-            yield result
+    def process(stream: Iterable[Document]) -> Iterator[DocumentResult]:  # the engine starts at the first document to annotate
+        if not engines:
+            engines.append(make_engine(settings, resources))
+        return engines[0].process(stream)
 
-    graph = assemble_graph(results(), pipeline.resources, pipeline.rules)
+    try:
+        stream = with_cache(documents, store, process) if store is not None else process(documents)
+
+        def results() -> Iterator[DocumentResult]:
+            for result in stream:
+                if progress is not None:
+                    progress(result.info)
+                yield result
+
+        graph = assemble_graph(results(), resources, rules)
+    finally:
+        for engine in engines:
+            engine.close()
     graph.report.model = settings.model
+    graph.report.cached = store.hits if store is not None else 0
     graph.report.seconds = time.perf_counter() - started
     return graph
 

@@ -71,6 +71,13 @@ def _progress(quiet: bool) -> tuple[Callable[[Any], None] | None, Callable[[], N
 @click.option("--base-iri", default=None, help="Base IRI of the graph's nodes (default http://kg.example/id/).")
 @click.option("--processes", type=click.IntRange(1, 64), default=1, show_default=True, help="Worker processes for annotation.")
 @click.option("--batch-size", type=click.IntRange(1, 10000), default=32, show_default=True, help="Documents per spaCy batch.")
+@click.option("--cache", "cache_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Folder of the build cache (default $KG_CACHE_DIR/build or ~/.cache/kg/build): only new or changed documents are annotated.")
+@click.option("--no-cache", is_flag=True, help="Annotate every document; read and write no cache.")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="Where documents are annotated: this machine, or a Dask cluster (pip install 'kg[dask]').")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="With --engine dask: the scheduler (tcp://HOST:8786); without it a local cluster of --processes workers (default: one per core) starts.")
 @click.option("--store", "store_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Also load the graph into this on-disk SPARQL store (see kg load).")
 @click.option("--layout", type=click.Choice(["spring", "forceatlas2"]), default=None,
@@ -80,12 +87,14 @@ def _progress(quiet: bool) -> tuple[Callable[[Any], None] | None, Callable[[], N
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 def build(paths: tuple[Path, ...], output: Path, formats: tuple[str, ...], model: str, aliases: tuple[Path, ...],
           patterns: tuple[Path, ...], data_dir: Path | None, base_iri: str | None, processes: int, batch_size: int,
+          cache_dir: Path | None, no_cache: bool, engine: str, scheduler: str | None,
           store_dir: Path | None, layout: str | None, open_relations: bool, quiet: bool) -> None:
     """Build the graph of the documents under PATHS (files or folders of .txt, .md, .html, .pdf, .jsonl).
 
     Example: kg build data/ -o out/ --format ttl --format jsonld
     """
     from kg.build import Settings, build_graph
+    from kg.cache import BuildCache, default_cache_dir, fingerprint
     from kg.documents import find_sources
     from kg.export import write_outputs
     from kg.export.files import check_output_dir
@@ -93,11 +102,17 @@ def build(paths: tuple[Path, ...], output: Path, formats: tuple[str, ...], model
 
     find_sources(paths)  # a missing path or an empty folder fails before the model loads
     check_output_dir(output)  # an unwritable output fails early too; nothing is created until the files are written
+    if no_cache and cache_dir is not None:
+        raise click.UsageError("--cache and --no-cache exclude each other")
+    if scheduler and engine != "dask":
+        raise click.UsageError("--scheduler needs --engine dask")
     settings = Settings(model=model, aliases=aliases, patterns=patterns, processes=processes, batch_size=batch_size, open_relations=open_relations,
-                        **({"data_dir": data_dir} if data_dir else {}))
+                        engine=engine, scheduler=scheduler, **({"data_dir": data_dir} if data_dir else {}))
+    cache = None if no_cache else BuildCache(cache_dir or default_cache_dir(), fingerprint(settings),
+                                             on_warning=lambda message: click.echo(f"kg: {message}", err=True))
     tick, close = _progress(quiet)
     try:
-        graph = build_graph(paths, settings, progress=tick)
+        graph = build_graph(paths, settings, progress=tick, cache=cache)
     finally:
         close()
     report = graph.report
@@ -129,6 +144,7 @@ def build(paths: tuple[Path, ...], output: Path, formats: tuple[str, ...], model
     relations = ", ".join(f"{t} {n}" for t, n in sorted(schema_types.items()))
     relations += f"; open layer {open_count}" if open_count else ""
     click.echo(f"Read {report.documents} document(s), {report.words:,} words, in {report.seconds:.1f} s"
+               + (f"; {report.cached} from the cache" if cache is not None else "")
                + (f"; skipped {len(report.skipped)}" if report.skipped else ""))
     click.echo(f"Entities: {report.entities} ({types})")
     click.echo(f"Relations: {report.relations} ({relations})")

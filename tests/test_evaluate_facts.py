@@ -81,12 +81,13 @@ def test_facts_lenient_precision_accepts_works_for_where_the_gold_says_leader_of
 
 def test_facts_alias_groups_joined_split_and_merged():
     g = graph_of("a.txt", {"p": ("Person", ["Jack Straw", "Mr Straw"]), "r": ("Role", ["foreign secretary"]),
-                           "x": ("Organization", ["UK", "Britain"])}, [])
-    groups = {"Jack Straw": ("Mr Straw",), "Gibraltar": ("the Rock",), "Straw group": ("the foreign secretary", "Jack Straw"),
+                           "q": ("Person", ["Straw"]), "x": ("Organization", ["UK", "Britain"])}, [])
+    groups = {"Jack Straw": ("Mr Straw",), "Gibraltar": ("the Rock",), "Straw group": ("the foreign secretary", "Jack Straw", "Straw"),
               "United Kingdom": ("UK",), "Britain": ()}
     scores = score_facts(FactsGold(None, [], {"a.txt": groups}, {"a.txt": None}), g, plain_phrase_words)
     counts = scores.groups
     assert counts["groups"] == 5 and counts["found"] == 4  # Gibraltar has no node
+    # the Role node r does not count: "Straw group" is split only between the persons p and q
     assert counts["not split"] == 3 and counts["joined"] == 2 and counts["split"] == 1
     assert counts["nodes merging two groups"] == 2  # p holds two groups, x holds two
 

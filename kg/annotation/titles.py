@@ -193,8 +193,12 @@ class Titles:
         last = max(t.i for t in obj.subtree)
         if last - end > 4 or any(t.ent_type_ in ("ORG", "PERSON", "FAC") for t in doc[end : last + 1]):
             return end
-        if not (obj.ent_type_ in PLACE_LABELS or obj.is_lower and obj.pos_ == "NOUN"):
-            return end
+        head = doc[end - 1].lower_
+        if obj.ent_type_ in PLACE_LABELS and head in self.lexicon.heads_of_places:
+            return end  # "president of Ukraine": the place is the one led, not part of the title
+        bare_noun = prep.lower_ == "of" and obj.is_lower and obj.pos_ == "NOUN" and last - end <= 2 and not any(c.dep_ in ("det", "poss") for c in obj.children)
+        if not (obj.ent_type_ in PLACE_LABELS or bare_noun):
+            return end  # "chairman of the club", "working peer for practical political reasons" end at the head
         return last + 1
 
     # ---- honorifics
@@ -225,8 +229,8 @@ def _place(doc: Doc, ents: list[Span], start: int, end: int) -> list[Span]:
         if start <= ent.start and ent.end <= end:
             continue  # absorbed: "UK" in "UK Foreign Secretary"
         if ent.start < start and ent.end <= end:
-            if ent.label_ in NAME_LABELS:
-                return ents  # the title ends a name ("Paul Chairman"): leave the name
+            if ent.label_ in NAME_LABELS or doc[start - 1].pos_ in ("ADP", "CCONJ", "DET"):
+                return ents  # the title ends a name ("Council of Economic Advisers"): leave the name
             out.append(Span(doc, ent.start, start, label=ent.label_))
             continue
         before = Span(doc, ent.start, start, label=ent.label_ if ent.label_ not in NAME_LABELS else "ORG") if ent.start < start else None

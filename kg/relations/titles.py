@@ -146,7 +146,7 @@ def _holder(doc: Doc, role: Span, at: list[Mention | None]) -> tuple[Mention, st
         dep, verb = "as", verb.head.head  # "take on the role of non-executive chairman"
     if dep in ("attr", "oprd", "as") or dep == "dobj" and verb.lemma_ in ("become", "succeed"):
         if dep == "as" and verb.pos_ == "VERB":
-            obj = next((c for c in verb.children if c.dep_ == "dobj"), None)
+            obj = next((c for c in verb.children if c.dep_ in ("dobj", "oprd")), None)
             if obj is not None:  # "introduced Dr Greenspan as ...", "appointed him as ..."
                 p = _mention_at(at, obj.i, "Person")
                 return (p, "predicate", verb) if p is not None else None
