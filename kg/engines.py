@@ -1,0 +1,205 @@
+"""Where the per-document stages run: in this process (`local`, with `--processes N` spaCy worker
+processes), or on a Dask cluster (`dask`), whose workers each load the pipeline once and hand back
+the same DocumentResults the build cache stores. The corpus-wide stages always run in the caller.
+
+Dask distributed is the engine because it installs from PyPI as pure Python (no JVM, no 100 MB
+wheel), runs a whole cluster on one machine with no network, and is what kg's users already run next
+to pandas in their notebooks; its scheduler retries the tasks of a worker that dies.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+import os
+from collections import deque
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
+
+from kg.errors import KGError
+from kg.model import Document
+
+if TYPE_CHECKING:
+    from kg.build import DocumentResult, Settings
+    from kg.resources import Resources
+
+ENGINES = ("local", "dask")
+
+
+class EngineError(KGError):
+    """The engine could not run the build (no scheduler, workers lost too often, a worker failing)."""
+
+
+class LocalEngine:
+    """The pipeline in this process; the spaCy model is loaded at the first document to annotate."""
+
+    def __init__(self, settings: "Settings", resources: "Resources") -> None:
+        self.settings, self.resources = settings, resources
+        self.pipeline: Any = None
+
+    def process(self, documents: Iterable[Document]) -> Iterator["DocumentResult"]:
+        if self.pipeline is None:
+            from kg.build import DocumentPipeline
+
+            self.pipeline = DocumentPipeline(self.settings, self.resources)
+        return self.pipeline.process(documents)
+
+    def close(self) -> None:
+        self.pipeline = None
+
+
+# --- Dask ----------------------------------------------------------------------------------------------
+
+_PIPELINES: dict[str, Any] = {}  # on a worker: the pipeline of the build it last served, by token
+
+
+def run_batch(token: str, settings: "Settings", resources: "Resources", documents: list[Document]) -> tuple[list[Any], list[Any]]:
+    """On a worker: the results of a batch of documents and the documents skipped (with reasons).
+    The pipeline (spaCy model and all) is loaded once per worker process and build settings. The
+    resources (the client's data files, 150 KB) come with each batch, not scattered once: a batch
+    retried on a worker started after another died finds them all the same."""
+    from kg.build import DocumentPipeline
+    from kg.cache import _Stream
+
+    _test_worker_exit(documents)
+    pipeline = _PIPELINES.get(token)
+    if pipeline is None:
+        _PIPELINES.clear()
+        pipeline = _PIPELINES[token] = DocumentPipeline(settings, resources)
+    skipped: list[Any] = []
+    results = list(pipeline.process(_Stream(iter(documents), skipped.append)))
+    return results, skipped
+
+
+def _test_worker_exit(documents: list[Document]) -> None:
+    """Tests: KG_TEST_WORKER_EXIT="<document id>|<marker file>" ends the worker process that gets
+    that document, once (the marker file says it happened), or every time with "always"."""
+    spec = os.environ.get("KG_TEST_WORKER_EXIT")
+    if not spec:
+        return
+    doc_id, _, marker = spec.partition("|")
+    if any(d.id == doc_id for d in documents):
+        if marker != "always":
+            try:
+                os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+            except FileExistsError:
+                return
+        os._exit(1)
+
+
+class DaskEngine:
+    """Batches of documents shipped to Dask workers, results taken back in the documents' order.
+
+    `scheduler` is the address of a running scheduler (tcp://HOST:8786); without one a local cluster
+    of `workers` processes starts on 127.0.0.1 and stops with the engine. At most `window` batches are
+    out at once, so memory stays bounded whatever the corpus size.
+    """
+
+    def __init__(self, settings: "Settings", resources: "Resources", scheduler: str | None = None,
+                 workers: int | None = None, batch_documents: int | None = None) -> None:
+        try:
+            import distributed
+        except ImportError:
+            raise EngineError("--engine dask needs Dask distributed: pip install 'kg[dask]'") from None
+        self._distributed = distributed
+        self.settings = dataclasses.replace(settings, processes=1, engine="local", scheduler=None)
+        self.resources = resources
+        self.scheduler = scheduler
+        self.batch_documents = batch_documents or settings.batch_size
+        self.cluster: Any = None
+        quiet = logging.ERROR
+        for name in ("distributed", "distributed.client", "distributed.scheduler", "distributed.nanny", "distributed.worker"):
+            logging.getLogger(name).setLevel(quiet)
+        try:
+            if scheduler:
+                self.client = distributed.Client(scheduler, timeout="20s")
+            else:
+                n = workers or os.cpu_count() or 1
+                self.cluster = distributed.LocalCluster(
+                    n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
+                    dashboard_address=None, silence_logs=quiet)
+                self.client = distributed.Client(self.cluster)
+        except (OSError, TimeoutError) as exc:
+            self.close()
+            where = f"the Dask scheduler at {scheduler}" if scheduler else "a local Dask cluster"
+            raise EngineError(f"cannot reach {where} ({exc.__class__.__name__}: {_one_line(exc)})") from None
+        threads = sum(self.client.nthreads().values()) or 1
+        self.window = max(4, 2 * threads)
+        self.token = _token(self.settings, resources)
+
+    def process(self, documents: Iterable[Document]) -> Iterator["DocumentResult"]:
+        distributed = self._distributed
+        on_skip: Callable[[Any], None] = getattr(documents, "on_skip", None) or _log_skip
+        pending: deque[tuple[Any, list[Document]]] = deque()
+
+        def submit(batch: list[Document]) -> None:
+            future = self.client.submit(run_batch, self.token, self.settings, self.resources, batch, pure=False, retries=2)
+            pending.append((future, batch))
+
+        def take() -> Iterator["DocumentResult"]:
+            future, batch = pending.popleft()
+            try:
+                results, skipped = future.result()
+            except distributed.client.FutureCancelledError as exc:
+                raise EngineError(f"the Dask cluster cancelled a batch of documents ({_one_line(exc)}); the build stopped") from None
+            except KGError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - the task's own error (or KilledWorker): one line
+                what = "kept losing its worker" if exc.__class__.__name__ == "KilledWorker" else f"failed on a worker ({exc.__class__.__name__}: {_one_line(exc)})"
+                raise EngineError(f"a batch of {len(batch)} document(s) from {batch[0].id} {what}, after retries; the build stopped") from None
+            for skip in skipped:
+                on_skip(skip)
+            yield from results
+
+        batch: list[Document] = []
+        for document in documents:
+            batch.append(document)
+            if len(batch) >= self.batch_documents:
+                submit(batch)
+                batch = []
+                if len(pending) >= self.window:
+                    yield from take()
+        if batch:
+            submit(batch)
+        while pending:
+            yield from take()
+
+    def close(self) -> None:
+        client, cluster = getattr(self, "client", None), self.cluster
+        self.client = self.cluster = None
+        if client is not None:
+            try:
+                client.close()
+            except Exception:  # noqa: BLE001 - closing: nothing left to save
+                pass
+        if cluster is not None:
+            try:
+                cluster.close()
+            except Exception:  # noqa: BLE001
+                pass
+
+
+def make_engine(settings: "Settings", resources: "Resources") -> Any:
+    """The engine `settings.engine` names."""
+    if settings.engine == "local":
+        if settings.scheduler:
+            raise EngineError("--scheduler needs --engine dask")
+        return LocalEngine(settings, resources)
+    if settings.engine == "dask":
+        return DaskEngine(settings, resources, settings.scheduler, settings.processes if settings.processes > 1 else None)
+    raise EngineError(f"unknown engine {settings.engine!r} (one of {', '.join(ENGINES)})")
+
+
+def _token(settings: "Settings", resources: "Resources") -> str:
+    import pickle
+
+    return hashlib.sha256(repr(settings).encode() + pickle.dumps(resources)).hexdigest()[:32]
+
+
+def _log_skip(skipped: Any) -> None:
+    logging.getLogger("kg").warning("skipped %s", skipped)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or "no message"
+    return text if len(text) <= 200 else text[:199] + "…"
