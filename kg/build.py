@@ -304,7 +304,8 @@ def _add_relations(
             if spec.symmetric and object_ < subject:
                 subject, object_ = object_, subject
         graph.add_relation(Relation(subject, c.predicate, object_, c.confidence, c.extractor, (c.evidence,), c.layer, c.status))
-    report.dropped_relations = dict(dropped)
+    dropped["said more precisely by another relation"] += graph.drop_subsumed()
+    report.dropped_relations = {k: v for k, v in dropped.items() if v}
 
 
 def _node(mention: Mention, entity_of: dict[Mention, str]) -> str | None:

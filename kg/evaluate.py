@@ -261,10 +261,14 @@ def score_extraction(docs: list[GoldDocument], mapping: dict[str, Any], settings
         # relations: ends identified by gold entity index or cluster, through exact spans
         sentence_level = all(isinstance(h, int) for h, _, _ in gold.relations) and not any(e.cluster for e in gold.entities)
         end_of = {(e.start, e.end): (n if sentence_level else e.cluster) for n, e in enumerate(gold.entities)}
-        typed_mentions = [m for m in predicted_mentions if label_of.get((m.start, m.end))]
+        # every mention kg types goes to the extractor (a title ties a person to an organisation),
+        # though only the gold's labels are scored
+        typed_mentions = [m for m in predicted_mentions if m.label in resources.entity_labels]
         found, _ = extractor(doc, gold.id, [_typed(m, resources.entity_labels) for m in typed_mentions])
         predicted = set()
         for r in found:
+            if r.modality:
+                continue
             s_key, o_key = (r.subject.start, r.subject.end), (r.object.start, r.object.end)
             label = _relation_label(relation_rules, r.predicate, label_of.get(s_key), label_of.get(o_key))
             if label is None:

@@ -26,6 +26,7 @@ class RelationType:
     description: str = ""
     example: str = ""
     mappings: tuple[tuple[str, str], ...] = ()  # (rdf property, target term) e.g. ("rdfs:subPropertyOf", "schema:worksFor")
+    subsumed_by: tuple[str, ...] = ()  # relations that say more about the same pair ("leader_of" for works_for)
 
 
 def document_node(doc_id: str) -> str:
@@ -215,6 +216,16 @@ class KnowledgeGraph:
             best = relation if relation.confidence > old.confidence else old
             relation = replace(best, evidence=evidence)
         self._relations[relation.key] = relation
+
+    def drop_subsumed(self) -> int:
+        """Remove each edge whose pair also has a relation the schema says subsumes it (a chief
+        executive's works_for where leader_of holds); returns how many went."""
+        pairs = {(r.subject, r.predicate, r.object) for r in self._relations.values()}
+        gone = [k for k, r in self._relations.items() if (spec := self.schema.get(r.predicate)) is not None
+                and any((r.subject, other, r.object) in pairs for other in spec.subsumed_by)]
+        for k in gone:
+            del self._relations[k]
+        return len(gone)
 
     def drop_unrelated(self, types: Iterable[str]) -> int:
         """Remove the entities of `types` that no relation touches; returns how many went.

@@ -49,6 +49,7 @@ class Pattern:
     unit_words: tuple[str, ...] = ()
     source: str = ""
     object_phrase: str = "compound"  # a plain-noun object: the noun with its compounds, or its whole "subtree"
+    past_only: bool = False  # a statement in the future tense is not (yet) made: "will announce the location"
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,8 +176,12 @@ def load_schema(path: Path) -> tuple[dict[str, str], dict[str, RelationType]]:
         mappings = tuple((prop, term) for prop, terms in spec.get("mappings", {}).items() for term in terms)
         relations[name] = RelationType(
             name, tuple(spec["domain"]), tuple(spec["range"]), bool(spec.get("symmetric", False)),
-            spec.get("description", ""), spec.get("example", ""), mappings,
+            spec.get("description", ""), spec.get("example", ""), mappings, tuple(spec.get("subsumed_by", ())),
         )
+    for name, spec in relations.items():
+        unknown = [r for r in spec.subsumed_by if r not in relations]
+        if unknown:
+            raise ConfigError(f"{path}: relation {name}: subsumed_by names unknown relations {', '.join(unknown)}")
     return labels, relations
 
 
@@ -209,7 +214,7 @@ def load_patterns(path: Path, relations: dict[str, RelationType]) -> list[Patter
             pattern=item.get("pattern"), subject=item.get("subject"), object=item.get("object"),
             confidence=float(item.get("confidence", 0.8)), object_type=object_type,
             expand=bool(item.get("expand", kind == "dependency")), unit_words=tuple(item.get("unit_words", ())), source=str(path),
-            object_phrase=_choice(where, item, "object_phrase", ("compound", "subtree")),
+            object_phrase=_choice(where, item, "object_phrase", ("compound", "subtree")), past_only=bool(item.get("past_only", False)),
         ))
     return patterns
 

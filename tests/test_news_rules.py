@@ -140,6 +140,20 @@ def test_title_relations_praise_is_no_title(relations):
     assert not any(p == "holds_role" for _, p, _, _ in found)
 
 
+def test_title_relations_relative_clause_coordination_and_complement_before_a_name(relations):
+    found = relations("Maria Lopez, who is a professor at Yale University, wrote the book.")
+    assert ("Maria Lopez", "works_for", "Yale University", "") in found
+    found = relations("Zack Cooper is a senior fellow at Acme Institute and a lecturer at Princeton University.")
+    assert ("Zack Cooper", "works_for", "Princeton University", "") in found
+    found = relations("The outgoing head of the troubled Child Support Agency Doug Smith earns an honour.")
+    assert ("Doug Smith", "leader_of", "Child Support Agency", "") in found
+
+
+def test_title_relations_organisation_possessive_before_a_name(relations):
+    assert ("John Hilary", "works_for", "Oxfam", "") in relations("Oxfam's John Hilary said the policy had failed.")
+    assert ("Ann Smith", "member_of", "Labour", "") in relations("Labour's Ann Smith said the policy had failed.")
+
+
 def test_title_relations_member_is_no_title_but_a_membership(relations):
     found = relations("Andy Hertzfeld, a member of Acme Group, wrote the code.")
     assert ("Andy Hertzfeld", "member_of", "Acme Group", "") in found
@@ -158,6 +172,13 @@ def test_title_relations_member_is_no_title_but_a_membership(relations):
     ("Acme Ltd agreed to close its factory in Wales.", {("Acme Ltd", "announced", "close its factory in Wales")}),
     ("John Smith criticised Acme Ltd over the job cuts.", {("John Smith", "criticised", "Acme Ltd")}),
     ("Pearson's Financial Times cut 30 jobs.", {("Financial Times", "part_of", "Pearson")}),
+    ("Aviation analyst Mike Powell of Dresdner Bank said fares would rise.", {("Mike Powell", "works_for", "Dresdner Bank")}),
+    ("Brad Adams, from Human Rights Watch, said the ban should stay.", {("Brad Adams", "works_for", "Human Rights Watch")}),
+    ("Emilio Botin continues to lead Santander Bank.", {("Emilio Botin", "leader_of", "Santander Bank")}),
+    ("The plan has been condemned by Amnesty International.", {("Amnesty International", "criticised", "plan")}),
+    ("Linus Torvalds led an attack on software patents.", {("Linus Torvalds", "criticised", "software patents")}),
+    ("Graham Robb hit back at Ray Mallon on Tuesday.", {("Graham Robb", "criticised", "Ray Mallon")}),
+    ("He spoke in Lyon, France, on Monday.", {("Lyon", "located_in", "France")}),
 ])
 def test_patterns_find(relations, text, expected):
     found = {(s, p, o) for s, p, o, _ in relations(text)}
@@ -170,6 +191,10 @@ def test_patterns_find(relations, text, expected):
     ("John Smith should criticise Acme Ltd, critics say.", ("John Smith", "criticised", "Acme Ltd")),
     ("John Smith refused to criticise Acme Ltd.", ("John Smith", "criticised", "Acme Ltd")),
     ("Spain's prime minister Jose Zapatero spoke.", ("prime minister", "located_in", "Spain")),
+    ("The UK, France, Germany, Austria, the Netherlands and Sweden want a cap.", ("Germany", "located_in", "Austria")),
+    ("Britain, France, Gavi and the Gates Foundation drew up proposals.", ("Britain", "located_in", "France")),
+    ("Acme Ltd will announce the location of its head office later.", ("Acme Ltd", "announced", "the location of its head office")),
+    ("Acme Ltd has no plans to go tabloid.", ("Acme Ltd", "announced", "no plans to go tabloid")),
 ])
 def test_patterns_leave_out(relations, text, unwanted):
     assert unwanted not in {(s, p, o) for s, p, o, _ in relations(text)}
@@ -277,3 +302,15 @@ def test_model_drop_unrelated_keeps_related_and_other_types():
     g.add_relation(Relation("person/p", "holds_role", "role/a", evidence=(Evidence("d", "s", 0, 1),)))
     assert g.drop_unrelated(("Role", "Concept")) == 2
     assert set(g.entities) == {"role/a", "person/p"}
+
+
+def test_model_drop_subsumed_leaves_the_more_precise_relation(resources):
+    g = KnowledgeGraph(schema=dict(resources.relations))
+    for node, type_ in (("person/p", "Person"), ("organization/o", "Organization"), ("organization/q", "Organization")):
+        g.add_entity(Entity(node, node, type_))
+    e = (Evidence("d", "s", 0, 1),)
+    g.add_relation(Relation("person/p", "leader_of", "organization/o", evidence=e))
+    g.add_relation(Relation("person/p", "works_for", "organization/o", evidence=e))
+    g.add_relation(Relation("person/p", "works_for", "organization/q", evidence=e))
+    assert g.drop_subsumed() == 1
+    assert {(r.predicate, r.object) for r in g.relations} == {("leader_of", "organization/o"), ("works_for", "organization/q")}

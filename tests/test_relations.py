@@ -92,7 +92,7 @@ def test_relations_evidence_offsets_point_at_the_sentence(build_texts):
     [rel] = [r for r in graph.relations if r.predicate == "works_for"]
     evidence = rel.evidence[0]
     assert text[evidence.start:evidence.end] == evidence.sentence == text.split("\n\n")[1]
-    assert rel.extractor == "pattern:works_for.copula_job" and 0 < rel.confidence <= 1
+    assert rel.extractor == "titles:predicate" and 0 < rel.confidence <= 1
 
 
 def test_relations_user_pattern_file_adds_a_relation(build_texts, tmp_path):

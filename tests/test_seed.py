@@ -119,6 +119,9 @@ def test_seed_typed_edges_are_all_stated(seed_build):
         # titles the author notes print ("an adjunct professor at Georgetown University", "a senior fellow at ...")
         ("person/hornung-jeffrey-w", "holds_role", "role/adjunct-professor"),
         ("person/cooper-zack", "holds_role", "role/senior-fellow"),
+        ("person/cooper-zack", "holds_role", "role/lecturer"),
+        ("person/hornung-jeffrey-w", "holds_role", "role/lead"),  # "the Japan lead for ..."
+        ("person/hornung-jeffrey-w", "holds_role", "role/senior-political-scientist"),
         # "the Japan lead for the RAND National Security Research Division": stated, though not in the expected list
         ("person/hornung-jeffrey-w", "works_for", "organization/rand-national-security-research-division"),
         ("person/hornung-jeffrey-w", "works_for", "organization/georgetown-university"),

@@ -12,7 +12,7 @@ from spacy.tokens import Doc, Token
 
 from kg.annotation.mentions import mention_of_span
 from kg.model import Mention, RelationMention
-from kg.relations.spans import group, modality, noun_phrase, phrase, sentence_evidence, token_index
+from kg.relations.spans import future, group, modality, noun_phrase, phrase, sentence_evidence, token_index
 from kg.resolution.names import normalize_name
 from kg.resources import Pattern, RelationType
 
@@ -99,7 +99,10 @@ class PatternExtractor:
             pairs = ((s, o) for s in subjects for o in objects if s != o)
         spec = self.schema[pattern.relation]
         extractor = f"pattern:{pattern.id}"
-        mood = modality(subject.head) if subject.dep_ in ("nsubj", "nsubjpass", "agent") or subject.head.pos_ in ("VERB", "AUX") else ""
+        verb = subject.head
+        mood = modality(verb) if subject.dep_ in ("nsubj", "nsubjpass", "agent") or verb.pos_ in ("VERB", "AUX") else ""
+        if not mood and pattern.past_only and verb.pos_ in ("VERB", "AUX") and future(verb):
+            mood = "hypothetical"  # "will announce the location": nothing is announced yet
         return [
             RelationMention(s, pattern.relation, o, pattern.confidence, extractor, evidence, modality=mood)
             for s, o in dict.fromkeys(pairs)

@@ -92,6 +92,8 @@ def modality(verb: Token) -> str:
         return ""
     if any(c.dep_ == "neg" for c in verb.children):
         return "negated"
+    if any(c.dep_ == "dobj" and any(d.dep_ == "det" and d.lower_ == "no" for d in c.children) for c in verb.children):
+        return "negated"  # "has no plans to"
     if any(c.dep_ in ("aux", "auxpass") and c.lower_ in HYPOTHETICAL_AUX for c in verb.children):
         return "hypothetical"
     if any(c.dep_ == "mark" and c.lower_ in ("if", "unless", "whether") for c in verb.children):
@@ -103,3 +105,10 @@ def modality(verb: Token) -> str:
         if verb.dep_ == "xcomp" and head.lemma_ in HYPOTHETICAL_HEADS - {"plan", "expect", "propose"}:
             return "hypothetical"
     return ""
+
+
+def future(verb: Token) -> bool:
+    """Whether the clause of `verb` speaks of the future ("will announce", "is to announce")."""
+    if any(c.dep_ in ("aux", "auxpass") and c.lower_ in ("will", "shall", "'ll") for c in verb.children):
+        return True
+    return verb.dep_ == "xcomp" and any(c.lower_ == "to" for c in verb.children) and verb.head.lemma_ in ("be", "go", "plan", "intend", "expect")

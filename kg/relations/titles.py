@@ -94,6 +94,7 @@ def title_relations(doc: Doc, doc_id: str, mentions: Iterable[Mention], at: list
             if predicate:
                 out.append(RelationMention(holder, predicate, org, 0.8, f"{EXTRACTOR}:{via}", evidence, status=status))
     out += _party_before_name(doc, doc_id, mentions, at, rules)
+    out += _possessive_person(doc, doc_id, mentions, at, rules)
     return out
 
 
@@ -123,6 +124,12 @@ def _holder(doc: Doc, role: Span, at: list[Mention | None]) -> tuple[Mention, st
     # "Foreign Secretary Jack Straw"
     if role.end < sent.end and (p := _mention_at(at, role.end, "Person")) is not None:
         return p, "before", None
+    # "the head of the troubled Child Support Agency Doug Smith"
+    org = _complement_organisation(doc, role, at)
+    if org is not None:
+        end = doc.char_span(org.start, org.end, alignment_mode="expand").end
+        if end < sent.end and (p := _mention_at(at, end, "Person")) is not None:
+            return p, "before", None
     # "Rod Eddington, BA's chief executive" / "Arjan Sweere, an analyst at Petercam"
     i = role.start - 1
     while i > sent.start and (doc[i].lower_ in _SKIP_BEFORE_ROLE or doc[i].text in ("'s", "-") or doc[i].ent_type_ in ("ORG", "GPE", "NORP")
@@ -139,6 +146,10 @@ def _holder(doc: Doc, role: Span, at: list[Mention | None]) -> tuple[Mention, st
             return p, "apposition", None
     # "Sir John Gieve was Home Office permanent secretary", "he became an MP", "enter the Lords as a working peer"
     head = role.root
+    for _ in range(4):  # "a senior fellow at X and a lecturer at Y", also where the parse hangs the second under X
+        if head.dep_ not in ("conj", "pobj", "prep") or head.head is head or head.head.lower_ in ("as", "of"):
+            break
+        head = head.head
     verb, dep = head.head, head.dep_
     if dep == "pobj" and verb.lower_ == "as":
         dep, verb = "as", verb.head
@@ -156,9 +167,24 @@ def _holder(doc: Doc, role: Span, at: list[Mention | None]) -> tuple[Mention, st
             subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
             if subject is None and verb.dep_ in ("xcomp", "ccomp", "conj") and verb.head.pos_ in ("VERB", "AUX"):
                 subject = next((c for c in verb.head.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+            if subject is not None and subject.lower_ in ("who", "that") and verb.dep_ == "relcl":
+                subject = verb.head  # "Maria Lopez, who is a professor at Yale"
             if subject is not None and (p := _mention_at(at, subject.i, "Person")) is not None:
                 return p, "predicate", verb
     return None
+
+
+def _complement_organisation(doc: Doc, role: Span, at: list[Mention | None]) -> Mention | None:
+    """The organisation of a complement right after the title, read from the words rather than the
+    parse: "head of the troubled Child Support Agency", "an analyst at Petercam"."""
+    i = role.end
+    if i >= role.sent.end or doc[i].lower_ not in _ORG_PREPS:
+        return None
+    i += 1
+    while i < role.sent.end and (doc[i].lower_ in ("the", "a", "an") or doc[i].pos_ == "ADJ" and doc[i].is_lower):
+        i += 1
+    m = at[i] if i < len(at) else None
+    return m if m is not None and m.type == "Organization" else None
 
 
 def _verb_status(verb: Token | None) -> str:
@@ -179,6 +205,8 @@ def _organisations(doc: Doc, role: Span, holder: Mention, at: list[Mention | Non
     chief executive", "Gibraltar's Chief Minister"), in a complement ("director of Liberty",
     "analyst at Petercam"), or after the name ("Mike Powell of Dresdner Kleinwort Wasserstein")."""
     found: list[tuple[Mention, str]] = []
+    if (org := _complement_organisation(doc, role, at)) is not None:
+        found.append((org, "complement"))
     i = role.start - 1
     possessive = i >= 0 and doc[i].text in ("'s", "'")
     i -= possessive
@@ -197,6 +225,22 @@ def _organisations(doc: Doc, role: Span, holder: Mention, at: list[Mention | Non
                 if m is not None and m.type in ("Organization", "Place") and (m.type == "Organization" or prep.lower_ == "of"):
                     found.append((m, "complement"))
     return list(dict.fromkeys(found))
+
+
+def _possessive_person(doc: Doc, doc_id: str, mentions: Iterable[Mention], at: list[Mention | None], rules: TitleRules) -> list[RelationMention]:
+    """"War on Want's John Hilary": an organisation's person works for it (a party's is a member)."""
+    out = []
+    for m in mentions:
+        if m.type != "Person" or m.label in ("PRON", "NOMINAL"):
+            continue
+        span = doc.char_span(m.start, m.end, alignment_mode="expand")
+        if span is None or span.start < 2 or doc[span.start - 1].text not in ("'s", "'"):
+            continue
+        org = at[span.start - 2]
+        if org is not None and org.type == "Organization":
+            predicate = "member_of" if org.text.lower() in rules.parties else "works_for"
+            out.append(RelationMention(m, predicate, org, 0.7, f"{EXTRACTOR}:possessive", sentence_evidence(doc_id, span.sent)))
+    return out
 
 
 def _party_before_name(doc: Doc, doc_id: str, mentions: Iterable[Mention], at: list[Mention | None], rules: TitleRules) -> list[RelationMention]:
