@@ -227,10 +227,12 @@ def score_resolution(docs: Iterable[GoldDocument], mapping: dict[str, Any], rule
     return out
 
 
-def _relation_label(rules: list[dict[str, str]], predicate: str, subject: str | None, object_: str | None) -> str | None:
+def _relation_label(rules: list[dict[str, Any]], predicate: str, subject: str | None, object_: str | None) -> tuple[str, bool] | None:
+    """The gold label of a kg relation, and whether the gold states it the other way round
+    ("inverse": Wikidata's P488 chairperson goes from the organisation to the person)."""
     for rule in rules:
         if rule["predicate"] == predicate and rule.get("subject", subject) == subject and rule.get("object", object_) == object_:
-            return rule["label"]
+            return rule["label"], bool(rule.get("inverse", False))
     return None
 
 
@@ -270,9 +272,12 @@ def score_extraction(docs: list[GoldDocument], mapping: dict[str, Any], settings
             if r.modality:
                 continue
             s_key, o_key = (r.subject.start, r.subject.end), (r.object.start, r.object.end)
-            label = _relation_label(relation_rules, r.predicate, label_of.get(s_key), label_of.get(o_key))
-            if label is None:
+            found_label = _relation_label(relation_rules, r.predicate, label_of.get(s_key), label_of.get(o_key))
+            if found_label is None:
                 continue
+            label, inverse = found_label
+            if inverse:
+                s_key, o_key = o_key, s_key
             predicted.add((end_of.get(s_key, ("unmatched", s_key)), end_of.get(o_key, ("unmatched", o_key)), label))
         relations.add({(h, t, lab) for h, t, lab in gold.relations}, predicted)
     return {"documents": len(docs), "entities": entities.as_dict(), "relations": relations.as_dict()}
