@@ -10,7 +10,8 @@ from kg.model import KnowledgeGraph
 
 
 def to_networkx(graph: KnowledgeGraph) -> nx.MultiDiGraph:
-    """Nodes carry type, label, aliases and counts; edges are keyed by predicate.
+    """Nodes carry type, label, aliases and counts; edges are keyed by predicate (with ":former" or
+    ":future" for a post the text gives as past or to come).
 
     Example:
         >>> from kg.model import KnowledgeGraph, Entity
@@ -32,8 +33,8 @@ def to_networkx(graph: KnowledgeGraph) -> nx.MultiDiGraph:
         )
     for r in graph.relations:
         nxg.add_edge(
-            r.subject, r.object, key=r.predicate, relation=r.predicate, weight=len(r.evidence),
-            confidence=r.confidence, extractor=r.extractor, layer=r.layer,
+            r.subject, r.object, key=r.predicate + (f":{r.status}" if r.status else ""), relation=r.predicate,
+            weight=len(r.evidence), confidence=r.confidence, extractor=r.extractor, layer=r.layer, status=r.status,
             evidence=[e.sentence for e in r.evidence], documents=sorted({e.doc_id for e in r.evidence}),
         )
     return nxg
@@ -60,7 +61,7 @@ def edge_table(graph: KnowledgeGraph) -> list[dict[str, Any]]:
         first = r.evidence[0]
         rows.append({
             "source": r.subject, "target": r.object, "relation": r.predicate, "weight": len(r.evidence),
-            "confidence": round(r.confidence, 4), "extractor": r.extractor, "layer": r.layer,
+            "confidence": round(r.confidence, 4), "extractor": r.extractor, "layer": r.layer, "status": r.status,
             "evidence": first.sentence, "document": first.doc_id, "evidence_start": first.start, "evidence_end": first.end,
         })
     return rows

@@ -253,6 +253,8 @@ def relation_triples(iris: IRIs, relation: Relation, spec: RelationType | None, 
     yield statement, t(KG.extractor), t.lit(relation.extractor)
     yield statement, t(KG.layer), t.lit(relation.layer)
     yield statement, t(KG.evidenceCount), t.lit(len(relation.evidence))
+    if relation.status:  # "former chief executive", "will become chairman"
+        yield statement, t(KG.status), t.lit(relation.status)
     for e in relation.evidence:
         evidence, document = iris.evidence(e), iris.document(e.doc_id)
         yield statement, t(PROV.wasDerivedFrom), evidence

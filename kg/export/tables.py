@@ -20,7 +20,7 @@ def _csv(rows: list[dict], columns: list[str]) -> bytes:
 
 
 NODE_COLUMNS = ["id", "label", "type", "aliases", "mention_count", "document_count", "degree", "date"]
-EDGE_COLUMNS = ["source", "target", "relation", "weight", "confidence", "extractor", "layer", "evidence", "document", "evidence_start", "evidence_end"]
+EDGE_COLUMNS = ["source", "target", "relation", "weight", "confidence", "extractor", "layer", "status", "evidence", "document", "evidence_start", "evidence_end"]
 
 
 def write_csv(graph: KnowledgeGraph, folder: Path) -> None:

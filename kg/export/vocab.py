@@ -62,6 +62,7 @@ class KG(DefinedNamespace):
     confidence: URIRef
     extractor: URIRef
     layer: URIRef
+    status: URIRef  # statement -> "former" or "future" where the text says so
     evidenceCount: URIRef
     mentionCount: URIRef
     documentCount: URIRef
