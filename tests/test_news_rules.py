@@ -314,3 +314,62 @@ def test_model_drop_subsumed_leaves_the_more_precise_relation(resources):
     g.add_relation(Relation("person/p", "works_for", "organization/q", evidence=e))
     assert g.drop_subsumed() == 1
     assert {(r.predicate, r.object) for r in g.relations} == {("leader_of", "organization/o"), ("works_for", "organization/q")}
+
+
+# ---- meeting events
+
+
+def _meeting_graph(edges, dates=()):
+    """A graph of one document whose sentences (start, end) state `edges` (subject, predicate, object,
+    sentence) and name `dates` (date id, start, sentence start, sentence end)."""
+    from kg.relations.events import add_meeting_events
+
+    g = KnowledgeGraph()
+    nodes = {n for s, _, o, _ in edges for n in (s, o)}
+    for n in sorted(nodes):
+        g.add_entity(Entity(n, n.split("/")[1], n.split("/")[0].capitalize()))
+    for date, start, sent_start, sent_end in dates:
+        g.add_entity(Entity(date, date[5:], "Date", mentions=(Mention("d", start, start + 10, date[5:], "Date", "DATE", sent_start, sent_end),)))
+    for s, p, o, (start, end) in edges:
+        g.add_relation(Relation(s, p, o, evidence=(Evidence("d", "x" * (end - start), start, end),)))
+    add_meeting_events(g)
+    return g
+
+
+def test_events_two_unconnected_pairs_are_two_meetings():
+    g = _meeting_graph([("person/a", "met_with", "person/b", (100, 200)), ("person/c", "met_with", "person/d", (100, 200))])
+    events = {e.id for e in g.entities.values() if e.type == "Event"}
+    assert len(events) == 2
+    attendees = {frozenset(r.object for r in g.relations if r.subject == ev and r.predicate == "attendee") for ev in events}
+    assert attendees == {frozenset({"person/a", "person/b"}), frozenset({"person/c", "person/d"})}
+
+
+def test_events_place_of_the_sentence_and_date_of_the_previous_sentence():
+    g = _meeting_graph([("person/a", "met_with", "person/b", (100, 200)), ("person/a", "met_at", "place/paris", (100, 200))],
+                       dates=[("date/2005-01-25", 40, 0, 98)])
+    [event] = [e for e in g.entities.values() if e.type == "Event"]
+    objects = {(r.predicate, r.object) for r in g.relations if r.subject == event.id}
+    assert ("location", "place/paris") in objects and ("start_date", "date/2005-01-25") in objects
+    # a date two sentences back is not the meeting's
+    g = _meeting_graph([("person/a", "met_with", "person/b", (100, 200))], dates=[("date/2005-01-25", 10, 0, 50)])
+    [event] = [e for e in g.entities.values() if e.type == "Event"]
+    assert not any(r.predicate == "start_date" for r in g.relations if r.subject == event.id)
+
+
+def test_events_need_two_parties():
+    g = _meeting_graph([("person/a", "met_at", "place/paris", (100, 200))])
+    assert not [e for e in g.entities.values() if e.type == "Event"]
+    g = _meeting_graph([("person/a", "met_at", "event/summit", (100, 200)), ("person/b", "met_at", "event/summit", (100, 200))])
+    assert len([e for e in g.entities.values() if e.type == "Event" and e.id.startswith("event/meeting")]) == 1
+
+
+def test_status_of_a_former_post_reaches_rdf_and_tables(build_texts):
+    from kg.export.networkx import edge_table
+
+    graph = build_texts({"s.txt": "Former Acme chief executive Derek Wanless wrote the report."})
+    [former] = [r for r in graph.relations if r.predicate == "holds_role"]
+    assert former.status == "former"
+    rows = graph.to_rdf().query("""PREFIX kg: <http://kg.example/vocab#> PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+        SELECT ?status WHERE { ?st rdf:predicate kg:holds_role ; kg:status ?status . }""")
+    assert [str(r.status) for r in rows] == ["former"]
+    assert {row["status"] for row in edge_table(graph) if row["relation"] == "holds_role"} == {"former"}
