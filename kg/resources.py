@@ -247,7 +247,8 @@ def load_resources(
     entity_patterns = _read_json(data_dir / "entity_patterns.json").get("patterns", [])
     open_spec = _read_json(data_dir / "open_relations.json")
     honorifics = load_pairs(data_dir / "honorifics.csv", required=False)
-    nominals = {k: tuple(v) for k, v in _read_json(data_dir / "nominals.json").items() if k in NODE_TYPES and isinstance(v, list)}
+    nominals = {k: tuple(v["nouns"] if isinstance(v, dict) else v) for k, v in _read_json(data_dir / "nominals.json").items()
+                if k in NODE_TYPES and (isinstance(v, list) or isinstance(v, dict) and v.get("join", True))}
     roles = _read_json(data_dir / "roles.json")
     if not isinstance(roles.get("heads"), dict):
         raise ConfigError(f"{data_dir / 'roles.json'}: needs \"heads\": {{class: [title, ...]}}")

@@ -239,7 +239,12 @@ def _link_pronouns(pronouns: list[Mention], named: list[Mention], assigned: dict
             gender_of = {}
         agreeing = [m for m in near if gender_of.get(assigned[m].key) == wanted]
         unknown = [m for m in near if assigned[m].key not in gender_of]
-        antecedent = (agreeing or unknown or [None])[-1]
+        candidates = agreeing or unknown
+        if candidates:  # the most-mentioned so far (the one the story is about); among equals the nearest
+            counts = Counter(a.key for m, a in assigned.items() if a.mention.end <= pronoun.start and a.key.startswith("Person|"))
+            antecedent = max(enumerate(candidates), key=lambda im: (counts[assigned[im[1]].key], im[0]))[1]
+        else:
+            antecedent = None
         if antecedent is not None:
             assigned[pronoun] = Assignment(pronoun, assigned[antecedent].key, "pronoun")
 
