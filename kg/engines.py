@@ -30,6 +30,14 @@ class EngineError(KGError):
     """The engine could not run the build (no scheduler, workers lost too often, a worker failing)."""
 
 
+def _spare_the_collector() -> None:
+    """The model's and the data files' objects live as long as the build: gc.freeze() keeps the
+    collector from scanning them again and again (about 3% of a build's time otherwise)."""
+    import gc
+
+    gc.freeze()
+
+
 class LocalEngine:
     """The pipeline in this process; the spaCy model is loaded at the first document to annotate."""
 
@@ -42,6 +50,7 @@ class LocalEngine:
             from kg.build import DocumentPipeline
 
             self.pipeline = DocumentPipeline(self.settings, self.resources)
+            _spare_the_collector()
         return self.pipeline.process(documents)
 
     def close(self) -> None:
@@ -66,6 +75,7 @@ def run_batch(token: str, settings: "Settings", resources: "Resources", document
     if pipeline is None:
         _PIPELINES.clear()
         pipeline = _PIPELINES[token] = DocumentPipeline(settings, resources)
+        _spare_the_collector()
     skipped: list[Any] = []
     results = list(pipeline.process(_Stream(iter(documents), skipped.append)))
     return results, skipped
