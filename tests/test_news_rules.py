@@ -149,6 +149,22 @@ def test_title_relations_relative_clause_coordination_and_complement_before_a_na
     assert ("Doug Smith", "leader_of", "Child Support Agency", "") in found
 
 
+def test_title_relations_lists_and_such_as(relations):
+    found = relations("He has served under Presidents George Bush, Bill Clinton and Ronald Reagan.")
+    assert {("Bill Clinton", "holds_role", "Presidents", ""), ("Ronald Reagan", "holds_role", "Presidents", "")} <= found
+    found = relations("It launched the careers of playwrights such as Martin Lynch and Gary Mitchell.")
+    assert {("Martin Lynch", "holds_role", "playwrights", ""), ("Gary Mitchell", "holds_role", "playwrights", "")} <= found
+    found = relations("Foreign Secretary Jack Straw and Bill Roe spoke.")
+    assert ("Bill Roe", "holds_role", "Foreign Secretary", "") not in found  # a title of one is not the list's
+
+
+def test_title_relations_apposition_with_an_adverb_or_a_bare_possessive(relations):
+    found = relations("She is to be replaced by Lillian Tan, presently a non-executive director of Acme Group.")
+    assert ("Lillian Tan", "works_for", "Acme Group", "") in found
+    found = relations("\"It was too long a recession,\" said Simon Jones, the Labs' managing director.")
+    assert ("Simon Jones", "holds_role", "managing director", "") in found
+
+
 def test_title_relations_organisation_possessive_before_a_name(relations):
     assert ("John Hilary", "works_for", "Oxfam", "") in relations("Oxfam's John Hilary said the policy had failed.")
     assert ("Ann Smith", "member_of", "Labour", "") in relations("Labour's Ann Smith said the policy had failed.")
@@ -179,6 +195,7 @@ def test_title_relations_member_is_no_title_but_a_membership(relations):
     ("Linus Torvalds led an attack on software patents.", {("Linus Torvalds", "criticised", "software patents")}),
     ("Graham Robb hit back at Ray Mallon on Tuesday.", {("Graham Robb", "criticised", "Ray Mallon")}),
     ("He spoke in Lyon, France, on Monday.", {("Lyon", "located_in", "France")}),
+    ("Dr Alan Greenspan, who has been in the UK to attend the G7 meeting in London, spoke.", {("Dr Alan Greenspan", "met_at", "G7 meeting"), ("Dr Alan Greenspan", "met_at", "London")}),
 ])
 def test_patterns_find(relations, text, expected):
     found = {(s, p, o) for s, p, o, _ in relations(text)}
@@ -195,6 +212,7 @@ def test_patterns_find(relations, text, expected):
     ("Britain, France, Gavi and the Gates Foundation drew up proposals.", ("Britain", "located_in", "France")),
     ("Acme Ltd will announce the location of its head office later.", ("Acme Ltd", "announced", "the location of its head office")),
     ("Acme Ltd has no plans to go tabloid.", ("Acme Ltd", "announced", "no plans to go tabloid")),
+    ("Dr Alan Greenspan refused to attend the G7 meeting in London.", ("Dr Alan Greenspan", "met_at", "G7 meeting")),
 ])
 def test_patterns_leave_out(relations, text, unwanted):
     assert unwanted not in {(s, p, o) for s, p, o, _ in relations(text)}

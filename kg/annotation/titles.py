@@ -148,11 +148,14 @@ class Titles:
         for size in range(min(self.lexicon.longest * 2, sent_end - i), 0, -1):
             span = doc[i : i + size]
             last = span[-1]
-            if self.lexicon.head_kind(span.text) is None or last.pos_ not in ("NOUN", "PROPN"):
+            if self.lexicon.head_kind(span.text) is None:
                 continue
+            nxt = doc[i + size] if i + size < len(doc) else None
+            before_name = nxt is not None and nxt.ent_type_ in NAME_LABELS
+            if last.pos_ not in ("NOUN", "PROPN") and not (before_name and last.pos_ == "ADJ"):
+                continue  # "official" is often tagged an adjective; before a name it is a title
             if span.text.lower() in self.lexicon.not_roles or last.is_punct:
                 return None
-            nxt = doc[i + size] if i + size < len(doc) else None
             if last.dep_ == "compound" and last.head.ent_type_ not in NAME_LABELS and not (nxt is not None and nxt.ent_type_ in NAME_LABELS):
                 return None  # "head office", "staff cuts": the word modifies another noun
             if nxt is not None and nxt.text in ("-",) and not nxt.whitespace_:

@@ -54,7 +54,8 @@ class PatternExtractor:
             pattern = self.by_id[vocab[match_id]]
             nodes = self._node_index[pattern.id]
             subject, object_ = doc[tokens[nodes[pattern.subject]]], doc[tokens[nodes[pattern.object]]]
-            out += self._relate(pattern, doc, doc_id, at, made, subject, object_)
+            verb = doc[tokens[nodes["verb"]]] if "verb" in nodes else None
+            out += self._relate(pattern, doc, doc_id, at, made, subject, object_, verb)
         for match_id, start, end, alignment in self.token(doc, with_alignments=True):
             pattern = self.by_id[vocab[match_id]]
             subject = next(doc[start + i] for i, n in enumerate(alignment) if n == pattern.subject)
@@ -86,8 +87,10 @@ class PatternExtractor:
         return matcher
 
     def _relate(self, pattern: Pattern, doc: Doc, doc_id: str, at: list[Mention | None],
-                made: dict[tuple[int, int], Mention], subject: Token, object_: Token) -> list[RelationMention]:
+                made: dict[tuple[int, int], Mention], subject: Token, object_: Token, verb: Token | None = None) -> list[RelationMention]:
         evidence = sentence_evidence(doc_id, subject.sent)
+        if subject.lower_ in ("who", "which", "that") and subject.head.dep_ == "relcl":
+            subject = subject.head.head  # "Dr Greenspan, who has been in the UK to attend ...": the antecedent
         subjects = group(subject, at, pattern.expand)
         if pattern.subject == pattern.object:
             pairs: Iterable[tuple[Mention, Mention]] = permutations(subjects, 2)
@@ -99,8 +102,8 @@ class PatternExtractor:
             pairs = ((s, o) for s in subjects for o in objects if s != o)
         spec = self.schema[pattern.relation]
         extractor = f"pattern:{pattern.id}"
-        verb = subject.head
-        mood = modality(verb) if subject.dep_ in ("nsubj", "nsubjpass", "agent") or verb.pos_ in ("VERB", "AUX") else ""
+        verb = verb if verb is not None else subject.head  # the pattern's node named "verb", else the subject's head
+        mood = modality(verb) if verb.pos_ in ("VERB", "AUX") else ""
         if not mood and pattern.past_only and verb.pos_ in ("VERB", "AUX") and future(verb):
             mood = "hypothetical"  # "will announce the location": nothing is announced yet
         return [

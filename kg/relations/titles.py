@@ -87,12 +87,13 @@ def title_relations(doc: Doc, doc_id: str, mentions: Iterable[Mention], at: list
             continue  # "the world's greatest economist" praises, it names no post
         status = rules.status(doc, span.start) or _verb_status(verb)
         evidence = sentence_evidence(doc_id, span.sent)
-        if rules.is_title(role):
-            out.append(RelationMention(holder, "holds_role", role, 0.85, f"{EXTRACTOR}:{via}", evidence, status=status))
-        for org, how in _organisations(doc, span, holder, at, via):
-            predicate = _relation(rules, role, doc, org, how)
-            if predicate:
-                out.append(RelationMention(holder, predicate, org, 0.8, f"{EXTRACTOR}:{via}", evidence, status=status))
+        for person in [holder, *(_listed_with(doc, holder, at) if via in ("before", "such as") and _plural(span) else ())]:
+            if rules.is_title(role):
+                out.append(RelationMention(person, "holds_role", role, 0.85, f"{EXTRACTOR}:{via}", evidence, status=status))
+            for org, how in _organisations(doc, span, holder, at, via):
+                predicate = _relation(rules, role, doc, org, how)
+                if predicate:
+                    out.append(RelationMention(person, predicate, org, 0.8, f"{EXTRACTOR}:{via}", evidence, status=status))
     out += _party_before_name(doc, doc_id, mentions, at, rules)
     out += _possessive_person(doc, doc_id, mentions, at, rules)
     return out
@@ -124,6 +125,9 @@ def _holder(doc: Doc, role: Span, at: list[Mention | None]) -> tuple[Mention, st
     # "Foreign Secretary Jack Straw"
     if role.end < sent.end and (p := _mention_at(at, role.end, "Person")) is not None:
         return p, "before", None
+    # "playwrights such as Martin Lynch and Gary Mitchell"
+    if role.end + 2 < sent.end and doc[role.end].lower_ == "such" and doc[role.end + 1].lower_ == "as" and (p := _mention_at(at, role.end + 2, "Person")) is not None:
+        return p, "such as", None
     # "the head of the troubled Child Support Agency Doug Smith"
     org = _complement_organisation(doc, role, at)
     if org is not None:
@@ -132,11 +136,14 @@ def _holder(doc: Doc, role: Span, at: list[Mention | None]) -> tuple[Mention, st
             return p, "before", None
     # "Rod Eddington, BA's chief executive" / "Arjan Sweere, an analyst at Petercam"
     i = role.start - 1
-    while i > sent.start and (doc[i].lower_ in _SKIP_BEFORE_ROLE or doc[i].text in ("'s", "-") or doc[i].ent_type_ in ("ORG", "GPE", "NORP")
-                              or doc[i].lower_ in ("former", "ex", "then", "new", "current", "outgoing", "late", "previous")):
-        i -= 1
+    while i > sent.start and (doc[i].lower_ in _SKIP_BEFORE_ROLE or doc[i].text in ("'s", "'", "-") or doc[i].ent_type_ in ("ORG", "GPE", "NORP")
+                              or doc[i].lower_ in ("former", "ex", "then", "new", "current", "outgoing", "late", "previous")
+                              or doc[i].pos_ == "ADV" or at[i] is not None and at[i].label == "NOMINAL"):
+        i -= 1  # "Lillian Tan, presently a director", "Simon Jones, the Labs' managing director"
     if i > sent.start and doc[i].text == "," and (p := _mention_at(at, i - 1, "Person")) is not None:
         return p, "apposition", None
+    if role.root.dep_ == "appos" and (p := _mention_at(at, role.root.head.i, "Person")) is not None and p.end <= role.start_char:
+        return p, "apposition", None  # the parse's apposition, where the words between hold another name
     # "the previous High Commissioner, Ann Grant" / "Spain's director general for Europe, Jose Maria Pons"
     j = role.end
     if j < sent.end and doc[j].text == "," and j + 1 < sent.end and (p := _mention_at(at, j + 1, "Person")) is not None:
@@ -174,6 +181,22 @@ def _holder(doc: Doc, role: Span, at: list[Mention | None]) -> tuple[Mention, st
     return None
 
 
+def _plural(role: Span) -> bool:
+    last = role[-1]
+    return last.tag_ in ("NNS", "NNPS") or last.lower_.endswith("s") and not last.lower_.endswith("ss")
+
+
+def _listed_with(doc: Doc, holder: Mention, at: list[Mention | None]) -> list[Mention]:
+    """The people listed after `holder` ("Presidents George W Bush, Bill Clinton and Ronald Reagan")."""
+    span = doc.char_span(holder.start, holder.end, alignment_mode="expand")
+    out = []
+    for token in span.root.conjuncts:
+        m = at[token.i]
+        if m is not None and m.type == "Person" and m is not holder and m not in out and token.i > span.root.i:
+            out.append(m)
+    return out
+
+
 def _complement_organisation(doc: Doc, role: Span, at: list[Mention | None]) -> Mention | None:
     """The organisation of a complement right after the title, read from the words rather than the
     parse: "head of the troubled Child Support Agency", "an analyst at Petercam"."""
@@ -208,7 +231,7 @@ def _organisations(doc: Doc, role: Span, holder: Mention, at: list[Mention | Non
     if (org := _complement_organisation(doc, role, at)) is not None:
         found.append((org, "complement"))
     i = role.start - 1
-    possessive = i >= 0 and doc[i].text in ("'s", "'")
+    possessive = i >= 0 and doc[i].text in ("'s", "'", "’s", "’")
     i -= possessive
     if i >= role.sent.start and (m := at[i]) is not None and m.type in ("Organization", "Place"):
         found.append((m, "possessive" if possessive else "before"))

@@ -66,6 +66,7 @@ class NameRules:
     genders: dict[str, str] = field(default_factory=dict)  # lower-case given name or honorific -> male | female
     #: resolution rules switched off (for measuring each rule's effect: bench/resolution_rules.py)
     off: frozenset[str] = frozenset()
+    honorific_words: frozenset[str] = frozenset()  # lower-case honorifics ("mr", "dr", "sir")
 
     @classmethod
     def from_resources(cls, resources: Resources) -> "NameRules":
@@ -80,7 +81,8 @@ class NameRules:
         for alias in resources.aliases:
             forms.setdefault(alias.canonical, set()).add(alias.alias)
         return cls(table, {k: frozenset(v) for k, v in forms.items()}, frozenset(prefixes), frozenset(roles),
-                   resources.designators, dict(resources.genders))
+                   resources.designators, dict(resources.genders), frozenset(),
+                   frozenset(h.lower().rstrip(".") for h in resources.honorifics))
 
     def gender(self, name: str) -> str | None:
         """male or female by the honorific or the given name a person's name starts with, else None.

@@ -74,8 +74,8 @@ _UNIFIED = ("Person", "Organization", "Place")
 def _unify_types(assigned: dict[Mention, Assignment], rules: NameRules) -> None:
     """One type per name in a document, by evidence: a name the model tagged a person here and an
     organisation there ("Argonaut"), or an organisation and a place ("Gibraltar"), takes the type
-    most of its mentions have, where a gazetteer entry counts five and an honorific or given name
-    ("Mr", "Glenys") three for Person. A person and a place of one name stay apart."""
+    most of its mentions have, where a gazetteer entry counts five and an honorific ("Mr") three
+    for Person. A person and a place of one name stay apart."""
     groups: dict[str, list[Assignment]] = defaultdict(list)
     for a in assigned.values():
         type_ = a.key.partition("|")[0]
@@ -85,7 +85,8 @@ def _unify_types(assigned: dict[Mention, Assignment], rules: NameRules) -> None:
         votes: Counter[str] = Counter()
         for a in group:
             type_ = a.key.partition("|")[0]
-            votes[type_] += 5 if a.rule == "alias" else 3 if type_ == "Person" and rules.gender(a.mention.text) else 1
+            honorific = type_ == "Person" and a.mention.text.split()[0].lower().rstrip(".") in rules.honorific_words
+            votes[type_] += 5 if a.rule == "alias" else 3 if honorific else 1
         if len(votes) < 2 or {"Person", "Place"} <= set(votes):
             continue  # a person and a place may share a name ("Washington crossed ... met in Washington")
         winner = max(votes, key=lambda t: (votes[t], t))
