@@ -195,6 +195,10 @@ def test_title_relations_member_is_no_title_but_a_membership(relations):
     ("Linus Torvalds led an attack on software patents.", {("Linus Torvalds", "criticised", "software patents")}),
     ("Graham Robb hit back at Ray Mallon on Tuesday.", {("Graham Robb", "criticised", "Ray Mallon")}),
     ("He spoke in Lyon, France, on Monday.", {("Lyon", "located_in", "France")}),
+    ("Jacques Chirac has called the rebate unjustified.", {("Jacques Chirac", "criticised", "rebate")}),
+    ("Desmond Tutu said the detentions were unacceptable.", {("Desmond Tutu", "criticised", "detentions")}),
+    ("Liam Neeson held a dinner party in New York.", {("Liam Neeson", "met_at", "dinner party"), ("Liam Neeson", "met_at", "New York")}),
+    ("Iyad Allawi criticised nations which took a passive role.", {("Iyad Allawi", "criticised", "nations")}),
     ("Dr Alan Greenspan, who has been in the UK to attend the G7 meeting in London, spoke.", {("Dr Alan Greenspan", "met_at", "G7 meeting"), ("Dr Alan Greenspan", "met_at", "London")}),
 ])
 def test_patterns_find(relations, text, expected):
@@ -213,6 +217,9 @@ def test_patterns_find(relations, text, expected):
     ("Acme Ltd will announce the location of its head office later.", ("Acme Ltd", "announced", "the location of its head office")),
     ("Acme Ltd has no plans to go tabloid.", ("Acme Ltd", "announced", "no plans to go tabloid")),
     ("Dr Alan Greenspan refused to attend the G7 meeting in London.", ("Dr Alan Greenspan", "met_at", "G7 meeting")),
+    ("Desmond Tutu said the detentions were legal.", ("Desmond Tutu", "criticised", "detentions")),
+    ("Jeremy Thorpe joined the party in 1959.", ("Jeremy Thorpe", "met_at", "party")),
+    ("Jack Straw criticised it on Monday.", ("Jack Straw", "criticised", "it")),
 ])
 def test_patterns_leave_out(relations, text, unwanted):
     assert unwanted not in {(s, p, o) for s, p, o, _ in relations(text)}

@@ -96,7 +96,7 @@ class PatternExtractor:
             pairs: Iterable[tuple[Mention, Mention]] = permutations(subjects, 2)
         else:
             objects = group(object_, at, pattern.expand)
-            if not objects and pattern.object_type:
+            if not objects and pattern.object_type and object_.pos_ != "PRON":  # "criticised it": an unresolved pronoun says nothing
                 make = phrase if pattern.object_phrase == "subtree" else noun_phrase
                 objects = [make(object_, doc_id, pattern.object_type, made)]
             pairs = ((s, o) for s in subjects for o in objects if s != o)

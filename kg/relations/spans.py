@@ -55,7 +55,8 @@ def phrase(token: Token, doc_id: str, type_: str, made: dict[tuple[int, int], Me
     """A mention for the whole phrase `token` heads ("a fuel surcharge for passengers", "to cut 90
     jobs"), without a leading "to" and cut before a relative clause or after MAX_PHRASE words."""
     tokens = [t for t in token.subtree]
-    cut = next((t.i for t in tokens if t.i > token.i and t.dep_ in ("relcl", "advcl") or t.is_punct and t.i > token.i and t.text != "-"), None)
+    cut = next((t.left_edge.i if t.dep_ in ("relcl", "advcl") else t.i for t in tokens
+                if t.i > token.i and t.dep_ in ("relcl", "advcl") or t.is_punct and t.i > token.i and t.text != "-"), None)
     start = tokens[0].i + (tokens[0].lower_ == "to")
     end = min(cut if cut is not None else tokens[-1].i + 1, start + MAX_PHRASE)
     span = token.doc[start:end]
