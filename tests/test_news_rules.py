@@ -165,6 +165,13 @@ def test_title_relations_apposition_with_an_adverb_or_a_bare_possessive(relation
     assert ("Simon Jones", "holds_role", "managing director", "") in found
 
 
+def test_title_relations_described_organisation_is_the_one_named_most(relations):
+    found = relations("Acme Ltd cut jobs. Acme Ltd blamed Zenith Corp. Acme Ltd is parting company with its chief executive Ann Lee.")
+    assert ("Ann Lee", "leader_of", "Acme Ltd", "") in found
+    found = relations("Acme Ltd cut jobs. Ann Lee, a member of the band, left.")
+    assert not any(p == "member_of" for _, p, _, _ in found)  # "band" names no organisation of this text
+
+
 def test_title_relations_organisation_possessive_before_a_name(relations):
     assert ("John Hilary", "works_for", "Oxfam", "") in relations("Oxfam's John Hilary said the policy had failed.")
     assert ("Ann Smith", "member_of", "Labour", "") in relations("Labour's Ann Smith said the policy had failed.")
@@ -199,6 +206,8 @@ def test_title_relations_member_is_no_title_but_a_membership(relations):
     ("Desmond Tutu said the detentions were unacceptable.", {("Desmond Tutu", "criticised", "detentions")}),
     ("Liam Neeson held a dinner party in New York.", {("Liam Neeson", "met_at", "dinner party"), ("Liam Neeson", "met_at", "New York")}),
     ("Iyad Allawi criticised nations which took a passive role.", {("Iyad Allawi", "criticised", "nations")}),
+    ("YouTube was acquired by Google last year.", {("YouTube", "part_of", "Google")}),
+    ("Google bought YouTube last year.", {("YouTube", "part_of", "Google")}),
     ("Dr Alan Greenspan, who has been in the UK to attend the G7 meeting in London, spoke.", {("Dr Alan Greenspan", "met_at", "G7 meeting"), ("Dr Alan Greenspan", "met_at", "London")}),
 ])
 def test_patterns_find(relations, text, expected):

@@ -43,6 +43,7 @@ class RoleLexicon:
     staff_when_qualified: frozenset[str]
     not_titles: frozenset[str] = frozenset()
     heads_of_places_before: frozenset[str] = frozenset()
+    organisation_descriptions: frozenset[str] = frozenset()
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "RoleLexicon":
@@ -56,6 +57,7 @@ class RoleLexicon:
             frozenset(w.lower() for w in data.get("staff_when_qualified", ())),
             frozenset(w.lower() for w in data.get("not_titles", ())),
             frozenset(w.lower() for w in data.get("heads_of_places_before", ())),
+            frozenset(w.lower() for w in data.get("organisation_descriptions", ())),
         )
 
     @property

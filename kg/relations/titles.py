@@ -12,6 +12,7 @@ statements former or future.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -90,7 +91,7 @@ def title_relations(doc: Doc, doc_id: str, mentions: Iterable[Mention], at: list
         for person in [holder, *(_listed_with(doc, holder, at) if via in ("before", "such as") and _plural(span) else ())]:
             if rules.is_title(role):
                 out.append(RelationMention(person, "holds_role", role, 0.85, f"{EXTRACTOR}:{via}", evidence, status=status))
-            for org, how in _organisations(doc, span, holder, at, via):
+            for org, how in _organisations(doc, span, holder, at, via) or _described_organisation(doc, span, mentions, rules):
                 predicate = _relation(rules, role, doc, org, how)
                 if predicate:
                     out.append(RelationMention(person, predicate, org, 0.8, f"{EXTRACTOR}:{via}", evidence, status=status))
@@ -179,6 +180,26 @@ def _holder(doc: Doc, role: Span, at: list[Mention | None]) -> tuple[Mention, st
             if subject is not None and (p := _mention_at(at, subject.i, "Person")) is not None:
                 return p, "predicate", verb
     return None
+
+
+def _described_organisation(doc: Doc, role: Span, mentions: list[Mention], rules: TitleRules) -> list[tuple[Mention, str]]:
+    """"its chief executive", "the company's president": the title's organisation is described, not
+    named; it is the one the document has named most so far."""
+    i = role.start - 1
+    described = False
+    if i >= 0 and doc[i].lower_ in ("its", "their"):
+        described = True
+    elif i >= 1 and doc[i].text in ("'s", "'") and doc[i - 1].lower_ in rules.lexicon.organisation_descriptions and doc[i - 1].ent_type_ == "":
+        described = True
+    if not described:
+        return []
+    named = Counter(m.text for m in mentions if m.type == "Organization" and m.label not in ("NOMINAL", "PRON")
+                    and m.end <= role.start_char and m.text.lower() not in rules.parties)
+    if not named:
+        return []
+    text = max(named, key=lambda t: (named[t], max(m.start for m in mentions if m.text == t)))
+    org = max((m for m in mentions if m.text == text and m.end <= role.start_char), key=lambda m: m.start)
+    return [(org, "described")]
 
 
 def _plural(role: Span) -> bool:
