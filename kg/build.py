@@ -259,7 +259,7 @@ def assemble_graph(results: Iterable[DocumentResult], resources: Resources, rule
         report.words += result.words
     for entity in resolver.entities().values():
         graph.add_entity(entity)
-    _add_relations(graph, candidates, resolver.entity_of(), resources.relations, report)
+    _add_relations(graph, candidates, resolver.entity_of(), resources.relations, report, resources.kinds)
     add_meeting_events(graph)
     graph.drop_unrelated(("Role", "Concept"))
     report.entities = len(graph.entities)
@@ -282,8 +282,11 @@ def _add_relations(
     entity_of: dict[Mention, str],
     schema: dict[str, RelationType],
     report: BuildReport,
+    kinds: dict[str, frozenset[str]] | None = None,
 ) -> None:
-    """Resolve each candidate's ends to nodes, keep what fits the schema's domain and range."""
+    """Resolve each candidate's ends to nodes, keep what fits the schema's domain and range (and
+    its `not_between` kind: `kinds` names the entities of each kind)."""
+    kinds = kinds or {}
     dropped: Counter[str] = Counter()
     for c in candidates:
         subject, object_ = _node(c.subject, entity_of), _node(c.object, entity_of)
@@ -301,11 +304,19 @@ def _add_relations(
             if graph.type_of(subject) not in spec.domain or graph.type_of(object_) not in spec.range:
                 dropped[f"{c.predicate}: outside domain or range"] += 1
                 continue
+            if spec.not_between and all(_is_kind(graph, n, kinds.get(spec.not_between, frozenset())) for n in (subject, object_)):
+                dropped[f"{c.predicate}: both ends a {spec.not_between}"] += 1
+                continue
             if spec.symmetric and object_ < subject:
                 subject, object_ = object_, subject
         graph.add_relation(Relation(subject, c.predicate, object_, c.confidence, c.extractor, (c.evidence,), c.layer, c.status))
     dropped["said more precisely by another relation"] += graph.drop_subsumed()
     report.dropped_relations = {k: v for k, v in dropped.items() if v}
+
+
+def _is_kind(graph: KnowledgeGraph, node: str, names: frozenset[str]) -> bool:
+    entity = graph.entities.get(node)
+    return entity is not None and (entity.label.lower() in names or any(a.lower() in names for a in entity.aliases))
 
 
 def _node(mention: Mention, entity_of: dict[Mention, str]) -> str | None:

@@ -27,6 +27,7 @@ class RelationType:
     example: str = ""
     mappings: tuple[tuple[str, str], ...] = ()  # (rdf property, target term) e.g. ("rdfs:subPropertyOf", "schema:worksFor")
     subsumed_by: tuple[str, ...] = ()  # relations that say more about the same pair ("leader_of" for works_for)
+    not_between: str = ""  # a kind of entity never at both ends ("country": a country is in no other country)
 
 
 def document_node(doc_id: str) -> str:

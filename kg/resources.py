@@ -77,6 +77,7 @@ class Resources:
     roles: dict[str, Any] = field(default_factory=dict)  # data/roles.json, the role lexicon
     genders: dict[str, str] = field(default_factory=dict)  # lower-case given name or honorific -> male | female
     nominals: dict[str, tuple[str, ...]] = field(default_factory=dict)  # node type -> nouns of descriptions ("the company")
+    kinds: dict[str, frozenset[str]] = field(default_factory=dict)  # kind ("country") -> lower-case names of that kind
 
     @cached_property
     def role_names(self) -> frozenset[str]:
@@ -177,6 +178,7 @@ def load_schema(path: Path) -> tuple[dict[str, str], dict[str, RelationType]]:
         relations[name] = RelationType(
             name, tuple(spec["domain"]), tuple(spec["range"]), bool(spec.get("symmetric", False)),
             spec.get("description", ""), spec.get("example", ""), mappings, tuple(spec.get("subsumed_by", ())),
+            str(spec.get("not_between", "")),
         )
     for name, spec in relations.items():
         unknown = [r for r in spec.subsumed_by if r not in relations]
@@ -270,4 +272,5 @@ def load_resources(
         ),
         roles=roles,
         nominals=nominals,
+        kinds={"country": frozenset(n.lower() for n in load_word_list(data_dir / "countries.csv")[1:])},
     )

@@ -28,8 +28,8 @@ def mention_of_span(span: Span, doc_id: str, type_: str, label: str) -> Mention:
 def clean_surface(text: str) -> str:
     """`text` without trailing punctuation, a possessive ending, or a sentence's full stop.
 
-    >>> clean_surface("BBC Radio 4's"), clean_surface("Lyric Theatre."), clean_surface("Acme Inc.")
-    ('BBC Radio 4', 'Lyric Theatre', 'Acme Inc.')
+    >>> clean_surface("BBC Radio 4's"), clean_surface("Lyric Theatre."), clean_surface("Azusa, Calif.")
+    ('BBC Radio 4', 'Lyric Theatre', 'Azusa, Calif.')
     """
     text = text.rstrip(" \t\n(-,;:/")
     for ending in ("'s", "’s", "'", "’"):
@@ -37,8 +37,8 @@ def clean_surface(text: str) -> str:
             text = text[: -len(ending)].rstrip()
             break
     last = text.split()[-1] if text.split() else ""
-    if last.endswith(".") and len(last) > 4 and "." not in last[:-1]:
-        text = text[:-1]
+    if last.endswith(".") and len(last) > 6 and "." not in last[:-1]:
+        text = text[:-1]  # "Theatre." ends a sentence; "Calif.", "Conn." and "Inc." are abbreviations
     return text
 
 

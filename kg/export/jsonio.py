@@ -44,6 +44,7 @@ def graph_from_dict(data: dict[str, Any]) -> KnowledgeGraph:
         graph.schema[name] = RelationType(
             spec["name"], tuple(spec["domain"]), tuple(spec["range"]), spec["symmetric"], spec["description"],
             spec["example"], tuple(tuple(m) for m in spec["mappings"]), tuple(spec.get("subsumed_by", ())),
+            spec.get("not_between", ""),
         )
     for d in data["documents"]:
         graph.add_document(DocumentInfo(**{**d, "authors": tuple(d["authors"]), "spans": tuple(tuple(s) for s in d["spans"])}))
