@@ -142,6 +142,8 @@ def to_json(value: Any) -> Any:
         return [to_json(v) for v in value]
     if isinstance(value, (set, frozenset)):
         return sorted(to_json(v) for v in value)
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        return {k: to_json(v) for k, v in value.items()}
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     raise TypeError(f"cannot store a {type(value).__name__} in the build cache")
@@ -183,6 +185,11 @@ def from_json(data: Any, hint: Any) -> Any:
         if not isinstance(data, list):
             raise TypeError(f"expected a list for {hint}")
         return origin(from_json(v, arg) for v in data)
+    if origin is dict:
+        key_type, value_type = typing.get_args(hint)
+        if key_type is not str or not isinstance(data, dict):
+            raise TypeError(f"expected an object for {hint}")
+        return {k: from_json(v, value_type) for k, v in data.items()}
     if hint is Any:
         return data
     if hint is float:
@@ -256,8 +263,13 @@ class BuildCache:
             return
         key = key or self.key(document)
         path = self.path(key)
-        data = json.dumps({"format": FORMAT, "key": key, "id": document.id, "result": to_json(result)},
-                          ensure_ascii=True, separators=(",", ":")).encode("ascii")
+        try:
+            data = json.dumps({"format": FORMAT, "key": key, "id": document.id, "result": to_json(result)},
+                              ensure_ascii=True, separators=(",", ":")).encode("ascii")
+        except (TypeError, ValueError) as exc:  # a result kg cannot store yet: build on, without the cache
+            self._writable = False
+            self.on_warning(f"cannot store results in the build cache ({exc}); going on without it")
+            return
         temporary = path.parent / f".{key}.{os.getpid()}.tmp"
         try:
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -39,22 +39,81 @@ def _spare_the_collector() -> None:
 
 
 class LocalEngine:
-    """The pipeline in this process; the spaCy model is loaded at the first document to annotate."""
+    """The pipeline on this machine; the spaCy model is loaded at the first document to annotate.
+
+    With `processes` > 1 (and where processes can be forked), the whole per-document stage runs in
+    that many worker processes forked once the pipeline is loaded (the model's memory shared copy on
+    write), each annotating and extracting batches of documents and sending back only their results:
+    no spaCy Doc crosses a process boundary, and the extraction after annotation runs in parallel
+    too. At most two batches per worker are out at once, results come back in the documents' order.
+    """
 
     def __init__(self, settings: "Settings", resources: "Resources") -> None:
         self.settings, self.resources = settings, resources
         self.pipeline: Any = None
 
     def process(self, documents: Iterable[Document]) -> Iterator["DocumentResult"]:
+        import multiprocessing
+
+        forked = self.settings.processes > 1 and "fork" in multiprocessing.get_all_start_methods()
         if self.pipeline is None:
             from kg.build import DocumentPipeline
 
-            self.pipeline = DocumentPipeline(self.settings, self.resources)
+            settings = dataclasses.replace(self.settings, processes=1) if forked else self.settings
+            self.pipeline = DocumentPipeline(settings, self.resources)
             _spare_the_collector()
-        return self.pipeline.process(documents)
+        if not forked:
+            return self.pipeline.process(documents)
+        return self._forked(documents)
+
+    def _forked(self, documents: Iterable[Document]) -> Iterator["DocumentResult"]:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+
+        global _FORKED
+        on_skip: Callable[[Any], None] = getattr(documents, "on_skip", None) or _log_skip
+        workers = self.settings.processes
+        _FORKED = self.pipeline  # what the forked workers find
+        pending: deque[tuple[Any, list[Document]]] = deque()
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            def take() -> Iterator["DocumentResult"]:
+                future, batch = pending.popleft()
+                try:
+                    results, skipped = future.result()
+                except BrokenProcessPool:
+                    raise EngineError(f"a worker process died while annotating a batch of {len(batch)} document(s) from {batch[0].id}"
+                                      " (out of memory?); the build stopped") from None
+                for skip in skipped:
+                    on_skip(skip)
+                yield from results
+
+            batch: list[Document] = []
+            for document in documents:
+                batch.append(document)
+                if len(batch) >= self.settings.batch_size:
+                    pending.append((pool.submit(_run_forked, batch), batch))
+                    batch = []
+                    if len(pending) >= 2 * workers:
+                        yield from take()
+            if batch:
+                pending.append((pool.submit(_run_forked, batch), batch))
+            while pending:
+                yield from take()
 
     def close(self) -> None:
         self.pipeline = None
+
+
+_FORKED: Any = None  # the pipeline a forked worker inherits
+
+
+def _run_forked(documents: list[Document]) -> tuple[list[Any], list[Any]]:
+    from kg.cache import _Stream
+
+    skipped: list[Any] = []
+    results = list(_FORKED.process(_Stream(iter(documents), skipped.append)))
+    return results, skipped
 
 
 # --- Dask ----------------------------------------------------------------------------------------------
