@@ -51,8 +51,9 @@ def doc_mentions(doc: Doc, doc_id: str, entity_labels: dict[str, str], headline:
     """Every entity mention of `doc` whose label maps to a node type, plus personal pronouns.
 
     Dates that name no year ("this week", "April") are left out: they name no day a graph can hold.
-    A mention in the `headline` span is kept only if the body mentions the same name: title case
-    misleads the NER model ("Leaders Meet" is no person).
+    A mention in the `headline` span is kept only if the body mentions the same name, or it is the
+    surname of a person the body names ("Straw" for Jack Straw): title case misleads the NER model
+    ("Leaders Meet" is no person).
 
     Descriptions are mentions too, labelled NOMINAL, for resolution to join to the entity they
     describe: a title used as a participant ("the foreign secretary said": a Person), and a
@@ -66,7 +67,8 @@ def doc_mentions(doc: Doc, doc_id: str, entity_labels: dict[str, str], headline:
         if ent.label_ in entity_labels and (entity_labels[ent.label_] != "Date" or date_key(ent.text) is not None)
     ]
     if headline is not None:
-        body = {m.text.casefold() for m in mentions if not headline[0] <= m.start < headline[1]}
+        in_body = [m for m in mentions if not headline[0] <= m.start < headline[1]]
+        body = {m.text.casefold() for m in in_body} | {m.text.split()[-1].casefold() for m in in_body if m.type == "Person"}
         mentions = [m for m in mentions if not headline[0] <= m.start < headline[1] or m.text.casefold() in body]
     mentions += [
         mention_of_token(t, doc_id, "Person", "PRON")

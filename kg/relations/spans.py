@@ -23,8 +23,12 @@ def sentence_evidence(doc_id: str, sent: Span) -> Evidence:
 
 
 def token_index(doc: Doc, mentions: Sequence[Mention]) -> list[Mention | None]:
+    """The mention each token belongs to. The document's own mention (its title line) claims no
+    token: a headline's words are the entities they name ("Straw attacked on China arms")."""
     at: list[Mention | None] = [None] * len(doc)
     for m in mentions:
+        if m.type == "Document":
+            continue
         span = doc.char_span(m.start, m.end, alignment_mode="expand")
         if span is not None:
             for token in span:
