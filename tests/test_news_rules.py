@@ -69,6 +69,24 @@ def test_titles_complement_of_place_belongs_to_the_title_but_not_a_reason(nlp):
     assert ("working peer", "ROLE") in found
 
 
+def test_titles_portfolio_words_are_part_of_the_title(nlp, relations):
+    found = ents(nlp, "Constitutional Affairs Minister David Lammy spoke.")
+    assert ("Constitutional Affairs Minister", "ROLE") in found
+    assert not any(p == "works_for" for _, p, _, _ in relations("Constitutional Affairs Minister David Lammy spoke."))
+    assert ("Undersecretary of State", "ROLE") in ents(nlp, "US Undersecretary of State John Bolton visited Delhi.")
+
+
+def test_titles_given_name_before_a_surname_is_no_title(nlp):
+    found = ents(nlp, "The spokesman was Dean Boyd, who works in Washington.")
+    assert ("Dean", "ROLE") not in found
+
+
+def test_entity_patterns_works_and_awards_make_no_person_or_place(nlp):
+    found = ents(nlp, "He starred in the film Goodfellas before the Academy Awards in Los Angeles.")
+    assert not any(text.endswith("Goodfellas") and label in ("PERSON", "ORG", "GPE") for text, label in found)
+    assert any(text.endswith("Academy Awards") and label == "EVENT" for text, label in found)
+
+
 def test_titles_honorific_joins_the_name_and_makes_it_a_person(nlp):
     found = ents(nlp, "Mr Boateng said he was honoured. Sir John Gieve left.")
     assert ("Mr Boateng", "PERSON") in found and ("Sir John Gieve", "PERSON") in found
@@ -101,6 +119,17 @@ def test_title_relations_party_membership_and_leadership(relations):
     assert ("Paul Boateng", "member_of", "Labour", "") in found and ("Paul Boateng", "holds_role", "MP", "") in found
     assert ("Michael Howard", "leader_of", "Tory", "") in found
     assert ("Michael Howard", "member_of", "Tory", "") not in found  # a leader is not doubled as a member
+
+
+def test_title_relations_seat_before_an_mp_is_no_membership(relations):
+    found = relations("The Manchester Central MP Tony Lloyd and Labour MP Ann Clwyd spoke.")
+    assert ("Ann Clwyd", "member_of", "Labour", "") in found
+    assert not any(s == "Tony Lloyd" and p == "member_of" for s, p, _, _ in found)
+
+
+def test_title_relations_title_after_as_is_not_an_apposition(relations):
+    found = relations("As he begins his second term as US President, Tony Blair has said the alliance is vital.")
+    assert ("Tony Blair", "holds_role", "President", "") not in found
 
 
 def test_title_relations_party_name_before_a_name(relations):
@@ -312,6 +341,13 @@ def test_resolution_pronouns_agree_in_gender(rules):
     text = "Mr Smith spoke. She left."
     assigned, mentions = resolve(rules, text, [("Mr Smith", "Person", "PERSON"), ("She", "Person", "PRON")])
     assert key_of(assigned, "She", mentions) is None  # never "she" for a man
+
+
+def test_resolution_pronoun_in_the_sentence_of_its_person(rules):
+    text = "Mr Camus spoke. Mr Camus left. Mr Gaymard is on record as saying that he deplored it."
+    assigned, mentions = resolve(rules, text, [("Mr Camus", "Person", "PERSON"), ("Mr Camus", "Person", "PERSON"),
+                                               ("Mr Gaymard", "Person", "PERSON"), ("he", "Person", "PRON")])
+    assert key_of(assigned, "he", mentions) == key_of(assigned, "Mr Gaymard", mentions)  # not the more-named Camus
 
 
 def test_resolution_given_names_give_gender(rules):

@@ -44,6 +44,8 @@ class RoleLexicon:
     not_titles: frozenset[str] = frozenset()
     heads_of_places_before: frozenset[str] = frozenset()
     organisation_descriptions: frozenset[str] = frozenset()
+    portfolios: frozenset[str] = frozenset()
+    seats: frozenset[str] = frozenset()
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "RoleLexicon":
@@ -58,6 +60,8 @@ class RoleLexicon:
             frozenset(w.lower() for w in data.get("not_titles", ())),
             frozenset(w.lower() for w in data.get("heads_of_places_before", ())),
             frozenset(w.lower() for w in data.get("organisation_descriptions", ())),
+            frozenset(w.lower() for w in data.get("portfolios", ())),
+            frozenset(w.lower() for w in data.get("seats", ())),
         )
 
     @property
@@ -107,6 +111,7 @@ class Titles:
             ents = _place(doc, ents, start, end)
         ents = [self._with_honorific(doc, e, in_role) for e in ents]
         ents = [self._titled_person(doc, e, roles) for e in ents]
+        ents = [e for e in ents if not all(t.lower_.rstrip(".") in self.honorifics for t in e)]  # "Mr" alone names nobody
         doc.ents = _clean(doc, ents)
         return doc
 
@@ -158,6 +163,8 @@ class Titles:
                 continue  # "official" is often tagged an adjective; before a name it is a title
             if span.text.lower() in self.lexicon.not_roles or last.is_punct:
                 return None
+            if size == 1 and last.is_title and last.lower_ in self.first_names and last.ent_iob_ == "B" and last.ent_type_ in NAME_LABELS:
+                return None  # "Dean Boyd", one name to the model: a given name, not a title
             if last.dep_ == "compound" and last.head.ent_type_ not in NAME_LABELS and not (nxt is not None and nxt.ent_type_ in NAME_LABELS):
                 return None  # "head office", "staff cuts": the word modifies another noun
             if nxt is not None and nxt.text in ("-",) and not nxt.whitespace_:
@@ -180,6 +187,15 @@ class Titles:
             if low in self.lexicon.modifiers:
                 start -= 1
                 continue
+            if tok.text[:1].isupper() and low in self.lexicon.portfolios and low not in ("and", "of"):
+                ent_start = start - 1  # "Constitutional Affairs Minister", "Work and Pensions Secretary"
+                while ent_start - 1 >= sent_start and doc[ent_start - 1].lower_ in self.lexicon.portfolios and (
+                        doc[ent_start - 1].text[:1].isupper() or doc[ent_start - 1].lower_ in ("and", "of")):
+                    ent_start -= 1
+                while doc[ent_start].lower_ in ("and", "of"):
+                    ent_start += 1
+                start = ent_start
+                continue
             if tok.ent_type_ == "" and tok.pos_ in ("NOUN", "ADJ") and tok.is_lower and tok.dep_ in ("compound", "amod", "nmod"):
                 start -= 1  # "prisons minister", "aviation analyst"
                 continue
@@ -196,6 +212,8 @@ class Titles:
             return end
         obj = objects[0]
         last = max(t.i for t in obj.subtree)
+        if all(t.lower_ in self.lexicon.portfolios or t.lower_ == "the" for t in doc[end + 1 : last + 1]) and obj.text[:1].isupper():
+            return last + 1  # "Undersecretary of State", "Secretary of State for Health"
         if last - end > 4 or any(t.ent_type_ in ("ORG", "PERSON", "FAC") for t in doc[end : last + 1]):
             return end
         head = doc[end - 1].lower_

@@ -106,6 +106,9 @@ def _relation(rules: TitleRules, role: Mention, doc: Doc, org: Mention, how: str
     if org.type == "Organization":
         if is_party and kind != "leader":
             return "member_of"
+        head = role.text.lower().split()[-1].removesuffix("s")
+        if how == "before" and head in rules.lexicon.seats:
+            return None  # "Manchester Central MP": the seat's place, not a body the MP belongs to
         return _BY_CLASS.get(kind)
     if org.type == "Place" and kind == "leader":
         head = role.text.lower().split()[-1]
@@ -147,7 +150,8 @@ def _holder(doc: Doc, role: Span, at: list[Mention | None]) -> tuple[Mention, st
         return p, "apposition", None  # the parse's apposition, where the words between hold another name
     # "the previous High Commissioner, Ann Grant" / "Spain's director general for Europe, Jose Maria Pons"
     j = role.end
-    if j < sent.end and doc[j].text == "," and j + 1 < sent.end and (p := _mention_at(at, j + 1, "Person")) is not None:
+    after_as = role.root.dep_ == "pobj" and role.root.head.lower_ == "as"  # "... as US President, Tony Blair has said"
+    if not after_as and j < sent.end and doc[j].text == "," and j + 1 < sent.end and (p := _mention_at(at, j + 1, "Person")) is not None:
         after = p.end
         k = next((t.i for t in doc[j + 1 : sent.end] if t.idx >= after), sent.end)
         if k >= sent.end or doc[k].text in (",", ".", ";", ")") or doc[k].pos_ in ("VERB", "AUX"):

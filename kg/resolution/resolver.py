@@ -241,6 +241,9 @@ def _link_pronouns(pronouns: list[Mention], named: list[Mention], assigned: dict
         agreeing = [m for m in near if gender_of.get(assigned[m].key) == wanted]
         unknown = [m for m in near if assigned[m].key not in gender_of]
         candidates = agreeing or unknown
+        same_sentence = [m for m in candidates if m.sent_start == pronoun.sent_start]
+        if same_sentence:  # "Herve Gaymard is on record as saying that he ...": the sentence's own person
+            candidates = same_sentence[-1:]
         if candidates:  # the most-mentioned so far (the one the story is about); among equals the nearest
             counts = Counter(a.key for m, a in assigned.items() if a.mention.end <= pronoun.start and a.key.startswith("Person|"))
             antecedent = max(enumerate(candidates), key=lambda im: (counts[assigned[im[1]].key], im[0]))[1]
