@@ -187,7 +187,7 @@ class Titles:
             if low in self.lexicon.modifiers:
                 start -= 1
                 continue
-            if tok.text[:1].isupper() and low in self.lexicon.portfolios and low not in ("and", "of"):
+            if tok.text[:1].isupper() and low in self.lexicon.portfolios and low not in ("and", "of") and self._all_portfolio(doc, tok):
                 ent_start = start - 1  # "Constitutional Affairs Minister", "Work and Pensions Secretary"
                 while ent_start - 1 >= sent_start and doc[ent_start - 1].lower_ in self.lexicon.portfolios and (
                         doc[ent_start - 1].text[:1].isupper() or doc[ent_start - 1].lower_ in ("and", "of")):
@@ -201,6 +201,14 @@ class Titles:
                 continue
             break
         return start
+
+    def _all_portfolio(self, doc: Doc, tok: Token) -> bool:
+        """A word outside any entity, or in one made only of portfolio words ("UKIP Scotland" is a
+        branch, not the field of a "Scotland chairman")."""
+        if not tok.ent_type_:
+            return True
+        ent = next((e for e in doc.ents if e.start <= tok.i < e.end), None)
+        return ent is None or all(t.lower_ in self.lexicon.portfolios for t in ent)
 
     def _extend_right(self, doc: Doc, end: int) -> int:
         """Take a complement that belongs to the title: "to South Africa", "of schools"."""
