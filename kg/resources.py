@@ -78,6 +78,7 @@ class Resources:
     genders: dict[str, str] = field(default_factory=dict)  # lower-case given name or honorific -> male | female
     nominals: dict[str, tuple[str, ...]] = field(default_factory=dict)  # node type -> nouns of descriptions ("the company")
     kinds: dict[str, frozenset[str]] = field(default_factory=dict)  # kind ("country") -> lower-case names of that kind
+    organisation_words: frozenset[str] = frozenset()  # nouns that name organisations ("company", "bank"), from data/nominals.json
 
     @cached_property
     def role_names(self) -> frozenset[str]:
@@ -249,8 +250,11 @@ def load_resources(
     entity_patterns = _read_json(data_dir / "entity_patterns.json").get("patterns", [])
     open_spec = _read_json(data_dir / "open_relations.json")
     honorifics = load_pairs(data_dir / "honorifics.csv", required=False)
-    nominals = {k: tuple(v["nouns"] if isinstance(v, dict) else v) for k, v in _read_json(data_dir / "nominals.json").items()
+    nominal_spec = _read_json(data_dir / "nominals.json")
+    nominals = {k: tuple(v["nouns"] if isinstance(v, dict) else v) for k, v in nominal_spec.items()
                 if k in NODE_TYPES and (isinstance(v, list) or isinstance(v, dict) and v.get("join", True))}
+    organisation_spec = nominal_spec.get("Organization", ())
+    organisation_words = frozenset(w.lower() for w in (organisation_spec.get("nouns", ()) if isinstance(organisation_spec, dict) else organisation_spec))
     roles = _read_json(data_dir / "roles.json")
     if not isinstance(roles.get("heads"), dict):
         raise ConfigError(f"{data_dir / 'roles.json'}: needs \"heads\": {{class: [title, ...]}}")
@@ -272,5 +276,6 @@ def load_resources(
         ),
         roles=roles,
         nominals=nominals,
+        organisation_words=organisation_words,
         kinds={"country": frozenset(n.lower() for n in load_word_list(data_dir / "countries.csv")[1:])},
     )

@@ -87,6 +87,16 @@ def test_entity_patterns_works_and_awards_make_no_person_or_place(nlp):
     assert any(text.endswith("Academy Awards") and label == "EVENT" for text, label in found)
 
 
+def test_name_consistency_acronym_or_organisation_word_is_no_person(nlp):
+    from kg.annotation.components import NameConsistency
+    from spacy.tokens import Doc
+
+    doc = Doc(nlp.vocab, words=["BAA", "and", "Manchester", "United", "met", "Gordon", "Brown"],
+              ents=["B-PERSON", "O", "B-PERSON", "I-PERSON", "O", "B-PERSON", "I-PERSON"])
+    doc = NameConsistency(["united", "group"], ["gordon"])(doc)
+    assert [(e.text, e.label_) for e in doc.ents] == [("BAA", "ORG"), ("Manchester United", "ORG"), ("Gordon Brown", "PERSON")]
+
+
 def test_titles_honorific_joins_the_name_and_makes_it_a_person(nlp):
     found = ents(nlp, "Mr Boateng said he was honoured. Sir John Gieve left.")
     assert ("Mr Boateng", "PERSON") in found and ("Sir John Gieve", "PERSON") in found

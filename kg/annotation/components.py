@@ -85,16 +85,29 @@ class Gazetteer:
 LOCATIVE = frozenset({"in", "at", "to", "from", "near", "across", "into", "toward", "towards", "within", "outside", "inside", "via"})
 
 
-@Language.factory("kg_name_consistency", requires=["doc.ents"], assigns=["doc.ents"])
-def make_name_consistency(nlp: Language, name: str) -> "NameConsistency":
+@Language.factory("kg_name_consistency", default_config={"organisation_words": [], "first_names": []},
+                  requires=["doc.ents"], assigns=["doc.ents"])
+def make_name_consistency(nlp: Language, name: str, organisation_words: list[str], first_names: list[str]) -> "NameConsistency":
     """A bare surname the model labelled a place or organisation becomes a person when the document
     names that person in full ("Joe Biden ... the meeting between Biden and Yoon"), unless a locative
-    preposition says it is a place ("in Washington")."""
-    return NameConsistency()
+    preposition says it is a place ("in Washington"). A "person" that is an acronym ("BAA") or has
+    a word of an organisation's name and no given name ("Manchester United") is an organisation."""
+    return NameConsistency(organisation_words, first_names)
 
 
 class NameConsistency:
+    def __init__(self, organisation_words: Iterable[str] = (), first_names: Iterable[str] = ()) -> None:
+        self.organisation_words = frozenset(w.lower() for w in organisation_words)
+        self.first_names = frozenset(n.lower() for n in first_names)
+
+    def _organisation(self, ent: Span) -> bool:
+        if ent.label_ != "PERSON" or ent[0].lower_ in self.first_names:
+            return False
+        acronym = len(ent) == 1 and ent.text.isupper() and len(ent.text) >= 2 and ent.text.isalpha()
+        return acronym or any(t.lower_ in self.organisation_words for t in ent[1:])
+
     def __call__(self, doc: Doc) -> Doc:
+        doc.ents = [Span(doc, e.start, e.end, label="ORG") if self._organisation(e) else e for e in doc.ents]
         people = {part for ent in doc.ents if ent.label_ == "PERSON" and len(ent) > 1 for part in (ent[0].text, ent[-1].text)}
         if not people:
             return doc
