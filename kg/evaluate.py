@@ -36,15 +36,20 @@ class GoldDocument:
     relations: tuple[tuple[Any, Any, str], ...]  # (head, tail, label): entity indexes or cluster ids
 
 
-def load_gold(path: Path, limit: int = 0) -> list[GoldDocument]:
-    """Read and check a gold file; a bad line is a ConfigError naming the file and line."""
-    path = Path(path)
+def read_lines(path: Path) -> list[str]:
+    """The lines of a UTF-8 text file; a missing or unreadable one is a DocumentLoadError naming it."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        return Path(path).read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
         raise DocumentLoadError(str(path), "no such file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise DocumentLoadError(str(path), f"cannot read as UTF-8 text ({exc})") from None
+
+
+def load_gold(path: Path, limit: int = 0) -> list[GoldDocument]:
+    """Read and check a gold file; a bad line is a ConfigError naming the file and line."""
+    path = Path(path)
+    lines = read_lines(path)
     docs = []
     for lineno, line in enumerate(lines, 1):
         if not line.strip():

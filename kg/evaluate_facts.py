@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from kg.errors import ConfigError, DocumentLoadError
+from kg.evaluate import read_lines
 from kg.model import KnowledgeGraph
 
 FACTS_FILE = "facts.jsonl"
@@ -82,12 +83,7 @@ def load_facts(folder: Path, documents: Path | None = None) -> FactsGold:
     """
     folder = Path(folder)
     path = folder / FACTS_FILE
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise DocumentLoadError(str(path), "no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DocumentLoadError(str(path), f"cannot read as UTF-8 text ({exc})") from None
+    lines = read_lines(path)
     facts = []
     for lineno, line in enumerate(lines, 1):
         if not line.strip():
