@@ -38,7 +38,7 @@ class TitleRules:
     lexicon: RoleLexicon
     parties: frozenset[str]  # lower-case party aliases
 
-    def kind(self, role: Mention, doc: Doc) -> str:
+    def kind(self, role: Mention) -> str:
         """The class of a role mention's head (its last word or words); a qualified leader head
         ("finance director") names a post below the top."""
         words = role.text.replace("-", " - ").split()
@@ -88,20 +88,20 @@ def title_relations(doc: Doc, doc_id: str, mentions: Iterable[Mention], at: list
             continue  # "the world's greatest economist" praises, it names no post
         status = rules.status(doc, span.start) or _verb_status(verb)
         evidence = sentence_evidence(doc_id, span.sent)
+        extractor = f"{EXTRACTOR}:{via}"
+        facts = [("holds_role", role, 0.85)] if rules.is_title(role) else []
+        for org, how in _organisations(doc, span, holder, at, via) or _described_organisation(doc, span, mentions, rules):
+            if predicate := _relation(rules, role, org, how):
+                facts.append((predicate, org, 0.8))
         for person in [holder, *(_listed_with(doc, holder, at) if via in ("before", "such as") and _plural(span) else ())]:
-            if rules.is_title(role):
-                out.append(RelationMention(person, "holds_role", role, 0.85, f"{EXTRACTOR}:{via}", evidence, status=status))
-            for org, how in _organisations(doc, span, holder, at, via) or _described_organisation(doc, span, mentions, rules):
-                predicate = _relation(rules, role, doc, org, how)
-                if predicate:
-                    out.append(RelationMention(person, predicate, org, 0.8, f"{EXTRACTOR}:{via}", evidence, status=status))
+            out += [RelationMention(person, predicate, end, confidence, extractor, evidence, status=status) for predicate, end, confidence in facts]
     out += _party_before_name(doc, doc_id, mentions, at, rules)
     out += _possessive_person(doc, doc_id, mentions, at, rules)
     return out
 
 
-def _relation(rules: TitleRules, role: Mention, doc: Doc, org: Mention, how: str) -> str | None:
-    kind = rules.kind(role, doc)
+def _relation(rules: TitleRules, role: Mention, org: Mention, how: str) -> str | None:
+    kind = rules.kind(role)
     is_party = org.text.lower() in rules.parties
     if org.type == "Organization":
         if is_party and kind != "leader":
@@ -123,40 +123,52 @@ def _mention_at(at: list[Mention | None], i: int, type_: str) -> Mention | None:
 
 
 def _holder(doc: Doc, role: Span, at: list[Mention | None]) -> tuple[Mention, str, Token | None] | None:
-    """The person the title is printed with, how ("before", "apposition", "predicate"), and the verb
-    of a predicate ("became")."""
+    """The person the title is printed with, how ("before", "such as", "apposition", "predicate"),
+    and the verb of a predicate ("became")."""
+    return _holder_after(doc, role, at) or _holder_in_apposition(doc, role, at) or _holder_of_predicate(role, at)
+
+
+def _holder_after(doc: Doc, role: Span, at: list[Mention | None]) -> tuple[Mention, str, None] | None:
+    """"Foreign Secretary Jack Straw", "playwrights such as Martin Lynch", "the head of the troubled
+    Child Support Agency Doug Smith"."""
     sent = role.sent
-    # "Foreign Secretary Jack Straw"
     if role.end < sent.end and (p := _mention_at(at, role.end, "Person")) is not None:
         return p, "before", None
-    # "playwrights such as Martin Lynch and Gary Mitchell"
     if role.end + 2 < sent.end and doc[role.end].lower_ == "such" and doc[role.end + 1].lower_ == "as" and (p := _mention_at(at, role.end + 2, "Person")) is not None:
         return p, "such as", None
-    # "the head of the troubled Child Support Agency Doug Smith"
     org = _complement_organisation(doc, role, at)
     if org is not None:
         end = doc.char_span(org.start, org.end, alignment_mode="expand").end
         if end < sent.end and (p := _mention_at(at, end, "Person")) is not None:
             return p, "before", None
-    # "Rod Eddington, BA's chief executive" / "Arjan Sweere, an analyst at Petercam"
+    return None
+
+
+def _holder_in_apposition(doc: Doc, role: Span, at: list[Mention | None]) -> tuple[Mention, str, None] | None:
+    """"Rod Eddington, BA's chief executive", "Lillian Tan, presently a director", "the previous High
+    Commissioner, Ann Grant", and the parse's apposition where the words between hold another name."""
+    sent = role.sent
     i = role.start - 1
     while i > sent.start and (doc[i].lower_ in _SKIP_BEFORE_ROLE or doc[i].text in ("'s", "'", "-") or doc[i].ent_type_ in ("ORG", "GPE", "NORP")
                               or doc[i].lower_ in ("former", "ex", "then", "new", "current", "outgoing", "late", "previous")
                               or doc[i].pos_ == "ADV" or at[i] is not None and at[i].label == "NOMINAL"):
-        i -= 1  # "Lillian Tan, presently a director", "Simon Jones, the Labs' managing director"
+        i -= 1
     if i > sent.start and doc[i].text == "," and (p := _mention_at(at, i - 1, "Person")) is not None:
         return p, "apposition", None
     if role.root.dep_ == "appos" and (p := _mention_at(at, role.root.head.i, "Person")) is not None and p.end <= role.start_char:
-        return p, "apposition", None  # the parse's apposition, where the words between hold another name
-    # "the previous High Commissioner, Ann Grant" / "Spain's director general for Europe, Jose Maria Pons"
+        return p, "apposition", None
     j = role.end
     after_as = role.root.dep_ == "pobj" and role.root.head.lower_ == "as"  # "... as US President, Tony Blair has said"
-    if not after_as and j < sent.end and doc[j].text == "," and j + 1 < sent.end and (p := _mention_at(at, j + 1, "Person")) is not None:
-        after = p.end
-        k = next((t.i for t in doc[j + 1 : sent.end] if t.idx >= after), sent.end)
+    if not after_as and j + 1 < sent.end and doc[j].text == "," and (p := _mention_at(at, j + 1, "Person")) is not None:
+        k = next((t.i for t in doc[j + 1 : sent.end] if t.idx >= p.end), sent.end)
         if k >= sent.end or doc[k].text in (",", ".", ";", ")") or doc[k].pos_ in ("VERB", "AUX"):
             return p, "apposition", None
-    # "Sir John Gieve was Home Office permanent secretary", "he became an MP", "enter the Lords as a working peer"
+    return None
+
+
+def _holder_of_predicate(role: Span, at: list[Mention | None]) -> tuple[Mention, str, Token] | None:
+    """"Sir John Gieve was Home Office permanent secretary", "he became an MP", "entered the Lords as
+    a working peer", "appointed Bill Lee as chairman", "Maria Lopez, who is a professor at Yale"."""
     head = role.root
     for _ in range(4):  # "a senior fellow at X and a lecturer at Y", also where the parse hangs the second under X
         if head.dep_ not in ("conj", "pobj", "prep") or head.head is head or head.head.lower_ in ("as", "of"):
@@ -167,22 +179,24 @@ def _holder(doc: Doc, role: Span, at: list[Mention | None]) -> tuple[Mention, st
         dep, verb = "as", verb.head
     if dep == "pobj" and verb.lower_ == "of" and verb.head.lemma_ in ("role", "post", "job", "title", "position"):
         dep, verb = "as", verb.head.head  # "take on the role of non-executive chairman"
-    if dep in ("attr", "oprd", "as") or dep == "dobj" and verb.lemma_ in ("become", "succeed"):
-        if dep == "as" and verb.pos_ == "VERB":
-            obj = next((c for c in verb.children if c.dep_ in ("dobj", "oprd")), None)
-            if obj is not None:  # "introduced Dr Greenspan as ...", "appointed him as ..."
-                p = _mention_at(at, obj.i, "Person")
-                return (p, "predicate", verb) if p is not None else None
-            if verb.lemma_ not in _AS_SUBJECT_VERBS:
-                return None
-        if verb.lemma_ in _COPULAS or dep in ("as",):
-            subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
-            if subject is None and verb.dep_ in ("xcomp", "ccomp", "conj") and verb.head.pos_ in ("VERB", "AUX"):
-                subject = next((c for c in verb.head.children if c.dep_ in ("nsubj", "nsubjpass")), None)
-            if subject is not None and subject.lower_ in ("who", "that") and verb.dep_ == "relcl":
-                subject = verb.head  # "Maria Lopez, who is a professor at Yale"
-            if subject is not None and (p := _mention_at(at, subject.i, "Person")) is not None:
-                return p, "predicate", verb
+    if not (dep in ("attr", "oprd", "as") or dep == "dobj" and verb.lemma_ in ("become", "succeed")):
+        return None
+    if dep == "as" and verb.pos_ == "VERB":
+        obj = next((c for c in verb.children if c.dep_ in ("dobj", "oprd")), None)
+        if obj is not None:  # "introduced Dr Greenspan as ...", "appointed him as ..."
+            p = _mention_at(at, obj.i, "Person")
+            return (p, "predicate", verb) if p is not None else None
+        if verb.lemma_ not in _AS_SUBJECT_VERBS:
+            return None
+    if verb.lemma_ not in _COPULAS and dep != "as":
+        return None
+    subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    if subject is None and verb.dep_ in ("xcomp", "ccomp", "conj") and verb.head.pos_ in ("VERB", "AUX"):
+        subject = next((c for c in verb.head.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    if subject is not None and subject.lower_ in ("who", "that") and verb.dep_ == "relcl":
+        subject = verb.head
+    if subject is not None and (p := _mention_at(at, subject.i, "Person")) is not None:
+        return p, "predicate", verb
     return None
 
 
