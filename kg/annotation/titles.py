@@ -27,6 +27,7 @@ from spacy.tokens import Doc, Span, Token
 
 NAME_LABELS = frozenset({"PERSON", "PER"})
 PLACE_LABELS = frozenset({"GPE", "NORP", "LOC"})
+_PREFIXES = frozenset({"vice", "co", "non"})  # "vice-", "co-", "non-" before a title's head
 _ARGUMENT_DEPS = frozenset({"nsubj", "nsubjpass", "dobj", "pobj", "poss", "attr", "conj", "appos", "ROOT", "dative", "oprd"})
 
 
@@ -181,7 +182,7 @@ class Titles:
             low = tok.lower_
             if low in self.lexicon.status or low in ("the", "a", "an") or tok.is_punct and tok.text != "-":
                 break
-            if tok.text == "-" and not tok.whitespace_ and start - 2 >= sent_start and doc[start - 2].lower_ in self.lexicon.modifiers | {"vice", "co", "non"}:
+            if tok.text == "-" and not tok.whitespace_ and start - 2 >= sent_start and (doc[start - 2].lower_ in self.lexicon.modifiers or doc[start - 2].lower_ in _PREFIXES):
                 start -= 2  # "vice-", "co-", "non-"
                 continue
             if low in self.lexicon.modifiers:
@@ -282,7 +283,7 @@ def _place(doc: Doc, ents: list[Span], start: int, end: int) -> list[Span]:
 
 
 def _clean(doc: Doc, ents: list[Span]) -> list[Span]:
-    """Entities sorted, overlaps resolved in favour of the earlier-listed (model) spans' survivors."""
+    """Entities in text order without overlaps: titles first, then the longer of two spans."""
     taken = [False] * len(doc)
     kept = []
     for ent in sorted(ents, key=lambda e: (e.label_ != "ROLE", -(e.end - e.start), e.start)):
