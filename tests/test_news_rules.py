@@ -255,6 +255,10 @@ def test_title_relations_member_is_no_title_but_a_membership(relations):
     ("Liam Neeson held a dinner party in New York.", {("Liam Neeson", "met_at", "dinner party"), ("Liam Neeson", "met_at", "New York")}),
     ("Iyad Allawi criticised nations which took a passive role.", {("Iyad Allawi", "criticised", "nations")}),
     ("YouTube was acquired by Google last year.", {("YouTube", "part_of", "Google")}),
+    ("Paul Boateng is to step down at the election.", {("Paul Boateng", "announced", "step down at the election")}),
+    ("Laura Ashley announced that it would close a factory.", {("Laura Ashley", "announced", "it would close a factory")}),
+    ("India and Russia signed a memorandum on energy.", {("India", "announced", "a memorandum on energy"), ("Russia", "announced", "a memorandum on energy")}),
+    ("Mike Tomlinson has recommended replacing the exams with a diploma.", {("Mike Tomlinson", "announced", "replacing the exams with a diploma")}),
     ("Google bought YouTube last year.", {("YouTube", "part_of", "Google")}),
     ("Dr Alan Greenspan, who has been in the UK to attend the G7 meeting in London, spoke.", {("Dr Alan Greenspan", "met_at", "G7 meeting"), ("Dr Alan Greenspan", "met_at", "London")}),
 ])
@@ -273,6 +277,9 @@ def test_patterns_find(relations, text, expected):
     ("Acme Ltd has no plans to go tabloid.", ("Acme Ltd", "announced", "no plans to go tabloid")),
     ("Dr Alan Greenspan refused to attend the G7 meeting in London.", ("Dr Alan Greenspan", "met_at", "G7 meeting")),
     ("Desmond Tutu said the detentions were legal.", ("Desmond Tutu", "criticised", "detentions")),
+    ("Mr Walsh said that if he was to launch a rival airline, it would be normal.", ("Mr Walsh", "announced", "launch a rival airline")),
+    ("Paul Boateng is to become the high commissioner.", ("Paul Boateng", "announced", "become the high commissioner")),
+    ("Ann Lee is to be replaced by Bill Roe.", ("Ann Lee", "announced", "be replaced by Bill Roe")),
     ("Jeremy Thorpe joined the party in 1959.", ("Jeremy Thorpe", "met_at", "party")),
     ("Jack Straw criticised it on Monday.", ("Jack Straw", "criticised", "it")),
 ])

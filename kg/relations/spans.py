@@ -61,7 +61,7 @@ def phrase(token: Token, doc_id: str, type_: str, made: dict[tuple[int, int], Me
     tokens = [t for t in token.subtree]
     cut = next((t.left_edge.i if t.dep_ in ("relcl", "advcl") else t.i for t in tokens
                 if t.i > token.i and t.dep_ in ("relcl", "advcl") or t.is_punct and t.i > token.i and t.text != "-"), None)
-    start = tokens[0].i + (tokens[0].lower_ == "to")
+    start = tokens[0].i + (tokens[0].lower_ in ("to", "that") and len(tokens) > 1)  # "to cut jobs", "that it would close"
     end = min(cut if cut is not None else tokens[-1].i + 1, start + MAX_PHRASE)
     span = token.doc[start:end]
     if not span.text.strip():
@@ -103,6 +103,9 @@ def modality(verb: Token) -> str:
         return "hypothetical"
     if any(c.dep_ == "mark" and c.lower_ in ("if", "unless", "whether") for c in verb.children):
         return "hypothetical"
+    if verb.dep_ in ("xcomp", "conj") and verb.head is not verb and any(
+            c.dep_ == "mark" and c.lower_ in ("if", "unless", "whether") for c in verb.head.children):
+        return "hypothetical"  # "if he was to launch a rival airline"
     head = verb.head
     if verb.dep_ in ("xcomp", "ccomp") and head is not verb and head.pos_ in ("VERB", "AUX"):
         if head.lemma_ in NEGATING_HEADS or any(c.dep_ == "neg" for c in head.children):
