@@ -383,6 +383,20 @@ def test_resolution_one_type_per_name_by_evidence(rules):
     assert key_of(assigned, "Mallon", mentions).startswith("Person|")
 
 
+def test_resolution_other_names_in_parentheses_or_known_as(rules):
+    text = "He flew to Chennai (Madras) on Monday. Madras was hot."
+    assigned, mentions = resolve(rules, text, [("Chennai", "Place", "GPE"), ("Madras", "Place", "GPE"), ("Madras", "Place", "GPE")])
+    assert key_of(assigned, "Madras", mentions, 1) == key_of(assigned, "Chennai", mentions)
+    text = "Jay-Z, also known as Shawn Carter, signed the deal."
+    assigned, mentions = resolve(rules, text, [("Jay-Z", "Person", "PERSON"), ("Shawn Carter", "Person", "PERSON")])
+    assert key_of(assigned, "Shawn Carter", mentions) == key_of(assigned, "Jay-Z", mentions)
+    text = "Acme Ltd (Spain) grew. Jay-Z met Shawn Carter."
+    assigned, mentions = resolve(rules, text, [("Acme Ltd", "Organization", "ORG"), ("Spain", "Place", "GPE"),
+                                               ("Jay-Z", "Person", "PERSON"), ("Shawn Carter", "Person", "PERSON")])
+    assert key_of(assigned, "Spain", mentions) != key_of(assigned, "Acme Ltd", mentions)  # another type: a place, not a name
+    assert key_of(assigned, "Shawn Carter", mentions) != key_of(assigned, "Jay-Z", mentions)
+
+
 def test_resolution_surname_of_several_words(rules):
     text = "Ainum Mohd-Saaid resigned. Ms Mohd-Saaid left."
     assigned, mentions = resolve(rules, text, [("Ainum Mohd-Saaid", "Person", "PERSON"), ("Ms Mohd-Saaid", "Person", "PERSON")])

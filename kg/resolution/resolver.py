@@ -18,6 +18,9 @@ from kg.resolution.names import NameRules, initials, normalize_name, strip_prefi
 
 PRONOUN_WINDOW = 3  # sentences back in which a pronoun looks for its antecedent
 _ACRONYM_AFTER = re.compile(r"\s*\(\s*([A-Z][A-Za-z&]*[A-Z])\s*\)")
+#: what stands between a name and another name of the same thing: "Chennai (Madras)", "Jay-Z, also
+#: known as Shawn Carter", "Bedwellty (later Islwyn)", "Yuganskneftegas (Yugansk)"
+_OTHER_NAME_BETWEEN = re.compile(r"\s*(?:\(\s*(?:formerly|later|now|aka|also known as|known as)?\s*|,?\s*(?:also |better |formerly |previously |now )?known as\s+|,?\s*(?:aka|a\.k\.a\.)\s+)", re.IGNORECASE)
 
 
 def _key(type_: str, name: str) -> str:
@@ -57,6 +60,8 @@ def resolve_document(document: Document, mentions: Iterable[Mention], rules: Nam
         _unify_types(assigned, rules)
     if on("acronym"):
         _link_acronyms(document, assigned)
+    if on("other name"):
+        _link_other_names(document, assigned)
     if on("partial name"):
         _link_partial_names(assigned, rules)
     if on("shorter name"):
@@ -93,6 +98,28 @@ def _unify_types(assigned: dict[Mention, Assignment], rules: NameRules) -> None:
         for a in group:
             if a.key.partition("|")[0] != winner and (name := rules.key(a.mention.text, winner)):
                 assigned[a.mention] = Assignment(a.mention, _key(winner, name), f"one type in the document ({winner})")
+
+
+def _link_other_names(document: Document, assigned: dict[Mention, Assignment]) -> None:
+    """"Chennai (Madras)", "Jay-Z, also known as Shawn Carter", "Bedwellty (later Islwyn)": the name in
+    parentheses or after "known as" is another name of the entity just before it (same type)."""
+    by_start = {m.start: m for m in assigned}
+    ordered = sorted(assigned, key=lambda m: m.start)
+    for m in ordered:
+        if m.type not in ("Person", "Organization", "Place", "Event"):
+            continue
+        between = _OTHER_NAME_BETWEEN.match(document.text, m.end)
+        if between is None or between.end() == m.end:
+            continue
+        other = by_start.get(between.end())
+        if other is None or other.type != m.type or other is m:
+            continue
+        if between.group(0).strip().startswith("(") and not document.text.startswith(")", other.end):
+            continue
+        target, old = assigned[m].key, assigned[other].key
+        for n, a in list(assigned.items()):
+            if a.key == old and old != target:
+                assigned[n] = Assignment(n, target, "other name")
 
 
 def _link_acronyms(document: Document, assigned: dict[Mention, Assignment]) -> None:
