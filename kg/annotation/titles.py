@@ -20,6 +20,7 @@ one PERSON, "Acme chief Jane Doe" as one ORG). This component, driven by the rol
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Iterable
 
 from spacy.language import Language
@@ -65,9 +66,19 @@ class RoleLexicon:
             frozenset(w.lower() for w in data.get("seats", ())),
         )
 
-    @property
+    @cached_property
     def longest(self) -> int:
         return max((len(h.replace("-", " - ").split()) for h in self.heads), default=1)
+
+    @cached_property
+    def first_words(self) -> frozenset[str]:
+        """The words a head can start with (a token that is none of them starts no title)."""
+        return frozenset(h.replace("-", " - ").split()[0] for h in self.heads)
+
+    def may_start(self, word: str) -> bool:
+        word = word.lower()
+        return word in self.first_words or word.endswith("s") and word[:-1] in self.first_words or \
+            word.endswith("men") and word[:-3] + "man" in self.first_words
 
     def head_kind(self, phrase: str) -> str | None:
         """The class of a head phrase as written ("Chief Executive", "ministers"), or None."""
@@ -152,6 +163,8 @@ class Titles:
 
     def _head_at(self, doc: Doc, i: int) -> int | None:
         """The end of the longest role head starting at token i, if it heads a noun phrase there."""
+        if not self.lexicon.may_start(doc[i].text):
+            return None
         sent_end = doc[i].sent.end
         for size in range(min(self.lexicon.longest * 2, sent_end - i), 0, -1):
             span = doc[i : i + size]
