@@ -489,3 +489,25 @@ def test_status_of_a_former_post_reaches_rdf_and_tables(build_texts):
         SELECT ?status WHERE { ?st rdf:predicate kg:holds_role ; kg:status ?status . }""")
     assert [str(r.status) for r in rows] == ["former"]
     assert {row["status"] for row in edge_table(graph) if row["relation"] == "holds_role"} == {"former"}
+
+
+def test_resolution_orders_mentions_of_one_span_the_same_every_time():
+    """A title's noun phrase and a whole-phrase object can share a span: the node's mentions (and so
+    graph.json) must not depend on the order of a set, which changes with PYTHONHASHSEED."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "from kg.model import Document, DocumentInfo, Mention\n"
+        "from kg.resolution.names import NameRules\n"
+        "from kg.resolution.resolver import Resolver, resolve_document\n"
+        "rules = NameRules({}, {}, frozenset(), frozenset())\n"
+        "ms = [Mention('d', 0, 5, 'plans', 'Concept', label, 0, 10) for label in ('NP', 'PHRASE', 'X', 'Y', 'Z')]\n"
+        "r = Resolver(rules)\n"
+        "r.add(resolve_document(Document('d', 'plans ok.', DocumentInfo('d')), ms, rules))\n"
+        "print([m.label for e in r.entities().values() for m in e.mentions])\n"
+    )
+    outputs = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                              env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout for seed in range(6)}
+    assert outputs == {"['NP', 'PHRASE', 'X', 'Y', 'Z']\n"}

@@ -53,6 +53,12 @@ def group(token: Token, at: list[Mention | None], expand: bool) -> list[Mention]
 
 
 MAX_PHRASE = 14  # words of a whole-phrase object ("the closure of one of its two Welsh factories")
+_PHRASE_LEFT_DEPS = frozenset({"det", "amod", "compound", "poss", "nummod", "quantmod", "nmod", "aux", "neg", "advmod",
+                               "nsubj", "mark", "predet", "case", "npadvmod", "auxpass", "prt"})
+
+
+def doc_word(token: Token, i: int) -> str:
+    return token.doc[i].lower_
 
 
 def phrase(token: Token, doc_id: str, type_: str, made: dict[tuple[int, int], Mention]) -> Mention:
@@ -61,7 +67,11 @@ def phrase(token: Token, doc_id: str, type_: str, made: dict[tuple[int, int], Me
     tokens = [t for t in token.subtree]
     cut = next((t.left_edge.i if t.dep_ in ("relcl", "advcl") else t.i for t in tokens
                 if t.i > token.i and t.dep_ in ("relcl", "advcl") or t.is_punct and t.i > token.i and t.text != "-"), None)
-    start = tokens[0].i + (tokens[0].lower_ in ("to", "that") and len(tokens) > 1)  # "to cut jobs", "that it would close"
+    # the words before the head that belong to its phrase ("a fuel surcharge", "its two Welsh factories");
+    # a word the parse hung there from elsewhere ("that" of "told the Commons that ...") does not
+    lefts = [c for c in token.lefts if c.dep_ in _PHRASE_LEFT_DEPS]
+    start = min(c.left_edge.i for c in lefts) if lefts else token.i
+    start += doc_word(token, start) in ("to", "that") and start < token.i  # "to cut jobs", "that it would close"
     end = min(cut if cut is not None else tokens[-1].i + 1, start + MAX_PHRASE)
     span = token.doc[start:end]
     if not span.text.strip():

@@ -350,7 +350,7 @@ class Resolver:
                 break
         if label is None:
             label = self._best_label([a.mention.text for a in named], type_)
-        mentions = tuple(sorted({a.mention for a in assignments}, key=lambda m: (m.doc_id, m.start, m.end)))
+        mentions = tuple(sorted({a.mention for a in assignments}, key=lambda m: (m.doc_id, m.start, m.end, m.type, m.label, m.text)))
         merges = tuple(sorted({(a.rule, a.mention.text) for a in assignments}))
         return Entity(entity_id(key), label, type_, frozenset(aliases - {label}), mentions, merges)
 
