@@ -76,6 +76,11 @@ def test_titles_portfolio_words_are_part_of_the_title(nlp, relations):
     assert ("Undersecretary of State", "ROLE") in ents(nlp, "US Undersecretary of State John Bolton visited Delhi.")
 
 
+def test_titles_adjective_official_only_before_a_full_name(relations):
+    assert ("Barry Fitzpatrick", "holds_role", "official", "") in relations("NUJ official Barry Fitzpatrick said the company had ignored it.")
+    assert not any(o == "official" for _, _, o, _ in relations("They met at the foreign secretary's official Kent house."))
+
+
 def test_titles_given_name_before_a_surname_is_no_title(nlp):
     found = ents(nlp, "The spokesman was Dean Boyd, who works in Washington.")
     assert ("Dean", "ROLE") not in found

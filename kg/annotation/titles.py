@@ -173,8 +173,9 @@ class Titles:
                 continue
             nxt = doc[i + size] if i + size < len(doc) else None
             before_name = nxt is not None and nxt.ent_type_ in NAME_LABELS
-            if last.pos_ not in ("NOUN", "PROPN") and not (before_name and last.pos_ == "ADJ"):
-                continue  # "official" is often tagged an adjective; before a name it is a title
+            before_full_name = before_name and i + size + 1 < len(doc) and doc[i + size + 1].ent_iob_ == "I"
+            if last.pos_ not in ("NOUN", "PROPN") and not (before_full_name and last.pos_ == "ADJ"):
+                continue  # "official" is often tagged an adjective; before a full name it is a title ("NUJ official Barry Fitzpatrick")
             if span.text.lower() in self.lexicon.not_roles or last.is_punct:
                 return None
             if size == 1 and last.is_title and last.lower_ in self.first_names and last.ent_iob_ == "B" and last.ent_type_ in NAME_LABELS:
