@@ -230,7 +230,6 @@ def _link_descriptions(descriptions: list[Mention], named: list[Mention], assign
     """A title used alone ("the foreign secretary") joins the person the document gives that title,
     the nearest before it (else after it); "the company" joins the organisation the document has
     named most so far (news keeps to its main company). Never across types."""
-    sentence = _sentence_index([*descriptions, *named])
     titled = [(p, set(normalize_name(t).split())) for p, t in titles if p in assigned]
     for d in descriptions:
         if d.type == "Person":
