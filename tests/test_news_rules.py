@@ -165,6 +165,13 @@ def test_title_relations_no_leadership_of_a_country_from_an_adjective_or_name(re
     assert ("Viktor Yushchenko", "leader_of", "Ukraine", "") in relations("Viktor Yushchenko, the president of Ukraine, spoke.")
 
 
+def test_title_relations_place_complement_before_an_apposed_name_and_status_before_a_possessive(relations):
+    found = relations("Madrid is being represented by Spain's director general for Europe, Jose Maria Pons.")
+    assert ("Jose Maria Pons", "holds_role", "director general for Europe", "") in found
+    found = relations("The Ukraine's new president, Viktor Yushchenko, will also be there.")
+    assert ("Viktor Yushchenko", "leader_of", "Ukraine", "") in found
+
+
 def test_title_relations_status_former_and_future(relations):
     found = relations("Former Acme chief executive Derek Wanless wrote the report.")
     assert ("Derek Wanless", "holds_role", "chief executive", "former") in found

@@ -234,7 +234,10 @@ class Titles:
         if not objects:
             return end
         obj = objects[0]
-        last = max(t.i for t in obj.subtree)
+        subtree = {t.i for t in obj.subtree}
+        last = obj.i  # the complement's own words, up to a comma (an apposition hung on it is not the title's)
+        while last + 1 in subtree and not doc[last + 1].is_punct:
+            last += 1
         if all(t.lower_ in self.lexicon.portfolios or t.lower_ == "the" for t in doc[end + 1 : last + 1]) and obj.text[:1].isupper():
             return last + 1  # "Undersecretary of State", "Secretary of State for Health"
         if last - end > 4 or any(t.ent_type_ in ("ORG", "PERSON", "FAC") for t in doc[end : last + 1]):

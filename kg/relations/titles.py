@@ -31,6 +31,8 @@ _AS_SUBJECT_VERBS = frozenset({"serve", "act", "work", "enter", "join", "return"
                                "retire", "resign", "quit", "step", "stand", "take", "sit", "run", "appoint", "name", "elect", "confirm", "install"})
 _FUTURE_AUX = frozenset({"will", "shall", "to", "'ll"})
 _BY_CLASS = {"leader": "leader_of", "member": "member_of", "staff": "works_for"}
+#: words between an organisation and its title that are neither ("BA's former chief executive")
+rules_status_words = frozenset({"former", "ex", "new", "then", "late", "current", "outgoing", "incoming", "previous", "acting", "interim"})
 
 
 @dataclass(frozen=True)
@@ -270,6 +272,8 @@ def _organisations(doc: Doc, role: Span, holder: Mention, at: list[Mention | Non
     if (org := _complement_organisation(doc, role, at)) is not None:
         found.append((org, "complement"))
     i = role.start - 1
+    while i > role.sent.start and (doc[i].lower_ in rules_status_words or doc[i].text == "-"):
+        i -= 1  # "Ukraine's new president", "BA's former chief executive"
     possessive = i >= 0 and doc[i].text in ("'s", "'", "’s", "’")
     i -= possessive
     if i >= role.sent.start and (m := at[i]) is not None and m.type in ("Organization", "Place"):
