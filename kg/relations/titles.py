@@ -31,8 +31,6 @@ _AS_SUBJECT_VERBS = frozenset({"serve", "act", "work", "enter", "join", "return"
                                "retire", "resign", "quit", "step", "stand", "take", "sit", "run", "appoint", "name", "elect", "confirm", "install"})
 _FUTURE_AUX = frozenset({"will", "shall", "to", "'ll"})
 _BY_CLASS = {"leader": "leader_of", "member": "member_of", "staff": "works_for"}
-#: words between an organisation and its title that are neither ("BA's former chief executive")
-rules_status_words = frozenset({"former", "ex", "new", "then", "late", "current", "outgoing", "incoming", "previous", "acting", "interim"})
 
 
 @dataclass(frozen=True)
@@ -82,7 +80,7 @@ def title_relations(doc: Doc, doc_id: str, mentions: Iterable[Mention], at: list
         span = doc.char_span(role.start, role.end, alignment_mode="expand")
         if span is None:
             continue
-        found = (described[(role.start, role.end)], "description", None) if (role.start, role.end) in described else _holder(doc, span, at)
+        found = (described[(role.start, role.end)], "description", None) if (role.start, role.end) in described else _holder(doc, span, at, rules.lexicon.status)
         if found is None:
             continue
         holder, via, verb = found
@@ -92,7 +90,7 @@ def title_relations(doc: Doc, doc_id: str, mentions: Iterable[Mention], at: list
         evidence = sentence_evidence(doc_id, span.sent)
         extractor = f"{EXTRACTOR}:{via}"
         facts = [("holds_role", role, 0.85)] if rules.is_title(role) else []
-        for org, how in _organisations(doc, span, holder, at, via) or _described_organisation(doc, span, mentions, rules):
+        for org, how in _organisations(doc, span, holder, at, via, rules.lexicon.status) or _described_organisation(doc, span, mentions, rules):
             if predicate := _relation(rules, role, org, how):
                 facts.append((predicate, org, 0.8))
         for person in [holder, *(_listed_with(doc, holder, at) if via in ("before", "such as") and _plural(span) else ())]:
@@ -124,10 +122,10 @@ def _mention_at(at: list[Mention | None], i: int, type_: str) -> Mention | None:
     return m if m is not None and m.type == type_ else None
 
 
-def _holder(doc: Doc, role: Span, at: list[Mention | None]) -> tuple[Mention, str, Token | None] | None:
+def _holder(doc: Doc, role: Span, at: list[Mention | None], status_words: Iterable[str] = ()) -> tuple[Mention, str, Token | None] | None:
     """The person the title is printed with, how ("before", "such as", "apposition", "predicate"),
     and the verb of a predicate ("became")."""
-    return _holder_after(doc, role, at) or _holder_in_apposition(doc, role, at) or _holder_of_predicate(role, at)
+    return _holder_after(doc, role, at) or _holder_in_apposition(doc, role, at, status_words) or _holder_of_predicate(role, at)
 
 
 def _holder_after(doc: Doc, role: Span, at: list[Mention | None]) -> tuple[Mention, str, None] | None:
@@ -146,13 +144,13 @@ def _holder_after(doc: Doc, role: Span, at: list[Mention | None]) -> tuple[Menti
     return None
 
 
-def _holder_in_apposition(doc: Doc, role: Span, at: list[Mention | None]) -> tuple[Mention, str, None] | None:
+def _holder_in_apposition(doc: Doc, role: Span, at: list[Mention | None], status_words: Iterable[str] = ()) -> tuple[Mention, str, None] | None:
     """"Rod Eddington, BA's chief executive", "Lillian Tan, presently a director", "the previous High
     Commissioner, Ann Grant", and the parse's apposition where the words between hold another name."""
     sent = role.sent
     i = role.start - 1
     while i > sent.start and (doc[i].lower_ in _SKIP_BEFORE_ROLE or doc[i].text in ("'s", "'", "-") or doc[i].ent_type_ in ("ORG", "GPE", "NORP")
-                              or doc[i].lower_ in ("former", "ex", "then", "new", "current", "outgoing", "late", "previous")
+                              or doc[i].lower_ in status_words
                               or doc[i].pos_ == "ADV" or at[i] is not None and at[i].label == "NOMINAL"):
         i -= 1
     if i > sent.start and doc[i].text == "," and (p := _mention_at(at, i - 1, "Person")) is not None:
@@ -264,7 +262,8 @@ def _verb_status(verb: Token | None) -> str:
     return ""
 
 
-def _organisations(doc: Doc, role: Span, holder: Mention, at: list[Mention | None], via: str) -> list[tuple[Mention, str]]:
+def _organisations(doc: Doc, role: Span, holder: Mention, at: list[Mention | None], via: str,
+                   status_words: Iterable[str] = ()) -> list[tuple[Mention, str]]:
     """The organisations or places named with the title: just before it ("BA chairman", "BA's
     chief executive", "Gibraltar's Chief Minister"), in a complement ("director of Liberty",
     "analyst at Petercam"), or after the name ("Mike Powell of Dresdner Kleinwort Wasserstein")."""
@@ -272,7 +271,7 @@ def _organisations(doc: Doc, role: Span, holder: Mention, at: list[Mention | Non
     if (org := _complement_organisation(doc, role, at)) is not None:
         found.append((org, "complement"))
     i = role.start - 1
-    while i > role.sent.start and (doc[i].lower_ in rules_status_words or doc[i].text == "-"):
+    while i > role.sent.start and (doc[i].lower_ in status_words or doc[i].text == "-"):
         i -= 1  # "Ukraine's new president", "BA's former chief executive"
     possessive = i >= 0 and doc[i].text in ("'s", "'", "’s", "’")
     i -= possessive
