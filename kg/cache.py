@@ -26,6 +26,8 @@ import typing
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
+from kg.documents import DocumentStream
+from kg.export.files import pause
 from kg.model import Document
 
 FORMAT = 1  # the layout of an entry; part of every key
@@ -331,7 +333,7 @@ def with_cache(
             if result is None:
                 yield document
 
-    stream = _Stream(misses(), on_skip)
+    stream = DocumentStream(misses(), on_skip)
     for result in process(stream):
         while position[0] < len(order):
             doc_id, key, cached, document = order[position[0]]
@@ -341,7 +343,7 @@ def with_cache(
                 yield cached
             elif doc_id == result.info.id:
                 cache.put(document, result, key)
-                _pause(f"cached:{cache.written}")
+                pause(f"cached:{cache.written}")
                 yield result
                 break
             # else: a document the pipeline skipped (its reason went to on_skip)
@@ -351,26 +353,3 @@ def with_cache(
     for item in order[position[0]:]:
         if item is not None and item[2] is not None:
             yield item[2]
-
-
-def _pause(point: str) -> None:
-    """Tests: with KG_TEST_PAUSE=<point>, say so on stderr and sleep there (to be killed)."""
-    if os.environ.get("KG_TEST_PAUSE") == point:
-        import sys
-
-        print(f"kg-test-pause: {point}", file=sys.stderr, flush=True)
-        time.sleep(float(os.environ.get("KG_TEST_PAUSE_SECONDS", "600")))
-
-
-class _Stream:
-    """An iterator of documents that carries the stream's `on_skip` (see kg.documents.load_documents)."""
-
-    def __init__(self, documents: Iterator[Document], on_skip: Any) -> None:
-        self._documents = documents
-        self.on_skip = on_skip
-
-    def __iter__(self) -> "_Stream":
-        return self
-
-    def __next__(self) -> Document:
-        return next(self._documents)

@@ -75,31 +75,16 @@ class LocalEngine:
         on_skip: Callable[[Any], None] = getattr(documents, "on_skip", None) or _log_skip
         workers = self.settings.processes
         _FORKED = self.pipeline  # what the forked workers find
-        pending: deque[tuple[Any, list[Document]]] = deque()
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            def take() -> Iterator["DocumentResult"]:
-                future, batch = pending.popleft()
+            def collect(future: Any, batch: list[Document]) -> tuple[list[Any], list[Any]]:
                 try:
-                    results, skipped = future.result()
+                    return future.result()
                 except BrokenProcessPool:
                     raise EngineError(f"a worker process died while annotating a batch of {len(batch)} document(s) from {batch[0].id}"
                                       " (out of memory?); the build stopped") from None
-                for skip in skipped:
-                    on_skip(skip)
-                yield from results
 
-            batch: list[Document] = []
-            for document in documents:
-                batch.append(document)
-                if len(batch) >= self.settings.batch_size:
-                    pending.append((pool.submit(_run_forked, batch), batch))
-                    batch = []
-                    if len(pending) >= 2 * workers:
-                        yield from take()
-            if batch:
-                pending.append((pool.submit(_run_forked, batch), batch))
-            while pending:
-                yield from take()
+            yield from _in_order(documents, self.settings.batch_size, 2 * workers,
+                                 lambda batch: pool.submit(_run_forked, batch), collect, on_skip)
 
     def close(self) -> None:
         self.pipeline = None
@@ -108,11 +93,40 @@ class LocalEngine:
 _FORKED: Any = None  # the pipeline a forked worker inherits
 
 
+def _in_order(documents: Iterable[Document], batch_size: int, window: int, submit: Callable[[list[Document]], Any],
+              collect: Callable[[Any, list[Document]], tuple[list[Any], list[Any]]],
+              on_skip: Callable[[Any], None]) -> Iterator["DocumentResult"]:
+    """Ship `documents` in batches (`submit` returns a future), at most `window` batches in flight,
+    and yield each batch's results in document order (`collect` waits for a future: results and the
+    documents skipped, which go to `on_skip`). Both engines batch this way."""
+    pending: deque[tuple[Any, list[Document]]] = deque()
+
+    def take() -> Iterator["DocumentResult"]:
+        future, batch = pending.popleft()
+        results, skipped = collect(future, batch)
+        for skip in skipped:
+            on_skip(skip)
+        yield from results
+
+    batch: list[Document] = []
+    for document in documents:
+        batch.append(document)
+        if len(batch) >= batch_size:
+            pending.append((submit(batch), batch))
+            batch = []
+            if len(pending) >= window:
+                yield from take()
+    if batch:
+        pending.append((submit(batch), batch))
+    while pending:
+        yield from take()
+
+
 def _run_forked(documents: list[Document]) -> tuple[list[Any], list[Any]]:
-    from kg.cache import _Stream
+    from kg.documents import DocumentStream
 
     skipped: list[Any] = []
-    results = list(_FORKED.process(_Stream(iter(documents), skipped.append)))
+    results = list(_FORKED.process(DocumentStream(iter(documents), skipped.append)))
     return results, skipped
 
 
@@ -127,7 +141,7 @@ def run_batch(token: str, settings: "Settings", resources: "Resources", document
     resources (the client's data files, 150 KB) come with each batch, not scattered once: a batch
     retried on a worker started after another died finds them all the same."""
     from kg.build import DocumentPipeline
-    from kg.cache import _Stream
+    from kg.documents import DocumentStream
 
     _test_worker_exit(documents)
     pipeline = _PIPELINES.get(token)
@@ -136,7 +150,7 @@ def run_batch(token: str, settings: "Settings", resources: "Resources", document
         pipeline = _PIPELINES[token] = DocumentPipeline(settings, resources)
         _spare_the_collector()
     skipped: list[Any] = []
-    results = list(pipeline.process(_Stream(iter(documents), skipped.append)))
+    results = list(pipeline.process(DocumentStream(iter(documents), skipped.append)))
     return results, skipped
 
 
@@ -199,16 +213,13 @@ class DaskEngine:
     def process(self, documents: Iterable[Document]) -> Iterator["DocumentResult"]:
         distributed = self._distributed
         on_skip: Callable[[Any], None] = getattr(documents, "on_skip", None) or _log_skip
-        pending: deque[tuple[Any, list[Document]]] = deque()
 
-        def submit(batch: list[Document]) -> None:
-            future = self.client.submit(run_batch, self.token, self.settings, self.resources, batch, pure=False, retries=2)
-            pending.append((future, batch))
+        def submit(batch: list[Document]) -> Any:
+            return self.client.submit(run_batch, self.token, self.settings, self.resources, batch, pure=False, retries=2)
 
-        def take() -> Iterator["DocumentResult"]:
-            future, batch = pending.popleft()
+        def collect(future: Any, batch: list[Document]) -> tuple[list[Any], list[Any]]:
             try:
-                results, skipped = future.result()
+                return future.result()
             except distributed.client.FutureCancelledError as exc:
                 raise EngineError(f"the Dask cluster cancelled a batch of documents ({_one_line(exc)}); the build stopped") from None
             except KGError:
@@ -216,22 +227,8 @@ class DaskEngine:
             except Exception as exc:  # noqa: BLE001 - the task's own error (or KilledWorker): one line
                 what = "kept losing its worker" if exc.__class__.__name__ == "KilledWorker" else f"failed on a worker ({exc.__class__.__name__}: {_one_line(exc)})"
                 raise EngineError(f"a batch of {len(batch)} document(s) from {batch[0].id} {what}, after retries; the build stopped") from None
-            for skip in skipped:
-                on_skip(skip)
-            yield from results
 
-        batch: list[Document] = []
-        for document in documents:
-            batch.append(document)
-            if len(batch) >= self.batch_documents:
-                submit(batch)
-                batch = []
-                if len(pending) >= self.window:
-                    yield from take()
-        if batch:
-            submit(batch)
-        while pending:
-            yield from take()
+        yield from _in_order(documents, self.batch_documents, self.window, submit, collect, on_skip)
 
     def close(self) -> None:
         client, cluster = getattr(self, "client", None), self.cluster

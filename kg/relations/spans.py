@@ -57,9 +57,6 @@ _PHRASE_LEFT_DEPS = frozenset({"det", "amod", "compound", "poss", "nummod", "qua
                                "nsubj", "mark", "predet", "case", "npadvmod", "auxpass", "prt"})
 
 
-def doc_word(token: Token, i: int) -> str:
-    return token.doc[i].lower_
-
 
 def phrase(token: Token, doc_id: str, type_: str, made: dict[tuple[int, int], Mention]) -> Mention:
     """A mention for the whole phrase `token` heads ("a fuel surcharge for passengers", "to cut 90
@@ -71,7 +68,7 @@ def phrase(token: Token, doc_id: str, type_: str, made: dict[tuple[int, int], Me
     # a word the parse hung there from elsewhere ("that" of "told the Commons that ...") does not
     lefts = [c for c in token.lefts if c.dep_ in _PHRASE_LEFT_DEPS]
     start = min(c.left_edge.i for c in lefts) if lefts else token.i
-    start += doc_word(token, start) in ("to", "that") and start < token.i  # "to cut jobs", "that it would close"
+    start += token.doc[start].lower_ in ("to", "that") and start < token.i  # "to cut jobs", "that it would close"
     end = min(cut if cut is not None else tokens[-1].i + 1, start + MAX_PHRASE)
     span = token.doc[start:end]
     if not span.text.strip():
