@@ -89,6 +89,7 @@ class PatternExtractor:
     def _relate(self, pattern: Pattern, doc: Doc, doc_id: str, at: list[Mention | None],
                 made: dict[tuple[int, int], Mention], subject: Token, object_: Token, verb: Token | None = None) -> list[RelationMention]:
         evidence = sentence_evidence(doc_id, subject.sent)
+        verb = verb if verb is not None else subject.head  # the pattern's node named "verb", else the subject's head
         if subject.lower_ in ("who", "which", "that") and subject.head.dep_ == "relcl":
             subject = subject.head.head  # "Dr Greenspan, who has been in the UK to attend ...": the antecedent
         subjects = group(subject, at, pattern.expand)
@@ -102,7 +103,6 @@ class PatternExtractor:
             pairs = ((s, o) for s in subjects for o in objects if s != o)
         spec = self.schema[pattern.relation]
         extractor = f"pattern:{pattern.id}"
-        verb = verb if verb is not None else subject.head  # the pattern's node named "verb", else the subject's head
         mood = modality(verb) if verb.pos_ in ("VERB", "AUX") else ""
         if not mood and pattern.past_only and verb.pos_ in ("VERB", "AUX") and future(verb):
             mood = "hypothetical"  # "will announce the location": nothing is announced yet
