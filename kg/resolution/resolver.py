@@ -249,21 +249,22 @@ def _link_descriptions(descriptions: list[Mention], named: list[Mention], assign
 
 
 def _link_pronouns(pronouns: list[Mention], named: list[Mention], assigned: dict[Mention, Assignment], rules: NameRules) -> None:
-    """He, she, his, her: the nearest person named before, within a few sentences, whose gender (by
-    honorific or given name, in any of the person's mentions) agrees; a person of unknown gender only
-    where none of known, agreeing gender is near. Never "she" for a man."""
+    """He, she, his, her: a person named before, within a few sentences, whose gender (by honorific or
+    given name, in any of the person's mentions) agrees; a person of unknown gender only where none
+    of known, agreeing gender is near. Never "she" for a man. Among those, the person of the
+    pronoun's own sentence, else the one the document has named most so far, else the nearest."""
     sentence_index = _sentence_index([*pronouns, *named])
     people = [m for m in named if m.type == "Person" and m in assigned]
     gender_of: dict[str, str] = {}
     for m in people:
         if (g := rules.gender(m.text)) is not None:
             gender_of.setdefault(assigned[m].key, g)
+    if "pronoun gender" in rules.off:
+        gender_of = {}
     for pronoun in pronouns:
         wanted = PRONOUN_GENDER.get(pronoun.text.lower())
         near = [m for m in people if m.end <= pronoun.start
                 and sentence_index[pronoun.sent_start] - sentence_index[m.sent_start] <= PRONOUN_WINDOW]
-        if "pronoun gender" in rules.off:
-            gender_of = {}
         agreeing = [m for m in near if gender_of.get(assigned[m].key) == wanted]
         unknown = [m for m in near if assigned[m].key not in gender_of]
         candidates = agreeing or unknown
