@@ -246,7 +246,7 @@ def score_facts(gold: FactsGold, graph: KnowledgeGraph, phrase_words: PhraseWord
         by_doc[f.doc].append(f)
     for doc in sorted(gold.files):
         facts = by_doc.get(doc, [])
-        groups = {name: forms for name, forms in gold.groups.get(doc, {}).items()}
+        groups = gold.groups.get(doc, {})
         view = DocumentView(graph, doc, relations)
         matcher = Matcher(view, groups, phrase_words)
         for fact in facts:
