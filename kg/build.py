@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import logging
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from kg.documents import Skipped, load_documents
+from kg.documents import Skipped, load_documents, log_skip
+from kg.errors import one_line
 from kg.model import (
     Assignment,
     Document,
@@ -127,10 +127,10 @@ class DocumentPipeline:
         from kg.documents import Skipped
         from kg.documents.batches import annotate
 
-        on_skip = getattr(documents, "on_skip", None) or _log_skip
+        on_skip = getattr(documents, "on_skip", None) or log_skip
 
         def skip(document: Document, stage: str, exc: BaseException) -> None:
-            on_skip(Skipped(document.info.source or document.id, f"{stage} failed ({exc.__class__.__name__}: {_one_line(exc)})"))
+            on_skip(Skipped(document.info.source or document.id, f"{stage} failed ({exc.__class__.__name__}: {one_line(exc)})"))
 
         settings = self.settings
         annotated = annotate(self.nlp, documents, lambda document, exc: skip(document, "annotation", exc),
@@ -163,13 +163,6 @@ class DocumentPipeline:
         return DocumentResult(document.info, len(document.text.split()), tuple(assignments), tuple(meta_relations + found))
 
 
-def _log_skip(skipped: Any) -> None:
-    logging.getLogger("kg").warning("skipped %s", skipped)
-
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or "no message"
-    return text if len(text) <= 200 else text[:199] + "…"
 
 
 def build_graph(

@@ -16,7 +16,8 @@ import os
 from collections import deque
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
-from kg.errors import KGError
+from kg.documents import log_skip
+from kg.errors import KGError, one_line
 from kg.model import Document
 
 if TYPE_CHECKING:
@@ -72,7 +73,7 @@ class LocalEngine:
         from concurrent.futures.process import BrokenProcessPool
 
         global _FORKED
-        on_skip: Callable[[Any], None] = getattr(documents, "on_skip", None) or _log_skip
+        on_skip: Callable[[Any], None] = getattr(documents, "on_skip", None) or log_skip
         workers = self.settings.processes
         _FORKED = self.pipeline  # what the forked workers find
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
@@ -205,14 +206,14 @@ class DaskEngine:
         except (OSError, TimeoutError) as exc:
             self.close()
             where = f"the Dask scheduler at {scheduler}" if scheduler else "a local Dask cluster"
-            raise EngineError(f"cannot reach {where} ({exc.__class__.__name__}: {_one_line(exc)})") from None
+            raise EngineError(f"cannot reach {where} ({exc.__class__.__name__}: {one_line(exc)})") from None
         threads = sum(self.client.nthreads().values()) or 1
         self.window = max(4, 2 * threads)
         self.token = _token(self.settings, resources)
 
     def process(self, documents: Iterable[Document]) -> Iterator["DocumentResult"]:
         distributed = self._distributed
-        on_skip: Callable[[Any], None] = getattr(documents, "on_skip", None) or _log_skip
+        on_skip: Callable[[Any], None] = getattr(documents, "on_skip", None) or log_skip
 
         def submit(batch: list[Document]) -> Any:
             return self.client.submit(run_batch, self.token, self.settings, self.resources, batch, pure=False, retries=2)
@@ -221,11 +222,11 @@ class DaskEngine:
             try:
                 return future.result()
             except distributed.client.FutureCancelledError as exc:
-                raise EngineError(f"the Dask cluster cancelled a batch of documents ({_one_line(exc)}); the build stopped") from None
+                raise EngineError(f"the Dask cluster cancelled a batch of documents ({one_line(exc)}); the build stopped") from None
             except KGError:
                 raise
             except Exception as exc:  # noqa: BLE001 - the task's own error (or KilledWorker): one line
-                what = "kept losing its worker" if exc.__class__.__name__ == "KilledWorker" else f"failed on a worker ({exc.__class__.__name__}: {_one_line(exc)})"
+                what = "kept losing its worker" if exc.__class__.__name__ == "KilledWorker" else f"failed on a worker ({exc.__class__.__name__}: {one_line(exc)})"
                 raise EngineError(f"a batch of {len(batch)} document(s) from {batch[0].id} {what}, after retries; the build stopped") from None
 
         yield from _in_order(documents, self.batch_documents, self.window, submit, collect, on_skip)
@@ -262,10 +263,3 @@ def _token(settings: "Settings", resources: "Resources") -> str:
     return hashlib.sha256(repr(settings).encode() + pickle.dumps(resources)).hexdigest()[:32]
 
 
-def _log_skip(skipped: Any) -> None:
-    logging.getLogger("kg").warning("skipped %s", skipped)
-
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or "no message"
-    return text if len(text) <= 200 else text[:199] + "…"

@@ -26,3 +26,9 @@ class GraphIntegrityError(KGError):
 
 class ExportError(KGError):
     """An output could not be written."""
+
+
+def one_line(exc: BaseException, empty: str = "no message") -> str:
+    """An exception's message on one line of at most 200 characters (`empty` if it has none)."""
+    text = " ".join(str(exc).split()) or empty
+    return text if len(text) <= 200 else text[:199] + "…"

@@ -15,7 +15,7 @@ from typing import Callable, Iterable, Iterator
 
 from kg.documents import readers
 from kg.documents.readers import display_path
-from kg.errors import DocumentLoadError
+from kg.errors import DocumentLoadError, one_line
 from kg.model import Document
 
 READERS = {
@@ -29,7 +29,7 @@ READERS = {
 }
 SUPPORTED = (*READERS, ".jsonl")
 
-__all__ = ["load_documents", "find_sources", "read_file", "display_path", "Skipped", "DocumentStream", "SUPPORTED"]
+__all__ = ["load_documents", "find_sources", "read_file", "display_path", "Skipped", "DocumentStream", "SUPPORTED", "log_skip"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,12 +206,14 @@ def _load(paths: Iterable[str | Path], report: Callable[[Skipped], None]) -> Ite
         except DocumentLoadError as exc:
             report(Skipped(exc.source, exc.problem))
         except (ValueError, TypeError, AttributeError, LookupError, RecursionError) as exc:  # a reader's bug on odd input
-            report(Skipped(display_path(path), f"not read ({exc.__class__.__name__}: {_one_line(exc)})"))
+            report(Skipped(display_path(path), f"not read ({exc.__class__.__name__}: {one_line(exc, empty='')})"))
 
 
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return text if len(text) <= 200 else text[:199] + "…"
+def log_skip(skipped: Skipped) -> None:
+    """Where skipped documents go when the caller gives no `on_skip`: kg's log."""
+    import logging
+
+    logging.getLogger("kg").warning("skipped %s", skipped)
 
 
 def read_file(path: Path, doc_id: str) -> list[Document]:
