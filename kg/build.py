@@ -103,7 +103,7 @@ class DocumentPipeline:
         from kg.annotation.pipeline import make_nlp
         from kg.relations import RelationExtractor
         from kg.resolution.names import NameRules
-        from kg.training import is_trained_model
+        from kg.trained_model import is_trained_model
 
         self.settings = settings
         self.resources = resources if resources is not None else settings.resources()

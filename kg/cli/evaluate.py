@@ -47,7 +47,7 @@ def evaluate(gold: Path, task: str, mapping: Path | None, model: str, limit: int
         return
     from kg.evaluate import load_gold, load_mapping, score_extraction, score_resolution
     from kg.resolution.names import NameRules
-    from kg.training import is_trained_model
+    from kg.trained_model import is_trained_model
 
     docs = load_gold(gold, limit)
     labels = load_mapping(mapping, docs)
