@@ -13,8 +13,8 @@ from spacy.tokens import Doc, Token
 from kg.annotation.mentions import mention_of_span
 from kg.model import Mention, RelationMention
 from kg.relations.spans import future, group, modality, noun_phrase, phrase, sentence_evidence, token_index
-from kg.resolution.names import normalize_name
 from kg.resources import Pattern, RelationType
+from kg.text import normalize_name
 
 
 class PatternExtractor:
