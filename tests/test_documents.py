@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kg.documents import find_sources, load_documents
+from kg.documents import find_sources, load_documents, read_file, readers_by_suffix
+from kg.documents.markdown import FrontMatterError, front_matter, markdown_to_text
 from kg.documents.metadata import (
     find_authors,
     find_date,
@@ -17,7 +18,6 @@ from kg.documents.metadata import (
     find_venue,
     split_names,
 )
-from kg.documents.readers import markdown_to_text
 from kg.errors import DocumentLoadError
 
 HEADER = """Alliance Managers Meet in Tokyo
@@ -153,9 +153,21 @@ def test_documents_duplicate_ids_skipped(tmp_path):
 
 
 def test_documents_unsupported_file_given_by_name(tmp_path):
-    (tmp_path / "x.docx").write_bytes(b"PK")
-    docs, skipped = load(tmp_path / "x.docx")
-    assert docs == [] and "unsupported file type .docx" in skipped[0].reason
+    (tmp_path / "x.odt").write_bytes(b"PK")
+    docs, skipped = load(tmp_path / "x.odt")
+    assert docs == [] and "unsupported file type .odt; use one of .docx, .htm, .html" in skipped[0].reason
+    with pytest.raises(DocumentLoadError, match=r"x\.odt: unsupported file type \.odt; use one of .*\.txt"):
+        read_file(tmp_path / "x.odt", "x.odt")
+
+
+def test_documents_every_file_found_and_not_read_is_listed(tmp_path):
+    for name in ("a.txt", "b.odt", "c.csv", "d", "e.DOCX"):
+        (tmp_path / name).write_text("Some text.")
+    docs, skipped = load(tmp_path)
+    assert [d.id for d in docs] == ["a.txt"]
+    assert sorted(Path(s.source).name for s in skipped) == ["b.odt", "c.csv", "d", "e.DOCX"]
+    assert {s.reason.split(";")[0] for s in skipped} == {"unsupported file type .odt", "unsupported file type .csv",
+                                                          "unsupported file type (none)", "not a .docx file (no ZIP package"}
 
 
 def test_documents_missing_path_and_empty_folder_are_errors(tmp_path):
@@ -163,7 +175,7 @@ def test_documents_missing_path_and_empty_folder_are_errors(tmp_path):
         find_sources([tmp_path / "nope"])
     (tmp_path / "empty").mkdir()
     (tmp_path / "empty" / "notes.csv").write_text("a,b")
-    with pytest.raises(DocumentLoadError, match="no .txt, .text, .md"):
+    with pytest.raises(DocumentLoadError, match=r"no \.docx, \.htm, \.html, \.jsonl, \.markdown, \.md, \.pdf, \.text, \.txt files"):
         find_sources([tmp_path / "empty"])
 
 
@@ -188,3 +200,179 @@ def test_documents_header_parsers_accept_any_text(text):
 @given(st.text())
 def test_documents_markdown_to_text_never_fails(text):
     assert isinstance(markdown_to_text(text), str)
+
+
+# -- Markdown through a Markdown parser, front matter through a YAML parser ---------------------------
+
+def test_documents_markdown_front_matter_block_list_of_authors(tmp_path):
+    (tmp_path / "a.md").write_text("---\nTitle: Alliance Notes\ndate: 2023-08-18\nauthors:\n  - Jane Q. Public\n  - name: John Roe\n"
+                                   "publisher: The Diplomat\ntags: [a, b]\n---\nBody text.\n")
+    [doc], skipped = load(tmp_path)
+    assert skipped == []
+    assert (doc.info.title, doc.info.date, doc.info.authors, doc.info.venue) == ("Alliance Notes", "2023-08-18", ("Jane Q. Public", "John Roe"), "The Diplomat")
+    assert doc.text == "Body text."
+
+
+@pytest.mark.parametrize("yaml_text,expected", [
+    ("author: Jane Doe and John Roe", {"authors": ["Jane Doe", "John Roe"]}),
+    ("authors: [A. Person, B. Person]", {"authors": ["A. Person", "B. Person"]}),
+    ("title: 1984\ndate: 2024-05-06 10:00:00", {"title": "1984", "date": "2024-05-06"}),
+    ("url: not a url\ngenre: [x]\nauthors: 5", {"authors": ["5"]}),
+    ("", {}),
+])
+def test_documents_front_matter_fields(yaml_text, expected):
+    fields, body = front_matter(f"---\n{yaml_text}\n---\nBody")
+    assert (fields, body) == (expected, "Body")
+
+
+@pytest.mark.parametrize("content,problem", [
+    ("---\ntitle: [unclosed\n---\nBody", "a.md: front matter is not valid YAML (line 2"),
+    ("---\n- just\n- a list\n---\nBody", "a.md: front matter is a YAML list, not a mapping"),
+    ("---\ntitle: Only front matter\n---\n", "a.md: no text after the front matter"),
+])
+def test_documents_bad_markdown_is_one_line_naming_the_file(tmp_path, content, problem):
+    (tmp_path / "a.md").write_text(content)
+    (tmp_path / "good.txt").write_text("Good text.")
+    docs, skipped = load(tmp_path)
+    assert [d.id for d in docs] == ["good.txt"]
+    assert [str(s).replace(str(tmp_path) + "/", "") for s in skipped][0].startswith(problem)
+    assert "\n" not in str(skipped[0])
+
+
+def test_documents_markdown_parser_keeps_what_regexes_broke():
+    text = markdown_to_text("Intro with snake_case_name and 2 * 3 = 6.\n\n```\nkeep *this* code\n```\n\n"
+                            "| Name | Post |\n|---|---|\n| Jane Doe | Minister |\n\n<div>html</div>\n\n![a picture](x.png)\n\n"
+                            "> quoted [link](http://x) text\n\n1. first\n2. **second**")
+    assert text.split("\n\n") == ["Intro with snake_case_name and 2 * 3 = 6.", "keep *this* code", "Name; Post", "Jane Doe; Minister",
+                                  "quoted link text", "first", "second"]
+
+
+@given(st.text())
+def test_documents_front_matter_raises_only_its_own_error(text):
+    try:
+        fields, body = front_matter("---\n" + text)
+    except FrontMatterError as exc:
+        assert "\n" not in str(exc)
+    else:
+        assert isinstance(fields, dict) and isinstance(body, str)
+        assert all(isinstance(v, str) for k, v in fields.items() if k != "authors")
+
+
+# -- Word documents ---------------------------------------------------------------------------------
+
+def make_docx(path: Path, author: str | None = "Jane Doe; John Roe", title: str = "Quad Brief") -> Path:
+    import datetime
+
+    import docx
+
+    document = docx.Document()
+    document.add_heading("The Quad in Tokyo", level=1)
+    document.add_paragraph("Fumio Kishida met Joe Biden in Tokyo.")
+    table = document.add_table(rows=2, cols=2)
+    for row, values in zip(table.rows, [("Name", "Post"), ("Anthony Albanese", "Prime Minister")]):
+        for cell, value in zip(row.cells, values):
+            cell.text = value
+    document.add_paragraph("Narendra Modi was there too.")
+    if author is not None:
+        document.core_properties.author = author
+        document.core_properties.title = title
+        document.core_properties.created = datetime.datetime(2022, 5, 24, 9, 0)
+    document.save(path)
+    return path
+
+
+def test_documents_docx_text_in_order_and_metadata(tmp_path):
+    make_docx(tmp_path / "brief.docx")
+    [doc], skipped = load(tmp_path)
+    assert skipped == []
+    assert doc.text.split("\n\n") == ["The Quad in Tokyo", "Fumio Kishida met Joe Biden in Tokyo.", "Name; Post",
+                                      "Anthony Albanese; Prime Minister", "Narendra Modi was there too."]
+    assert (doc.info.title, doc.info.authors, doc.info.date) == ("Quad Brief", ("Jane Doe", "John Roe"), "2022-05-24")
+
+
+def test_documents_docx_template_properties_are_no_metadata(tmp_path):
+    make_docx(tmp_path / "plain.docx", author=None)  # python-docx's template says author "python-docx", created 2013
+    [doc], _ = load(tmp_path)
+    assert (doc.info.title, doc.info.authors, doc.info.date) == ("The Quad in Tokyo", (), None)
+
+
+@pytest.mark.parametrize("content,problem", [
+    (b"\xd0\xcf\x11\xe0 an old .doc", "not a .docx file (no ZIP package"),
+    (b"PK\x03\x04 broken zip", "not a readable .docx file (BadZipFile: File is not a zip file)"),
+    ("zip", "not a readable .docx file ("),
+    ("empty", "no text in the document"),
+])
+def test_documents_bad_docx_is_one_line_naming_the_file(tmp_path, content, problem):
+    import zipfile
+
+    path = tmp_path / "bad.docx"
+    if content == "zip":
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("hello.txt", "not a Word document")
+    elif content == "empty":
+        import docx
+
+        docx.Document().save(path)
+    else:
+        path.write_bytes(content)
+    (tmp_path / "good.txt").write_text("Good text.")
+    docs, skipped = load(tmp_path)
+    assert [d.id for d in docs] == ["good.txt"]
+    assert len(skipped) == 1 and skipped[0].source.endswith("bad.docx") and skipped[0].reason.startswith(problem)
+    assert "\n" not in str(skipped[0])
+
+
+def test_documents_docx_and_markdown_authors_are_graph_nodes(tmp_path):
+    from kg import build_graph
+
+    make_docx(tmp_path / "brief.docx")
+    (tmp_path / "notes.md").write_text("---\ntitle: Summit Notes\nauthors:\n  - Zack Cooper\n  - Adam P. Liff\n---\n\n"
+                                       "# Camp David\n\nJoe Biden hosted Yoon Suk Yeol at Camp David.\n")
+    graph = build_graph([tmp_path])
+    assert graph.report.skipped == []
+    authored = {(graph.documents[r.subject].id, graph.label_of(r.object), graph.type_of(r.object))
+                for r in graph.relations if r.predicate == "authored_by"}
+    assert authored == {("brief.docx", "Jane Doe", "Person"), ("brief.docx", "John Roe", "Person"),
+                        ("notes.md", "Zack Cooper", "Person"), ("notes.md", "Adam P. Liff", "Person")}
+    titles = {info.id: (info.title, info.date) for info in graph.documents.values()}
+    assert titles == {"brief.docx": ("Quad Brief", "2022-05-24"), "notes.md": ("Summit Notes", None)}
+
+
+# -- Readers of other packages, through the registry's entry points -----------------------------------
+
+def test_documents_reader_from_an_entry_point_reads_a_new_suffix(tmp_path):
+    """A package of one's own, installed (here: on PYTHONPATH with its dist-info), adds a suffix with no change to kg."""
+    import os
+    import subprocess
+    import sys
+
+    site = tmp_path / "site"
+    (site / "kg_notes_reader-0.1.dist-info").mkdir(parents=True)
+    (site / "kg_notes_reader-0.1.dist-info" / "METADATA").write_text("Metadata-Version: 2.1\nName: kg-notes-reader\nVersion: 0.1\n")
+    (site / "kg_notes_reader-0.1.dist-info" / "entry_points.txt").write_text("[kg_readers]\nnote = kg_notes_reader:read_note\n")
+    (site / "kg_notes_reader.py").write_text(
+        "from kg.model import Document, DocumentInfo\n"
+        "def read_note(path, doc_id):\n"
+        "    title, _, body = path.read_text().partition('\\n')\n"
+        "    return [Document(doc_id, body.strip(), DocumentInfo(doc_id, str(path), title=title.removeprefix('NOTE: ')))]\n")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.note").write_text("NOTE: Meeting\nFumio Kishida met Joe Biden.")
+    (docs / "b.txt").write_text("Plain text.")
+    script = ("import json, sys; from kg.documents import load_documents, readers_by_suffix; skipped = [];"
+              "docs = list(load_documents([sys.argv[1]], on_skip=skipped.append));"
+              "print(json.dumps({'suffixes': list(readers_by_suffix()), 'skipped': [str(s) for s in skipped],"
+              "'docs': [[d.id, d.text, d.info.title] for d in docs]}))")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    out = subprocess.run([sys.executable, "-c", script, str(docs)], capture_output=True, text=True, env=env, check=True, timeout=120)
+    result = json.loads(out.stdout)
+    assert ".note" in result["suffixes"] and result["skipped"] == []
+    assert result["docs"] == [["a.note", "Fumio Kishida met Joe Biden.", "Meeting"], ["b.txt", "Plain text.", None]]
+    assert ".note" not in readers_by_suffix()  # this process has no such package
+
+
+def test_documents_readers_are_the_registry():
+    from kg import registry
+
+    assert list(readers_by_suffix()) == [".docx", ".htm", ".html", ".jsonl", ".markdown", ".md", ".pdf", ".text", ".txt"]
+    assert registry.names(registry.readers) == [".docx", ".htm", ".html", ".jsonl", ".markdown", ".md", ".pdf", ".text", ".txt"]

@@ -1,5 +1,9 @@
 """Stage 1: find the documents under the given paths and load them.
 
+Each file is read by the reader registered for its suffix in `kg.registry.readers` (.txt, .md,
+.html, .pdf, .docx, .jsonl ...; a package adds its own through the entry point group
+``kg_readers``, see kg.documents.readers).
+
 Example:
     >>> from kg.documents import load_documents
     >>> docs = list(load_documents(["data/"]))  # doctest: +SKIP
@@ -9,38 +13,39 @@ from __future__ import annotations
 
 import errno
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from kg.documents import readers
-from kg.documents.readers import display_path
+from kg import registry
+from kg.documents import markdown, readers, word  # noqa: F401  (they register their readers)
+from kg.documents.readers import Skipped, display_path
 from kg.errors import DocumentLoadError, one_line
 from kg.model import Document
 
-READERS = {
-    ".txt": readers.read_text,
-    ".text": readers.read_text,
-    ".md": readers.read_markdown,
-    ".markdown": readers.read_markdown,
-    ".html": readers.read_html,
-    ".htm": readers.read_html,
-    ".pdf": readers.read_pdf,
-}
-SUPPORTED = (*READERS, ".jsonl")
+Reader = Callable[[Path, str], Iterable["Document | Skipped"]]
 
-__all__ = ["load_documents", "find_sources", "read_file", "display_path", "Skipped", "DocumentStream", "SUPPORTED", "log_skip"]
+__all__ = ["load_documents", "find_sources", "read_file", "display_path", "Skipped", "DocumentStream", "readers_by_suffix",
+           "log_skip"]
 
 
-@dataclass(frozen=True, slots=True)
-class Skipped:
-    """A file (or a line of one) that was not loaded, and why."""
+def readers_by_suffix() -> dict[str, Reader]:
+    """Every registered reader by the lower-case suffix it reads, those of entry points included
+    (an entry point named "rtf" reads ".rtf").
 
-    source: str
-    reason: str
+    Example:
+        >>> sorted(readers_by_suffix())[:3]
+        ['.docx', '.htm', '.html']
+    """
+    found = {}
+    for name, reader in registry.readers.get_all().items():
+        suffix = name.lower() if name.startswith(".") else "." + name.lower()
+        found.setdefault(suffix, reader)
+    return dict(sorted(found.items()))
 
-    def __str__(self) -> str:
-        return f"{self.source}: {self.reason}"
+
+def unsupported(path: Path, known: Iterable[str]) -> str:
+    """Why a file is not read: its type, and the types kg reads."""
+    return f"unsupported file type {path.suffix.lower() or '(none)'}; use one of {', '.join(known)}"
 
 
 def find_sources(
@@ -58,6 +63,7 @@ def find_sources(
     silently. Raises DocumentLoadError for a path that does not exist or a folder with no supported file.
     """
     report = on_skip or (lambda skipped: None)
+    known = tuple(readers_by_suffix())
     inputs = [Path(raw) for raw in paths]
     roots: list[str] = []
     for path in inputs:
@@ -79,9 +85,9 @@ def find_sources(
         base = common or root
         if path.is_dir():
             files: list[Path] = []
-            _walk(path, files, report, set())
+            _walk(path, files, report, set(), known)
             if not files:
-                raise DocumentLoadError(display_path(path), f"no {', '.join(SUPPORTED)} files in this folder")
+                raise DocumentLoadError(display_path(path), f"no {', '.join(known)} files in this folder")
         else:
             files = [path]
         for file in files:
@@ -110,7 +116,8 @@ def _file_key(path: Path) -> tuple[int, int] | None:
     return stat.st_dev, stat.st_ino
 
 
-def _walk(folder: Path, files: list[Path], report: Callable[[Skipped], None], ancestors: set[tuple[int, int]]) -> None:
+def _walk(folder: Path, files: list[Path], report: Callable[[Skipped], None], ancestors: set[tuple[int, int]],
+          known: tuple[str, ...]) -> None:
     """Supported files below `folder` in a stable order; what is found and not read goes to `report`."""
     try:
         stat = folder.stat()
@@ -130,12 +137,12 @@ def _walk(folder: Path, files: list[Path], report: Callable[[Skipped], None], an
                 if (target.st_dev, target.st_ino) in ancestors:
                     report(Skipped(display_path(path), "symbolic link loop (a link to a folder above it), not followed"))
                     continue
-                _walk(path, files, report, ancestors)
+                _walk(path, files, report, ancestors, known)
             elif entry.is_file():
-                if path.suffix.lower() in SUPPORTED:
+                if path.suffix.lower() in known:
                     files.append(path)
                 else:
-                    report(Skipped(display_path(path), f"unsupported file type {path.suffix.lower() or '(none)'}; use one of {', '.join(SUPPORTED)}"))
+                    report(Skipped(display_path(path), unsupported(path, known)))
             elif is_link:
                 report(Skipped(display_path(path), _link_problem(path)))
             else:
@@ -187,22 +194,21 @@ class DocumentStream:
 
 def _load(paths: Iterable[str | Path], report: Callable[[Skipped], None]) -> Iterator[Document]:
     seen: set[str] = set()
+    by_suffix = readers_by_suffix()
     for path, doc_id in find_sources(paths, report):
-        suffix = path.suffix.lower()
+        reader = by_suffix.get(path.suffix.lower())
+        if reader is None:  # a file given by name
+            report(Skipped(display_path(path), unsupported(path, by_suffix)))
+            continue
         try:
-            if suffix == ".jsonl":
-                docs: Iterable[Document] = readers.iter_jsonl(path, lambda where, why: report(Skipped(where, why)))
-            elif suffix in READERS:
-                docs = READERS[suffix](path, doc_id)
-            else:
-                report(Skipped(display_path(path), f"unsupported file type {suffix or '(none)'}; use one of {', '.join(SUPPORTED)}"))
-                continue
-            for doc in docs:
-                if doc.id in seen:
-                    report(Skipped(doc.info.source, f"duplicate document id {doc.id!r}"))
-                    continue
-                seen.add(doc.id)
-                yield doc
+            for item in reader(path, doc_id):
+                if isinstance(item, Skipped):
+                    report(item)
+                elif item.id in seen:
+                    report(Skipped(item.info.source, f"duplicate document id {item.id!r}"))
+                else:
+                    seen.add(item.id)
+                    yield item
         except DocumentLoadError as exc:
             report(Skipped(exc.source, exc.problem))
         except (ValueError, TypeError, AttributeError, LookupError, RecursionError) as exc:  # a reader's bug on odd input
@@ -217,13 +223,13 @@ def log_skip(skipped: Skipped) -> None:
 
 
 def read_file(path: Path, doc_id: str) -> list[Document]:
-    """The documents of one file, the first under `doc_id` (a JSONL file's lines keep their own ids).
+    """The documents of one file, the first under `doc_id` (a JSONL file's lines keep their own ids;
+    its malformed lines are left out).
 
-    Raises DocumentLoadError for a file that cannot be read.
+    Raises DocumentLoadError for a file that cannot be read or is of a type no reader reads.
     """
-    suffix = path.suffix.lower()
-    if suffix == ".jsonl":
-        return list(readers.iter_jsonl(path, lambda where, why: None))
-    if suffix not in READERS:
-        raise DocumentLoadError(str(path), f"unsupported file type {suffix or '(none)'}; use one of {', '.join(SUPPORTED)}")
-    return READERS[suffix](path, doc_id)
+    by_suffix = readers_by_suffix()
+    reader = by_suffix.get(path.suffix.lower())
+    if reader is None:
+        raise DocumentLoadError(display_path(path), unsupported(path, by_suffix))
+    return [item for item in reader(path, doc_id) if not isinstance(item, Skipped)]

@@ -1,4 +1,16 @@
-"""Readers for each supported file format. Each returns Documents or raises DocumentLoadError."""
+"""Readers for each supported file format, registered by suffix in `kg.registry.readers`.
+
+A reader takes a path and the document id it gets, and returns (or yields) Documents; it raises
+DocumentLoadError when the file cannot be read, and may yield a Skipped for a part of the file it
+could not read (a malformed JSONL line). A package of one's own adds a suffix the same way, or
+through the entry point group ``kg_readers``:
+
+    from kg import registry
+
+    @registry.readers.register(".rtf")
+    def read_rtf(path, doc_id):
+        return [Document(doc_id, text, DocumentInfo(doc_id, str(path)))]
+"""
 
 from __future__ import annotations
 
@@ -7,8 +19,11 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
+from dataclasses import dataclass
+
+from kg import registry
 from kg.documents import metadata as meta
 from kg.errors import DocumentLoadError
 from kg.model import Document, DocumentInfo
@@ -23,6 +38,17 @@ _BOMS = (  # UTF-32 first: its little-endian BOM begins with UTF-16's
 # C0 and C1 control characters but tab and newline, DEL, and the BOM/zero-width no-break space
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ufeff]")
 _BREAKS = re.compile("\r\n?|[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A file (or a line of one) that was not loaded, and why."""
+
+    source: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.reason}"
 
 
 def display_path(path: str | Path) -> str:
@@ -105,58 +131,12 @@ def info_from_text(doc_id: str, source: str, text: str, **known: Any) -> Documen
     return DocumentInfo(doc_id, source, title, date, authors, venue, genre, known.get("url"), tuple(spans))
 
 
+@registry.readers.register(".txt")
+@registry.readers.register(".text")
 def read_text(path: Path, doc_id: str) -> list[Document]:
+    """A plain text file; its metadata from the header lines (title, date, byline, venue)."""
     text = decode(path, read_bytes(path))
     return [Document(doc_id, text, info_from_text(doc_id, display_path(path), text))]
-
-
-_FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.DOTALL)
-_MD_RULES = [
-    (re.compile(r"```[^\n]*\n"), ""),  # code fences: keep the code, drop the fence
-    (re.compile(r"!\[[^\]]*\]\([^)]*\)"), ""),  # images
-    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),  # links: keep the text
-    (re.compile(r"^\s{0,3}#{1,6}\s+", re.MULTILINE), ""),  # headings
-    (re.compile(r"^\s{0,3}>\s?", re.MULTILINE), ""),  # block quotes
-    (re.compile(r"^\s*[-*+]\s+", re.MULTILINE), ""),  # bullets
-    (re.compile(r"(\*\*|__)(.+?)\1"), r"\2"),  # bold
-    (re.compile(r"(?<![\w*])[*_](?!\s)(.+?)(?<!\s)[*_](?![\w*])"), r"\1"),  # italics
-    (re.compile(r"`([^`]+)`"), r"\1"),
-]
-
-
-def markdown_to_text(markdown: str) -> str:
-    """Plain text of Markdown: markup removed, paragraphs kept.
-
-    >>> markdown_to_text("# Title\\n\\nSee [the **report**](http://x).")
-    'Title\\n\\nSee the report.'
-    """
-    for pattern, repl in _MD_RULES:
-        markdown = pattern.sub(repl, markdown)
-    return markdown.strip()
-
-
-def _front_matter(text: str) -> tuple[dict[str, Any], str]:
-    match = _FRONT_MATTER.match(text)
-    if not match:
-        return {}, text
-    fields: dict[str, Any] = {}
-    for line in match.group(1).splitlines():
-        key, sep, value = line.partition(":")
-        if sep and value.strip():
-            fields[key.strip().lower()] = value.strip().strip("\"'")
-    authors = fields.pop("authors", None) or fields.pop("author", None)
-    if authors:
-        fields["authors"] = [a.strip(" \"'") for a in authors.strip("[]").split(",") if a.strip(" \"'")]
-    return fields, text[match.end():]
-
-
-def read_markdown(path: Path, doc_id: str) -> list[Document]:
-    fields, body = _front_matter(decode(path, read_bytes(path)))
-    text = markdown_to_text(body)
-    if not text:
-        raise DocumentLoadError(display_path(path), "no text after the front matter")
-    known = {k: fields.get(k) for k in ("title", "date", "venue", "genre", "url", "authors")}
-    return [Document(doc_id, text, info_from_text(doc_id, display_path(path), text, **known))]
 
 
 _BLOCK_TAGS = ["p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol",
@@ -188,7 +168,10 @@ def html_to_text(soup: Any) -> str:
     return "\n\n".join(p for p in paragraphs if p)
 
 
+@registry.readers.register(".html")
+@registry.readers.register(".htm")
 def read_html(path: Path, doc_id: str) -> list[Document]:
+    """A web page: the <article> or <main> text; its metadata from the meta tags."""
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(decode(path, read_bytes(path)), "html.parser")
@@ -206,7 +189,9 @@ def read_html(path: Path, doc_id: str) -> list[Document]:
     return [Document(doc_id, text, info_from_text(doc_id, display_path(path), text, **known))]
 
 
+@registry.readers.register(".pdf")
 def read_pdf(path: Path, doc_id: str) -> list[Document]:
+    """A PDF's text layer; its metadata from the PDF's Title, Author and CreationDate."""
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
@@ -237,43 +222,48 @@ def read_pdf(path: Path, doc_id: str) -> list[Document]:
     return [Document(doc_id, text, info_from_text(doc_id, display_path(path), text, **known))]
 
 
-def iter_jsonl(path: Path, on_bad_line: Callable[[str, str], None]) -> Iterator[Document]:
-    """Documents of a JSONL file: one {"id", "text", optional metadata} object per line.
+@registry.readers.register(".jsonl")
+def read_jsonl(path: Path, doc_id: str = "") -> Iterator[Document | Skipped]:
+    """Documents of a JSONL file: one {"id", "text", optional metadata} object per line, each under
+    its own id (`doc_id` is not used).
 
-    A malformed line is reported through `on_bad_line(source, problem)` and skipped; a file with
-    no valid line at all is one error, not one per line.
+    A malformed line is yielded as a Skipped naming the line and skipped; a file with no valid line
+    at all is one DocumentLoadError, not one Skipped per line.
     """
     text = decode(path, read_bytes(path), clean=False)  # JSON strings may hold U+2028: split on "\n" only
-    bad: list[tuple[str, str]] = []
+    bad: list[Skipped] = []
     good = 0
     for lineno, line in enumerate(text.split("\n"), 1):
         if not line.strip():
             continue
         where = f"{display_path(path)}:{lineno}"
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            bad.append((where, f"invalid JSON ({exc.msg} at column {exc.colno})"))
-            continue
-        if not isinstance(record, dict) or not isinstance(record.get("text"), str) or "id" not in record:
-            bad.append((where, 'expected an object with "id" and "text"'))
-            continue
-        if not isinstance(record["id"], (str, int)) or isinstance(record["id"], bool) or not str(record["id"]).strip():
-            bad.append((where, f'"id" must be a string or a whole number, not {json.dumps(record["id"])[:40]}'))
-            continue
-        if not clean_text(record["text"]).strip():
-            bad.append((where, "empty text"))
+        record, problem = _jsonl_record(line)
+        if record is None:
+            bad.append(Skipped(where, problem))
             continue
         good += 1
-        for item in bad:
-            on_bad_line(*item)
+        yield from bad
         bad.clear()
         yield _jsonl_document(record, where)
     if not good:
-        first = f"; line {bad[0][0].rsplit(':', 1)[1]}: {bad[0][1]}" if bad else ""
+        first = f"; line {bad[0].source.rsplit(':', 1)[1]}: {bad[0].reason}" if bad else ""
         raise DocumentLoadError(display_path(path), f"no valid document line ({len(bad)} bad{first})")
-    for item in bad:
-        on_bad_line(*item)
+    yield from bad
+
+
+def _jsonl_record(line: str) -> tuple[dict[str, Any] | None, str]:
+    """A JSONL line's document object, or None and why the line is none."""
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return None, f"invalid JSON ({exc.msg} at column {exc.colno})"
+    if not isinstance(record, dict) or not isinstance(record.get("text"), str) or "id" not in record:
+        return None, 'expected an object with "id" and "text"'
+    if not isinstance(record["id"], (str, int)) or isinstance(record["id"], bool) or not str(record["id"]).strip():
+        return None, f'"id" must be a string or a whole number, not {json.dumps(record["id"])[:40]}'
+    if not clean_text(record["text"]).strip():
+        return None, "empty text"
+    return record, ""
 
 
 def _scalar(value: Any) -> str | None:
