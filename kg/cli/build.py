@@ -55,7 +55,7 @@ def build(paths: tuple[Path, ...], output: Path, formats: tuple[str, ...], model
           patterns: tuple[Path, ...], data_dir: Path | None, base_iri: str | None, processes: int, batch_size: int,
           cache_dir: Path | None, no_cache: bool, engine: str, scheduler: str | None,
           store_dir: Path | None, layout: str | None, open_relations: bool, quiet: bool) -> None:
-    """Build the graph of the documents under PATHS (files or folders of .txt, .md, .html, .pdf, .jsonl).
+    """Build the graph of the documents under PATHS (files or folders of .txt, .md, .html, .pdf, .docx, .jsonl; kg info lists the readers).
 
     Example: kg build data/ -o out/ --format ttl --format jsonld
     """

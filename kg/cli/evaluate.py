@@ -30,13 +30,14 @@ from kg.resources import DEFAULT_MODEL
 @click.option("--data-dir", type=click.Path(path_type=Path, exists=True, file_okay=False), default=None, help="Build with another folder of data files.")
 def evaluate(gold: Path, task: str, mapping: Path | None, model: str, limit: int, as_json: bool, misses: bool,
              documents: Path | None, aliases: tuple[Path, ...], patterns: tuple[Path, ...], data_dir: Path | None) -> None:
-    """Score kg against gold annotations: a JSONL file in the format of ../shared/data (entity and
-    relation extraction, strict precision, recall, F1, micro and per label; entity resolution,
-    B-cubed and MUC over the gold mentions), or a folder of hand-read facts with facts.jsonl (the
-    format of ../shared/data/news_dev: kg builds the documents; recall per relation, the precision
+    """Score kg against gold annotations: a JSONL file of {"id", "text", "entities": [{"start", "end",
+    "label", "cluster"}], "relations": [{"head", "tail", "label"}]} lines (entity and relation
+    extraction, strict precision, recall, F1, micro and per label; entity resolution, B-cubed and
+    MUC over the gold mentions), or a folder of hand-read facts with facts.jsonl ({"doc", "subject",
+    "relation", "object", ...} lines: kg builds the documents; recall per relation, the precision
     estimate, alias groups).
 
-    Example: kg eval ../shared/data/conll04/dev.jsonl; kg eval ../shared/data/news_dev/ --misses
+    Example: kg eval gold/dev.jsonl; kg eval my_facts/ --misses
     """
     from kg.build import Settings
     from kg.evaluate_facts import is_facts_folder

@@ -37,11 +37,11 @@ from kg.resources import DEFAULT_MODEL
 def train_command(train_file: Path, dev_file: Path, output: Path, base_model: str, max_epochs: int, ner_epochs: int,
                   patience: int, seed: int, mapping: Path | None, encoders: tuple[str, ...], span_entities: bool,
                   pair_attention: bool, marked_relations: bool, reader_epochs: int, quiet: bool) -> None:
-    """Train entity and relation extraction on annotated data (the JSONL format of ../shared/data):
+    """Train entity and relation extraction on annotated data (JSONL lines of {"id", "text", "entities", "relations"}, as kg eval reads):
     NER fine-tuned to the data's labels and a relation classifier over entity pairs, on the CPU,
     early stopping on the dev relation F1. Use the result with kg build --model DIR.
 
-    Example: kg train ../shared/data/conll04/train.jsonl --dev ../shared/data/conll04/dev.jsonl -o models/conll04
+    Example: kg train gold/train.jsonl --dev gold/dev.jsonl -o models/conll04
     """
     from kg.evaluate import load_gold, load_mapping
     from kg.training import TrainSettings, train
