@@ -16,7 +16,7 @@ from typing import Callable, Iterator
 
 import pyoxigraph as ox
 
-from kg.errors import KGError
+from kg.errors import ConfigError, RemoteError
 from kg.query import open_graph
 
 PROTOCOLS = ("gsp", "update")
@@ -69,9 +69,9 @@ def push_graph(
         2452
     """
     if protocol not in PROTOCOLS:
-        raise KGError(f"unknown protocol {protocol!r}; use one of {', '.join(PROTOCOLS)}")
+        raise ConfigError(f"unknown protocol {protocol!r}; use one of {', '.join(PROTOCOLS)}")
     if urllib.parse.urlparse(endpoint).scheme not in ("http", "https"):
-        raise KGError(f"{endpoint}: not an http(s) URL")
+        raise ConfigError(f"{endpoint}: not an http(s) URL")
     store = open_graph(source)
     sent = 0
     for batch in _batches(store, batch_size):
@@ -83,11 +83,11 @@ def push_graph(
                 reason = exc.read(300).decode("utf-8", "replace").strip().splitlines()
                 detail = f"{exc.code} {exc.reason}" + (f": {reason[0]}" if reason else "")
                 if exc.code < 500 or attempt == retries:
-                    raise KGError(f"{endpoint}: the server refused the data ({detail})") from None
+                    raise RemoteError(f"{endpoint}: the server refused the data ({detail})") from None
             except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
                 if attempt == retries:
                     why = getattr(exc, "reason", exc)
-                    raise KGError(f"{endpoint}: cannot reach the server ({why}) after {retries + 1} attempts") from None
+                    raise RemoteError(f"{endpoint}: cannot reach the server ({why}) after {retries + 1} attempts") from None
             time.sleep(min(0.5 * 2**attempt, 8))
         sent += batch.count(b"\n")  # N-Triples: one triple a line
         if progress:

@@ -1,131 +1,65 @@
 """kg serve: a SPARQL 1.1 Protocol endpoint over a graph, read-only unless told otherwise.
 
-Queries run in a worker process that owns the store, so a query past the timeout is stopped by
-ending that process (Oxigraph cannot interrupt a running query) and a fresh worker takes over.
-Queries are answered one at a time: this is an endpoint for one analyst's tools (YASGUI,
-SPARQLWrapper, notebooks, Gephi), not a public service.
+The HTTP layer is ours, on the standard library's threading server; the queries run in a pool of
+worker processes (`kg.workers`), each bounded in time and memory, so a slow or runaway query
+stops alone and its neighbours are answered. Safe by default for an analyst's machine: no CORS
+header unless `--cors ORIGIN`; a Host header that names another site (DNS rebinding) refused;
+SERVICE and LOAD refused unless `--allow-federation HOST`; updates only with `--allow-update`, and
+then never from a page of another origin; request bodies capped (`--max-body`); a client that
+stops sending is dropped after `request_timeout` seconds.
+
+Why not the Oxigraph server (`oxigraph serve-read-only`, installed with the tests) behind it:
+it has no row limit, no per-query memory cap, no list of allowed CORS origins or SERVICE hosts
+and no kg prefixes, and a runaway query there holds the one process that serves everyone. What it
+does better, writing the RDF formats, we take from pyoxigraph (`kg.results`).
 """
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import shutil
 import signal
+import socket
+import sys
 import tempfile
 import threading
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, urlsplit
 
-from kg.errors import KGError
+from kg.errors import InputError, StoreError, one_line
+from kg.protocol import host_allowed, negotiate, same_origin, service_description
+from kg.results import QueryResult, formats_for
+from kg.sparql_scan import scan
+from kg.workers import Limits, Reply, Request, WorkerPool
 
-RESULT_TYPES = {
-    "application/sparql-results+json": "json", "application/json": "json",
-    "text/csv": "csv", "text/tab-separated-values": "tsv",
-}
-GRAPH_TYPES = {"text/turtle": "turtle", "application/n-triples": "nt", "application/ld+json": "jsonld"}
-CONTENT_TYPES = {"json": "application/sparql-results+json", "csv": "text/csv; charset=utf-8",
-                 "tsv": "text/tab-separated-values; charset=utf-8", "turtle": "text/turtle; charset=utf-8",
-                 "nt": "application/n-triples", "jsonld": "application/ld+json"}
+MB = 1 << 20
+TEXT = "text/plain; charset=utf-8"
+QUERY_PARAMS = ("query", "default-graph-uri", "named-graph-uri")
+UPDATE_PARAMS = ("update", "using-graph-uri", "using-named-graph-uri")
 
 
 @dataclass(frozen=True)
 class ServerSettings:
-    store_dir: Path
+    """What `kg serve` allows. Origins are `scheme://host[:port]`; `*` in `cors` allows every origin."""
+
+    host: str = "127.0.0.1"
+    port: int = 7878
     timeout: float = 30.0
     max_rows: int = 10000
+    max_memory: int = 2048
+    workers: int = 2
     allow_update: bool = False
+    cors: tuple[str, ...] = ()
+    allow_federation: tuple[str, ...] = ()
+    allow_hosts: tuple[str, ...] = ()
+    max_body: int = 16 * MB
+    request_timeout: float = 30.0
 
-
-def _worker(store_dir: str, writable: bool, max_rows: int, conn: Any) -> None:
-    """Owns the store; answers (kind, text, accept) requests with (status, content type, body)."""
-    from kg.errors import KGError
-    from kg.export.vocab import PREFIXES
-    from kg.query import QueryError, format_result, open_store, run_query
-
-    try:
-        store = open_store(Path(store_dir), read_only=not writable)
-        conn.send(("ready", "", b""))
-    except KGError as exc:
-        conn.send(("failed", "", str(exc).encode()))
-        return
-    while True:
-        try:
-            kind, text, accept = conn.recv()
-        except EOFError:
-            return
-        try:
-            if kind == "update":
-                store.update(text, prefixes=PREFIXES)
-                store.flush()
-                conn.send((204, "", b""))
-                continue
-            result = run_query(store, text, limit=max_rows)
-            fmt = _negotiate(accept, graph=result.kind == "graph")
-            body = format_result(result, fmt).encode()
-            conn.send((200, CONTENT_TYPES[fmt], body, result.truncated))
-        except (QueryError, SyntaxError) as exc:
-            conn.send((400, "text/plain; charset=utf-8", str(exc).splitlines()[0].encode()))
-        except (OSError, ValueError) as exc:
-            conn.send((500, "text/plain; charset=utf-8", f"query failed: {exc}".encode()))
-
-
-def _negotiate(accept: str, graph: bool) -> str:
-    types = GRAPH_TYPES if graph else RESULT_TYPES
-    for part in (accept or "").split(","):
-        media = part.split(";")[0].strip().lower()
-        if media in types:
-            return types[media]
-    return "turtle" if graph else "json"
-
-
-class Worker:
-    """The worker process and the pipe to it; restarted after a timeout."""
-
-    def __init__(self, settings: ServerSettings) -> None:
-        self.settings = settings
-        self.lock = threading.Lock()
-        self.process: Any = None
-        self.conn: Any = None
-        self._start()
-
-    def _start(self) -> None:
-        context = mp.get_context("spawn")
-        ours, theirs = context.Pipe()
-        self.process = context.Process(
-            target=_worker, args=(str(self.settings.store_dir), self.settings.allow_update, self.settings.max_rows, theirs), daemon=True)
-        self.process.start()
-        try:
-            if not ours.poll(60):
-                raise EOFError
-            status, _, body = ours.recv()
-        except EOFError:
-            self.process.kill()
-            raise KGError(f"{self.settings.store_dir}: the query worker did not start") from None
-        if status != "ready":
-            raise KGError(body.decode())
-        self.conn = ours
-
-    def ask(self, kind: str, text: str, accept: str) -> tuple:
-        with self.lock:
-            try:
-                self.conn.send((kind, text, accept))
-                if self.conn.poll(self.settings.timeout):
-                    return self.conn.recv()
-                answer = 503, "text/plain; charset=utf-8", f"query stopped after {self.settings.timeout:g} s (the server's --timeout)".encode()
-            except (EOFError, BrokenPipeError):
-                answer = 500, "text/plain; charset=utf-8", b"the query worker failed; it has been restarted"
-            self.process.kill()
-            self.process.join()
-            self._start()
-            return answer
-
-    def close(self) -> None:
-        if self.process is not None and self.process.is_alive():
-            self.process.kill()
-            self.process.join()
+    def cors_allows(self, origin: str | None) -> bool:
+        return bool(origin) and ("*" in self.cors or origin.rstrip("/").lower() in {o.rstrip("/").lower() for o in self.cors})
 
 
 PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>kg SPARQL</title>
@@ -158,67 +92,254 @@ document.getElementById("f").onsubmit = async (e) => {
 </script></body></html>"""
 
 
-def make_handler(worker: Worker, allow_update: bool) -> type[BaseHTTPRequestHandler]:
+class HttpError(Exception):
+    """A request refused before it reaches a worker: its status and one-line reason."""
+
+    def __init__(self, status: int, message: str, close: bool = False) -> None:
+        super().__init__(message)
+        self.status, self.message, self.close = status, message, close
+
+
+def refuse_remote_calls(text: str, allowed_hosts: tuple[str, ...]) -> None:
+    """Raise a 403 HttpError when `text` calls (SERVICE, LOAD) a server not in `allowed_hosts`."""
+    allowed = {h.lower() for h in allowed_hosts}
+    for remote in scan(text).remotes:
+        if remote.host is None or remote.host not in allowed:
+            target = f"<{remote.target}>" if remote.target else "a server named by a variable or an unknown prefix"
+            hint = f"start kg serve with --allow-federation {remote.host}" if remote.host else "name the server by its full http(s) IRI and allow it with --allow-federation HOST"
+            raise HttpError(403, f"{remote.keyword} {target} is refused: kg serve calls other servers only when told ({hint})")
+
+
+def make_handler(pool: WorkerPool, settings: ServerSettings) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
-        server_version = "kg-sparql/1"
+        server_version = "kg-sparql/2"
+        protocol_version = "HTTP/1.1"  # keep-alive: a client's next query skips the TCP handshake
+        timeout = settings.request_timeout  # a client that stops sending is dropped, not waited for
 
         def log_message(self, format: str, *args: Any) -> None:  # quiet unless asked
             if getattr(self.server, "verbose", False):
                 super().log_message(format, *args)
 
-        def _send(self, status: int, content_type: str, body: bytes, extra: dict[str, str] | None = None) -> None:
+        def handle(self) -> None:
+            try:
+                super().handle()
+            except (ConnectionError, TimeoutError):
+                self.close_connection = True  # the client went away or stalled: nothing to log
+
+        def handle_expect_100(self) -> bool:
+            """A client that asks before sending a body (curl does for large ones) learns of a refusal first."""
+            try:
+                self._check()
+                self._length()
+            except HttpError as error:
+                self._send(error.status, TEXT, error.message.encode(), close=True)
+                return False
+            return super().handle_expect_100()
+
+        # ---- answers
+
+        def _send(self, status: int, content_type: str, body: bytes, extra: dict[str, str] | None = None, close: bool = False) -> None:
             self.send_response(status)
             if content_type:
                 self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
-            self.send_header("Access-Control-Allow-Origin", "*")
+            if urlsplit(self.path).path == "/sparql":
+                self.send_header("Vary", "Accept, Origin" if settings.cors else "Accept")
+            origin = self.headers.get("Origin")
+            if settings.cors_allows(origin):
+                self.send_header("Access-Control-Allow-Origin", origin)
+                self.send_header("Access-Control-Expose-Headers", "X-KG-Results-Truncated")
             for key, value in (extra or {}).items():
                 self.send_header(key, value)
+            if close:
+                self.send_header("Connection", "close")
+                self.close_connection = True
             self.end_headers()
-            self.wfile.write(body)
+            if self.command != "HEAD":
+                self.wfile.write(body)
 
-        def _error(self, status: int, message: str) -> None:
-            self._send(status, "text/plain; charset=utf-8", message.encode())
+        def _refuse(self, error: HttpError) -> None:
+            self._send(error.status, TEXT, error.message.encode(), close=error.close)
+            if error.close:
+                self._linger()
 
-        def _answer(self, kind: str, text: str | None) -> None:
-            if not text:
-                return self._error(400, "no query: pass query= (or update=)")
-            if kind == "update" and not allow_update:
-                return self._error(403, "SPARQL Update is disabled; start kg serve with --allow-update")
-            status, content_type, body, *rest = worker.ask(kind, text, self.headers.get("Accept", ""))
-            extra = {"X-KG-Results-Truncated": "true"} if rest and rest[0] else None
-            self._send(status, content_type, body, extra)
+        def _linger(self) -> None:
+            """Stop writing, then read what the client still sends for a moment, so that it gets
+            the answer instead of a reset (closing with unread data resets the connection)."""
+            try:
+                self.wfile.flush()
+                self.connection.shutdown(socket.SHUT_WR)
+                self.connection.settimeout(0.5)
+                until = time.monotonic() + 2
+                while time.monotonic() < until and self.connection.recv(1 << 16):
+                    pass
+            except OSError:
+                pass
+
+        def _reply(self, reply: Reply) -> None:
+            extra = {"X-KG-Results-Truncated": "true"} if reply.truncated else {}
+            if reply.status == 503:
+                extra["Retry-After"] = "1"
+            self._send(reply.status, reply.content_type if reply.status < 400 else TEXT, reply.body, extra)
+
+        # ---- checks
+
+        def _check(self) -> str:
+            """The request's path once its Host is known to be this server's; raises HttpError."""
+            host = self.headers.get("Host")
+            if host is not None and not host_allowed(host, settings.host, settings.allow_hosts):
+                raise HttpError(400, f"Host {host!r} is not this server's name; a server reached under another name "
+                                     f"is started with --allow-host NAME", close=True)
+            return urlsplit(self.path).path
+
+        def _length(self) -> int:
+            raw = self.headers.get("Content-Length")
+            if raw is None:
+                raise HttpError(411, "a POST needs a Content-Length header", close=True)
+            if not raw.strip().isdigit():
+                raise HttpError(400, f"Content-Length {raw!r} is not a number of bytes", close=True)
+            length = int(raw)
+            if length > settings.max_body:
+                raise HttpError(413, f"the request body ({length:,} bytes) is larger than the server takes "
+                                     f"({settings.max_body:,} bytes, --max-body)", close=True)
+            return length
+
+        def _body(self) -> bytes:
+            if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+                raise HttpError(411, "a chunked body is not accepted; send Content-Length", close=True)
+            length = self._length()
+            body = self.rfile.read(length)  # the socket's timeout bounds a client that sends less
+            if len(body) < length:
+                raise HttpError(400, "the request body is shorter than its Content-Length", close=True)
+            return body
+
+        def _params(self, text: str) -> dict[str, list[str]]:
+            try:
+                return parse_qs(text, keep_blank_values=True, strict_parsing=False, errors="strict")
+            except (UnicodeDecodeError, ValueError):
+                raise HttpError(400, "the parameters are not valid percent-encoded UTF-8") from None
+
+        # ---- the protocol
+
+        def _dispatch(self, params: dict[str, list[str]], direct: tuple[str, str] | None = None) -> None:
+            """Answer a query or update given by `params` (or `direct`: kind and text of a body)."""
+            for name in ("query", "update"):
+                if len(params.get(name, [])) > 1:
+                    raise HttpError(400, f"more than one {name} parameter")
+            kind, text = direct or (("update", params["update"][0]) if "update" in params else ("query", (params.get("query") or [""])[0]))
+            if "query" in params and "update" in params:
+                raise HttpError(400, "a request is either a query or an update, not both")
+            if not text.strip():
+                raise HttpError(400, "no query: pass query= (or update=)")
+            if kind == "update":
+                return self._update(text, params)
+            stray = [p for p in UPDATE_PARAMS[1:] if p in params]
+            if stray:
+                raise HttpError(400, f"{stray[0]} belongs to an update, not a query")
+            refuse_remote_calls(text, settings.allow_federation)
+            accept = self.headers.get("Accept")
+            if negotiate(accept, "select") is None and negotiate(accept, "graph") is None:  # no need to run it
+                raise HttpError(406, f"no result format is acceptable (Accept: {accept}); kg serve writes "
+                                     f"{', '.join(m for kind in ('select', 'graph') for f in formats_for(kind) for m in f.media_types)}")
+            request = Request("query", text, accept=self.headers.get("Accept"), limit=settings.max_rows,
+                              default_graphs=params.get("default-graph-uri", []), named_graphs=params.get("named-graph-uri", []))
+            self._reply(pool.ask(request))
+
+        def _update(self, text: str, params: dict[str, list[str]]) -> None:
+            if not settings.allow_update:
+                raise HttpError(403, "SPARQL Update is disabled; start kg serve with --allow-update")
+            origin = self.headers.get("Origin")
+            if origin and not same_origin(origin, self.headers.get("Host") or "") and not settings.cors_allows(origin):
+                raise HttpError(403, f"an update from the page of another origin ({origin}) is refused; allow it with --cors {origin}")
+            dataset = [p for p in ("using-graph-uri", "using-named-graph-uri", "default-graph-uri", "named-graph-uri") if p in params]
+            if dataset:
+                raise HttpError(400, f"{dataset[0]} is not supported for updates by kg serve; name the graphs in the update (WITH, USING)")
+            refuse_remote_calls(text, settings.allow_federation)
+            self._reply(pool.ask(Request("update", text)))
+
+        def _service_description(self) -> None:
+            fmt = negotiate(self.headers.get("Accept"), "graph")
+            if fmt is None:
+                offered = ", ".join(m for f in formats_for("graph") for m in f.media_types)
+                raise HttpError(406, f"the service description is RDF; accept one of: {offered}")
+            endpoint = f"http://{self.headers.get('Host') or '%s:%d' % self.server.server_address[:2]}/sparql"
+            triples = service_description(endpoint, settings.allow_update, bool(settings.allow_federation))
+            result = QueryResult("graph", [], [(t.subject, t.predicate, t.object) for t in triples])
+            self._send(200, fmt.content_type, fmt.write(result).encode())
+
+        def _run(self, method: Any) -> None:
+            try:
+                method()
+            except HttpError as error:
+                self._refuse(error)
 
         def do_GET(self) -> None:
-            url = urlparse(self.path)
-            if url.path in ("/", "/index.html"):
-                return self._send(200, "text/html; charset=utf-8", PAGE.encode())
-            if url.path != "/sparql":
-                return self._error(404, "not found: the endpoint is /sparql")
-            params = parse_qs(url.query)
-            if "update" in params:
-                return self._error(405, "SPARQL Update needs POST")
-            self._answer("query", (params.get("query") or [None])[0])
+            self._run(self._get)
+
+        def do_HEAD(self) -> None:
+            self._run(self._get)
 
         def do_POST(self) -> None:
-            if urlparse(self.path).path != "/sparql":
-                return self._error(404, "not found: the endpoint is /sparql")
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length).decode("utf-8", "replace")
-            content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-            if content_type == "application/sparql-query":
-                return self._answer("query", body)
-            if content_type == "application/sparql-update":
-                return self._answer("update", body)
-            params = parse_qs(body)
-            if "update" in params:
-                return self._answer("update", params["update"][0])
-            self._answer("query", (params.get("query") or [None])[0])
+            self._run(self._post)
 
         def do_OPTIONS(self) -> None:
-            self._send(204, "", b"", {"Access-Control-Allow-Methods": "GET, POST", "Access-Control-Allow-Headers": "Content-Type, Accept"})
+            self._run(self._options)
+
+        def _get(self) -> None:
+            path = self._check()
+            if path in ("/", "/index.html"):
+                return self._send(200, "text/html; charset=utf-8", PAGE.encode())
+            if path != "/sparql":
+                raise HttpError(404, "not found: the endpoint is /sparql")
+            params = self._params(urlsplit(self.path).query)
+            if "update" in params:
+                raise HttpError(405, "SPARQL Update needs POST")
+            if "query" not in params:
+                return self._service_description()
+            self._dispatch(params)
+
+        def _post(self) -> None:
+            path = self._check()
+            if path != "/sparql":
+                raise HttpError(404, "not found: the endpoint is /sparql", close=True)
+            body = self._body()
+            params = self._params(urlsplit(self.path).query)
+            content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+            if content_type in ("application/sparql-query", "application/sparql-update"):
+                try:
+                    text = body.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise HttpError(400, "the body is not UTF-8") from None
+                return self._dispatch(params, ("query" if content_type.endswith("query") else "update", text))
+            if content_type != "application/x-www-form-urlencoded":
+                raise HttpError(415, f"Content-Type {content_type or '(none)'!r} is not accepted; use application/sparql-query, "
+                                     "application/sparql-update or application/x-www-form-urlencoded")
+            form = self._params(body.decode("latin-1"))
+            for name, values in form.items():
+                params.setdefault(name, []).extend(values)
+            self._dispatch(params)
+
+        def _options(self) -> None:
+            self._check()
+            extra = {"Allow": "GET, HEAD, POST, OPTIONS"}
+            if settings.cors_allows(self.headers.get("Origin")):
+                extra |= {"Access-Control-Allow-Methods": "GET, POST", "Access-Control-Allow-Headers": "Content-Type, Accept",
+                          "Access-Control-Max-Age": "600"}
+            self._send(204, "", b"", extra)
 
     return Handler
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # connections the kernel holds while every thread is busy (5 by default)
+    verbose = False
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, TimeoutError)):
+            return  # a client that went away: not the server's failure
+        print(f"kg serve: error answering {client_address[0]}: {type(exc).__name__}: {one_line(exc)}", file=sys.stderr)
 
 
 def _interrupt(signum: int, frame: Any) -> None:
@@ -228,36 +349,46 @@ def _interrupt(signum: int, frame: Any) -> None:
 class SparqlServer:
     """The endpoint over `graph` (a kg store, a build output folder or an RDF file).
 
+    Keyword options are those of `ServerSettings` (`port`, `timeout`, `max_rows`, `max_memory`,
+    `workers`, `allow_update`, `cors`, `allow_federation`, `allow_hosts`, `max_body`,
+    `request_timeout`).
+
     Example:
         >>> with SparqlServer(Path("out/"), port=0) as server:  # doctest: +SKIP
         ...     print(server.url)
         http://127.0.0.1:43117/sparql
     """
 
-    def __init__(self, graph: Path, host: str = "127.0.0.1", port: int = 7878, timeout: float = 30.0,
-                 max_rows: int = 10000, allow_update: bool = False) -> None:
+    def __init__(self, graph: Path, **options: Any) -> None:
         from kg.query import StoreLock, is_store
         from kg.store import load_store
 
+        settings = ServerSettings(**options)
+        if settings.allow_update and settings.workers != 1:  # one process may write the store
+            settings = ServerSettings(**{**options, "workers": 1})
+        self.settings = settings
         graph = Path(graph)
         if not graph.exists():
-            raise KGError(f"{graph}: no such file or folder")
+            raise InputError(f"{graph}: no such file or folder")
         self._tmp: str | None = None
         self._lock: StoreLock | None = None
         self.thread: threading.Thread | None = None
+        self.httpd: _HTTPServer | None = None
+        self.pool: WorkerPool | None = None
         try:
             if is_store(graph):  # held for as long as the server runs: no kg load changes it under the server
-                self._lock = StoreLock(graph, exclusive=allow_update)
+                self._lock = StoreLock(graph, exclusive=settings.allow_update)
                 store_dir = graph
             else:  # a folder or file: serve it from a temporary copy the server owns, removed by close()
                 self._tmp = tempfile.mkdtemp(prefix="kg-serve-")
                 store_dir = Path(self._tmp) / "store"
                 load_store([graph], store_dir)
-            self.worker = Worker(ServerSettings(store_dir, timeout, max_rows, allow_update))
+            limits = Limits(settings.timeout, settings.max_memory, settings.max_rows)
+            self.pool = WorkerPool(store_dir, settings.workers, limits, writable=settings.allow_update)
             try:
-                self.httpd = ThreadingHTTPServer((host, port), make_handler(self.worker, allow_update))
+                self.httpd = _HTTPServer((settings.host, settings.port), make_handler(self.pool, settings))
             except OSError as exc:
-                raise KGError(f"cannot listen on {host}:{port} ({exc.strerror})") from None
+                raise StoreError(f"cannot listen on {settings.host}:{settings.port} ({exc.strerror})") from None
         except BaseException:
             self.close()
             raise
@@ -288,12 +419,14 @@ class SparqlServer:
         return self
 
     def close(self) -> None:
-        """Stop serving, end the worker, remove the temporary copy and release the store. Idempotent."""
-        if getattr(self, "httpd", None) is not None:
+        """Stop serving, end the workers, remove the temporary copy and release the store. Idempotent."""
+        if self.httpd is not None:
             self.httpd.shutdown() if self.thread else None
             self.httpd.server_close()
             self.httpd = None
-        self.worker.close() if hasattr(self, "worker") else None
+        if self.pool is not None:
+            self.pool.close()
+            self.pool = None
         if self._tmp:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -14,6 +15,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
@@ -97,6 +99,16 @@ def test_sparql_cli_query(sample_build, tmp_path):
     (lambda t: (t / "bad.ttl").write_text("@prefix x: <http://x/> .\nx:a x:b ;;; ."), ["query", "{t}/bad.ttl", "ASK {}"], "bad.ttl:2:"),
     (lambda t: None, ["query", "{sample}", "SELECT ?x WHERE {\n ?x ?y }"], "malformed query at line 2, column"),
     (lambda t: None, ["query", "{sample}", "nothing.rq"], "no such query file"),
+    (lambda t: None, ["query", "{sample}", "who_met"], "no example query 'who_met'; see kg query --list"),
+    (lambda t: None, ["query", "{sample}", "INSERT DATA { <http://x/a> <http://x/b> 1 }"], "this is a SPARQL Update (INSERT), not a query"),
+    (lambda t: None, ["query", "{sample}", "PREFIX x: <http://x/>\ndelete where { ?s x:p ?o }"], "this is a SPARQL Update (DELETE)"),
+    (lambda t: None, ["query", "{sample}", "roles", "-f", "yaml"], "unknown format 'yaml'; use one of: csv, json, jsonld, nt, rdfxml, table, tsv, turtle, xml"),
+    (lambda t: None, ["query", "{sample}", "roles", "-f", "turtle"], "format 'turtle' is for graph results"),
+    (lambda t: None, ["query", "{sample}"], "give GRAPH and QUERY (or --list"),
+    (lambda t: None, ["query", "{sample}", "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }", "--timeout", "1", "--max-memory", "0"],
+     "the query was stopped after 1 s (the limit set by --timeout)"),
+    (lambda t: None, ["query", "{sample}", "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?c ?f ?i", "--max-memory", "200"],
+     "the query was stopped: it needed more than 200 MB (the limit set by --max-memory)"),
     (lambda t: None, ["query", "{sample}", "ASK {}", "--bind", "oops"], "expected NAME=VALUE"),
     (lambda t: (t / "x.csv").write_text("a"), ["query", "{t}/x.csv", "ASK {}"], "unknown RDF file type .csv"),
 ])
@@ -108,14 +120,44 @@ def test_sparql_bad_input_is_one_line_error(sample_build, tmp_path, make, args, 
     assert len(errors) == 1 and message in errors[0], result.output
 
 
+def test_sparql_cli_lists_the_example_queries():
+    result = CliRunner().invoke(cli, ["query", "--list"])
+    assert result.exit_code == 0
+    listed = dict(line.split(None, 1) for line in result.output.splitlines())
+    assert set(listed) == set(EXPECTED)
+    assert listed["roles"] == (QUERY_DIR / "roles.rq").read_text().splitlines()[0].removeprefix("# ")
+
+
+@pytest.mark.parametrize("fmt,parse", [
+    ("xml", lambda text: len(list(ox.parse_query_results(text, ox.QueryResultsFormat.XML)))),
+    ("json", lambda text: len(list(ox.parse_query_results(text, ox.QueryResultsFormat.JSON)))),
+    ("tsv", lambda text: len(list(ox.parse_query_results(text, ox.QueryResultsFormat.TSV)))),
+])
+def test_sparql_cli_select_formats_parse(sample_build, fmt, parse):
+    result = CliRunner().invoke(cli, ["query", str(sample_build), "roles", "-f", fmt])
+    assert result.exit_code == 0 and parse(result.output) == len(rows(sample_build, "roles")) > 3
+
+
+@pytest.mark.parametrize("fmt,rdflib_format", [("turtle", "turtle"), ("nt", "nt"), ("rdfxml", "xml"), ("jsonld", "json-ld")])
+def test_sparql_cli_graph_formats_parse(sample_build, fmt, rdflib_format):
+    import rdflib
+
+    result = CliRunner().invoke(cli, ["query", str(sample_build), "CONSTRUCT WHERE { ?x a kg:Role ; rdfs:label ?n }", "-f", fmt])
+    assert result.exit_code == 0
+    graph = rdflib.Graph().parse(data=result.output, format=rdflib_format)
+    assert len(graph) == 2 * len(rows(sample_build, "SELECT ?x WHERE { ?x a kg:Role }"))
+
+
 def test_sparql_store_load_is_incremental(sample_build, seed_build, tmp_path):
     store = tmp_path / "store"
+    triples = len(open_graph(sample_build))
     first = CliRunner().invoke(cli, ["load", str(sample_build), "--store", str(store)])
+    assert first.exit_code == 0 and first.output == f"{store}: {triples:,} triples added, {triples:,} in the store\n"
     again = CliRunner().invoke(cli, ["load", str(sample_build), "--store", str(store)])
-    assert first.exit_code == 0 and first.output == again.output
+    assert again.output == f"{store}: 0 triples added, {triples:,} in the store\n"
     more = CliRunner().invoke(cli, ["load", str(seed_build), "--store", str(store)])
-    count = lambda out: int(out.split(":")[1].split()[0].replace(",", ""))  # noqa: E731
-    assert count(more.output) > count(first.output)
+    added, total = re.fullmatch(r".*: ([\d,]+) triples added, ([\d,]+) in the store\n", more.output).groups()
+    assert int(total.replace(",", "")) == triples + int(added.replace(",", "")) and int(added.replace(",", "")) > 0
     result = CliRunner().invoke(cli, ["query", str(store), "SELECT (COUNT(?d) AS ?n) WHERE { ?d a kg:Document }", "-f", "csv"])
     assert result.output.splitlines() == ["n", "6"]
 

@@ -20,27 +20,63 @@ def _bindings(values: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
+def _limits() -> list:
+    """--timeout and --max-memory, shared by kg query and kg serve."""
+    return [
+        click.option("--timeout", type=click.FloatRange(0.1), default=None, help="Seconds a query may run before it is stopped."),
+        click.option("--max-memory", type=click.IntRange(0), default=2048, show_default=True,
+                     help="Megabytes of memory a query may take before it is stopped (0: no cap)."),
+    ]
+
+
+def _with(options: list):
+    def decorate(function):
+        for option in reversed(options):
+            function = option(function)
+        return function
+
+    return decorate
+
+
 @cli.command()
-@click.argument("graph", type=click.Path(path_type=Path))
-@click.argument("query")
-@click.option("-f", "--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json", "turtle", "nt", "jsonld"]), default=None,
-              help="Output format (default: a table on a terminal, CSV otherwise; Turtle for CONSTRUCT and DESCRIBE).")
+@click.argument("graph", type=click.Path(path_type=Path), required=False)
+@click.argument("query", required=False)
+@click.option("-f", "--format", "fmt", default=None, metavar="FORMAT",
+              help="table, csv, tsv, json or xml; turtle, nt, rdfxml or jsonld for CONSTRUCT and DESCRIBE (default: a table on a "
+                   "terminal, CSV otherwise; Turtle for graph results).")
 @click.option("--bind", "binds", multiple=True, help="Fix a query variable: NAME=VALUE (a literal, or <IRI>); repeatable.")
 @click.option("--limit", type=click.IntRange(0), default=0, help="Print at most N rows.")
-def query(graph: Path, query: str, fmt: str | None, binds: tuple[str, ...], limit: int) -> None:
+@_with(_limits())
+@click.option("--list", "list_examples", is_flag=True, help="List the example queries in data/queries/ and stop.")
+def query(graph: Path | None, query: str | None, fmt: str | None, binds: tuple[str, ...], limit: int, timeout: float | None,
+          max_memory: int, list_examples: bool) -> None:
     """Run a SPARQL query (SELECT, ASK, CONSTRUCT, DESCRIBE) on GRAPH: a build output folder, an RDF
-    file or a kg store. QUERY is the query text, a .rq file, or the name of a query in data/queries/.
-    The kg prefixes (kg, kgo, schema, org, prov, skos, dcterms, rdfs, rdf, owl, xsd) are predeclared.
+    file or a kg store. QUERY is the query text, a .rq file, or the name of a query in data/queries/
+    (kg query --list). The kg prefixes (kg, kgo, schema, org, prov, skos, dcterms, rdfs, rdf, owl,
+    xsd) are predeclared. The query runs in a process of its own, stopped past --timeout (60 s) or
+    --max-memory.
 
     Example: kg query out/ who_met_whom --bind name="Joe Biden"
     """
-    from kg.query import format_result, open_graph, read_query, run_query
+    from kg import registry
+    from kg.errors import QueryError
+    from kg.query import examples, read_query
+    from kg.workers import Limits, Request, run_bounded
 
-    text = read_query(query)
-    result = run_query(open_graph(graph), text, _bindings(binds), limit)
+    if list_examples:
+        for name, description in examples():
+            click.echo(f"{name:28} {description}")
+        return
+    if graph is None or query is None:
+        raise click.UsageError("give GRAPH and QUERY (or --list for the example queries)")
     if fmt is None:
         fmt = "table" if sys.stdout.isatty() else "csv"
-    output = format_result(result, fmt)
+    registry.get(registry.result_formats, fmt, "format")
+    request = Request("query", read_query(query), fmt=fmt, bindings=_bindings(binds), limit=limit)
+    reply = run_bounded(graph, request, Limits(60.0 if timeout is None else timeout, max_memory))
+    if reply.status != 200:
+        raise QueryError(reply.message)
+    output = reply.message
     click.echo(output, nl=not output.endswith("\n"))
 
 
@@ -53,28 +89,40 @@ def load(sources: tuple[Path, ...], store_dir: Path) -> None:
 
     Example: kg load out/ --store kg-store/
     """
-    from kg.store import load_store
+    from kg.store import load_counted
 
-    triples = load_store(list(sources), store_dir)
-    click.echo(f"{store_dir}: {triples:,} triples")
+    counts = load_counted(list(sources), store_dir)
+    click.echo(f"{store_dir}: {counts.added:,} triples added, {counts.total:,} in the store")
 
 
 @cli.command()
 @click.argument("graph", type=click.Path(path_type=Path))
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (only this machine by default).")
 @click.option("--port", type=click.IntRange(0, 65535), default=7878, show_default=True, help="Port (0: any free one).")
-@click.option("--timeout", type=click.FloatRange(0.1), default=30.0, show_default=True, help="Seconds a query may run before it is stopped.")
+@_with(_limits())
 @click.option("--max-rows", type=click.IntRange(1), default=10000, show_default=True, help="Most result rows a query returns.")
-@click.option("--allow-update", is_flag=True, help="Accept SPARQL Update (refused otherwise).")
-def serve(graph: Path, host: str, port: int, timeout: float, max_rows: int, allow_update: bool) -> None:
+@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True, help="Query worker processes (queries answered at once).")
+@click.option("--allow-update", is_flag=True, help="Accept SPARQL Update (refused otherwise); one worker then.")
+@click.option("--cors", "cors", multiple=True, metavar="ORIGIN",
+              help="Let pages of ORIGIN (e.g. http://localhost:3000; * for any) read the endpoint; repeatable. None by default.")
+@click.option("--allow-federation", "federation", multiple=True, metavar="HOST",
+              help="Let SERVICE (and LOAD, with --allow-update) call HOST; repeatable. Refused by default.")
+@click.option("--allow-host", "hosts", multiple=True, metavar="NAME",
+              help="Accept requests addressed to NAME (Host header) besides the bound address and localhost; repeatable.")
+@click.option("--max-body", type=click.IntRange(1), default=16, show_default=True, help="Largest request body, in MB (413 above).")
+def serve(graph: Path, host: str, port: int, timeout: float | None, max_memory: int, max_rows: int, workers: int, allow_update: bool,
+          cors: tuple[str, ...], federation: tuple[str, ...], hosts: tuple[str, ...], max_body: int) -> None:
     """Serve GRAPH (a kg store, a build output folder or an RDF file) as a SPARQL 1.1 Protocol
-    endpoint at /sparql, with a query page at /. Read-only unless --allow-update.
+    endpoint at /sparql, with a query page at /. Read-only unless --allow-update; a query is
+    stopped past --timeout (30 s) or --max-memory.
 
     Example: kg serve out/ --port 7878
     """
     from kg.server import SparqlServer
 
-    server = SparqlServer(graph, host, port, timeout, max_rows, allow_update)
+    server = SparqlServer(graph, host=host, port=port, timeout=30.0 if timeout is None else timeout, max_memory=max_memory,
+                          max_rows=max_rows, workers=workers, allow_update=allow_update, cors=cors, allow_federation=federation,
+                          allow_hosts=hosts, max_body=max_body << 20)
     click.echo(f"SPARQL endpoint {server.url} (query page {server.url.removesuffix('sparql')}); Ctrl-C stops it", err=True)
     try:
         server.serve_forever()
