@@ -152,6 +152,19 @@ def write_json(result: QueryResult) -> str:
     return json.dumps(results_json(result), ensure_ascii=False)
 
 
+_XML_SPACE = {"\t": "&#9;", "\n": "&#10;", "\r": "&#13;"}
+
+
+def _xml_text(value: str) -> str:
+    """Character data whose white space survives readers that trim it (as pyoxigraph's does)."""
+    text = escape(value, _XML_SPACE)
+    stripped = text.strip(" ")
+    if stripped == text:
+        return text
+    start = len(text) - len(text.lstrip(" "))
+    return "&#32;" * start + stripped + "&#32;" * (len(text) - start - len(stripped)) if stripped else "&#32;" * len(text)
+
+
 def _term_xml(term: Any) -> str:
     if isinstance(term, ox.NamedNode):
         return f"<uri>{escape(term.value)}</uri>"
@@ -161,10 +174,10 @@ def _term_xml(term: Any) -> str:
         parts = zip(("subject", "predicate", "object"), (term.subject, term.predicate, term.object))
         return "<triple>" + "".join(f"<{p}>{_term_xml(t)}</{p}>" for p, t in parts) + "</triple>"
     if term.language:
-        return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
+        return f"<literal xml:lang={quoteattr(term.language)}>{_xml_text(term.value)}</literal>"
     if term.datatype and term.datatype.value != XSD_STRING:
-        return f"<literal datatype={quoteattr(term.datatype.value)}>{escape(term.value)}</literal>"
-    return f"<literal>{escape(term.value)}</literal>"
+        return f"<literal datatype={quoteattr(term.datatype.value)}>{_xml_text(term.value)}</literal>"
+    return f"<literal>{_xml_text(term.value)}</literal>"
 
 
 @result_format("xml", SOLUTIONS, ("application/sparql-results+xml", "application/xml"), "SPARQL_Results_XML")
