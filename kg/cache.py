@@ -4,7 +4,7 @@ An entry is one JSON file (never pickle: a file read back is data, not code) nam
 key: the hash of its id, its content (text and metadata), and the build's fingerprint, which covers
 kg's version and source, the spaCy model (name, version; a model folder's files) and spaCy's version,
 every data file under `Settings.data_dir` and the extra alias and pattern files, and the settings
-that change a result (the open layer). Anything that changes one of these changes the key, so a stale
+that change a result (the open layer, the relation extractors). Anything that changes one of these changes the key, so a stale
 entry is never found; an entry that does not parse, or whose recorded key or id is not the one asked
 for (a corrupt or foreign file), is ignored with a warning and the document is annotated again.
 
@@ -29,6 +29,7 @@ from typing import Any, Callable, Iterable, Iterator
 from kg.documents import DocumentStream
 from kg.export.files import pause
 from kg.model import Document
+from kg.stages import DocumentResult, Settings
 
 FORMAT = 1  # the layout of an entry; part of every key
 
@@ -57,10 +58,10 @@ def _files_under(folder: Path) -> list[Path]:
 
 def source_digest() -> str:
     """kg's version and the hash of its Python source: a changed rule is a changed result."""
-    import kg
+    from kg.version import __version__
 
-    digest = hashlib.sha256(f"kg {kg.__version__}\n".encode())
-    package = Path(kg.__file__).resolve().parent
+    digest = hashlib.sha256(f"kg {__version__}\n".encode())
+    package = Path(__file__).resolve().parent
     _hash_files(digest, sorted(package.rglob("*.py")), package)
     return digest.hexdigest()
 
@@ -99,7 +100,7 @@ def model_digest(model: str) -> str:
     return digest.hexdigest()
 
 
-def fingerprint(settings: Any) -> str:
+def fingerprint(settings: Settings) -> str:
     """The key part shared by every document of a build with these settings."""
     digest = hashlib.sha256(f"kg build cache {FORMAT}\n".encode())
     digest.update(f"source {source_digest()}\n".encode())
@@ -111,6 +112,7 @@ def fingerprint(settings: Any) -> str:
     digest.update(b"patterns\n")
     _hash_files(digest, [Path(p) for p in settings.patterns])
     digest.update(f"open_relations {bool(settings.open_relations)}\n".encode())
+    digest.update(f"extractors {' '.join(settings.extractors)}\n".encode())
     return digest.hexdigest()
 
 
@@ -230,10 +232,8 @@ class BuildCache:
     def path(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key}.json"
 
-    def get(self, document: Document, key: str | None = None) -> Any:
+    def get(self, document: Document, key: str | None = None) -> DocumentResult | None:
         """The cached DocumentResult of `document`, or None (not cached, or an entry not to trust)."""
-        from kg.build import DocumentResult
-
         key = key or self.key(document)
         path = self.path(key)
         try:
@@ -258,7 +258,7 @@ class BuildCache:
         self.hits += 1
         return result
 
-    def put(self, document: Document, result: Any, key: str | None = None) -> None:
+    def put(self, document: Document, result: DocumentResult, key: str | None = None) -> None:
         """Store `result` for `document`: written whole or not at all. A cache that cannot be written
         is reported once and the build goes on without it."""
         if not self._writable:

@@ -14,21 +14,27 @@ import hashlib
 import logging
 import os
 from collections import deque
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Protocol
 
 from kg.documents import log_skip
-from kg.errors import KGError, one_line
+from kg.errors import ConfigError, KGError, RemoteError, one_line
 from kg.model import Document
+from kg.resources import Resources
+from kg.stages import ENGINES, DocumentPipeline, DocumentResult, Settings
 
-if TYPE_CHECKING:
-    from kg.build import DocumentResult, Settings
-    from kg.resources import Resources
-
-ENGINES = ("local", "dask")
+__all__ = ["ENGINES", "Engine", "EngineError", "LocalEngine", "DaskEngine", "make_engine"]
 
 
-class EngineError(KGError):
+class EngineError(RemoteError):
     """The engine could not run the build (no scheduler, workers lost too often, a worker failing)."""
+
+
+class Engine(Protocol):
+    """Where the per-document stages run: results in the documents' order, then `close`."""
+
+    def process(self, documents: Iterable[Document]) -> Iterator[DocumentResult]: ...
+
+    def close(self) -> None: ...
 
 
 def _spare_the_collector() -> None:
@@ -49,17 +55,15 @@ class LocalEngine:
     too. At most two batches per worker are out at once, results come back in the documents' order.
     """
 
-    def __init__(self, settings: "Settings", resources: "Resources") -> None:
+    def __init__(self, settings: Settings, resources: Resources) -> None:
         self.settings, self.resources = settings, resources
-        self.pipeline: Any = None
+        self.pipeline: DocumentPipeline | None = None
 
-    def process(self, documents: Iterable[Document]) -> Iterator["DocumentResult"]:
+    def process(self, documents: Iterable[Document]) -> Iterator[DocumentResult]:
         import multiprocessing
 
         forked = self.settings.processes > 1 and "fork" in multiprocessing.get_all_start_methods()
         if self.pipeline is None:
-            from kg.build import DocumentPipeline
-
             settings = dataclasses.replace(self.settings, processes=1) if forked else self.settings
             self.pipeline = DocumentPipeline(settings, self.resources)
             _spare_the_collector()
@@ -67,7 +71,7 @@ class LocalEngine:
             return self.pipeline.process(documents)
         return self._forked(documents)
 
-    def _forked(self, documents: Iterable[Document]) -> Iterator["DocumentResult"]:
+    def _forked(self, documents: Iterable[Document]) -> Iterator[DocumentResult]:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
         from concurrent.futures.process import BrokenProcessPool
@@ -96,13 +100,13 @@ _FORKED: Any = None  # the pipeline a forked worker inherits
 
 def _in_order(documents: Iterable[Document], batch_size: int, window: int, submit: Callable[[list[Document]], Any],
               collect: Callable[[Any, list[Document]], tuple[list[Any], list[Any]]],
-              on_skip: Callable[[Any], None]) -> Iterator["DocumentResult"]:
+              on_skip: Callable[[Any], None]) -> Iterator[DocumentResult]:
     """Ship `documents` in batches (`submit` returns a future), at most `window` batches in flight,
     and yield each batch's results in document order (`collect` waits for a future: results and the
     documents skipped, which go to `on_skip`). Both engines batch this way."""
     pending: deque[tuple[Any, list[Document]]] = deque()
 
-    def take() -> Iterator["DocumentResult"]:
+    def take() -> Iterator[DocumentResult]:
         future, batch = pending.popleft()
         results, skipped = collect(future, batch)
         for skip in skipped:
@@ -136,12 +140,11 @@ def _run_forked(documents: list[Document]) -> tuple[list[Any], list[Any]]:
 _PIPELINES: dict[str, Any] = {}  # on a worker: the pipeline of the build it last served, by token
 
 
-def run_batch(token: str, settings: "Settings", resources: "Resources", documents: list[Document]) -> tuple[list[Any], list[Any]]:
+def run_batch(token: str, settings: Settings, resources: Resources, documents: list[Document]) -> tuple[list[Any], list[Any]]:
     """On a worker: the results of a batch of documents and the documents skipped (with reasons).
     The pipeline (spaCy model and all) is loaded once per worker process and build settings. The
     resources (the client's data files, 150 KB) come with each batch, not scattered once: a batch
     retried on a worker started after another died finds them all the same."""
-    from kg.build import DocumentPipeline
     from kg.documents import DocumentStream
 
     _test_worker_exit(documents)
@@ -179,7 +182,7 @@ class DaskEngine:
     out at once, so memory stays bounded whatever the corpus size.
     """
 
-    def __init__(self, settings: "Settings", resources: "Resources", scheduler: str | None = None,
+    def __init__(self, settings: Settings, resources: Resources, scheduler: str | None = None,
                  workers: int | None = None, batch_documents: int | None = None) -> None:
         try:
             import distributed
@@ -211,7 +214,7 @@ class DaskEngine:
         self.window = max(4, 2 * threads)
         self.token = _token(self.settings, resources)
 
-    def process(self, documents: Iterable[Document]) -> Iterator["DocumentResult"]:
+    def process(self, documents: Iterable[Document]) -> Iterator[DocumentResult]:
         distributed = self._distributed
         on_skip: Callable[[Any], None] = getattr(documents, "on_skip", None) or log_skip
 
@@ -246,18 +249,16 @@ class DaskEngine:
                 pass
 
 
-def make_engine(settings: "Settings", resources: "Resources") -> Any:
-    """The engine `settings.engine` names."""
+def make_engine(settings: Settings, resources: Resources) -> Engine:
+    """The engine `settings.engine` names (one of ENGINES; Settings checks it)."""
     if settings.engine == "local":
-        if settings.scheduler:
-            raise EngineError("--scheduler needs --engine dask")
         return LocalEngine(settings, resources)
     if settings.engine == "dask":
         return DaskEngine(settings, resources, settings.scheduler, settings.processes if settings.processes > 1 else None)
-    raise EngineError(f"unknown engine {settings.engine!r} (one of {', '.join(ENGINES)})")
+    raise ConfigError(f"unknown engine {settings.engine!r}; use one of: {', '.join(ENGINES)}")
 
 
-def _token(settings: "Settings", resources: "Resources") -> str:
+def _token(settings: Settings, resources: Resources) -> str:
     import pickle
 
     return hashlib.sha256(repr(settings).encode() + pickle.dumps(resources)).hexdigest()[:32]

@@ -1,15 +1,18 @@
 """The graph model: the only vocabulary shared by every stage of the pipeline.
 
-Stages talk through these dataclasses. Nothing here imports spaCy, rdflib or networkx,
-so the exporters and the query layer never see a parser object.
+Stages talk through these dataclasses. Nothing here imports spaCy, rdflib or networkx, nor any
+kg module above it (only kg.errors and kg.report): conversions are functions of kg.export that
+take the graph, as networkx's readwrite functions do (`kg.export.to_rdf(graph)`,
+`kg.export.to_networkx(graph)`, `kg.export.graph_to_dict(graph)`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterable
+from typing import Iterable
 
 from kg.errors import GraphIntegrityError
+from kg.report import BuildReport
 
 #: The ontology every node type maps to (see README, "Graph vocabulary").
 NODE_TYPES = ("Person", "Organization", "Place", "Date", "Event", "Role", "Concept", "Document")
@@ -176,7 +179,7 @@ class KnowledgeGraph:
     entities: dict[str, Entity] = field(default_factory=dict)
     _relations: dict[tuple[str, str, str], Relation] = field(default_factory=dict)
     schema: dict[str, RelationType] = field(default_factory=dict)
-    report: Any = None  # the BuildReport of the build that made it
+    report: BuildReport | None = None  # what the build that made it read, skipped and produced
 
     @property
     def relations(self) -> list[Relation]:
@@ -266,30 +269,6 @@ class KnowledgeGraph:
         sub.entities = {k: v for k, v in self.entities.items() if k in nodes}
         sub._relations = {k: r for k, r in self._relations.items() if r.subject in nodes and r.object in nodes}
         return sub
-
-    def to_rdf(self, base: str | None = None) -> Any:
-        """The graph as an rdflib.Graph (see kg.export.rdf)."""
-        from kg.export.rdf import to_rdf
-
-        return to_rdf(self, base=base) if base else to_rdf(self)
-
-    def to_networkx(self) -> Any:
-        """The graph as a networkx.MultiDiGraph keyed by predicate (see kg.export.networkx)."""
-        from kg.export.networkx import to_networkx
-
-        return to_networkx(self)
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-safe, deterministic dictionary; `from_dict` reverses it."""
-        from kg.export.jsonio import graph_to_dict
-
-        return graph_to_dict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "KnowledgeGraph":
-        from kg.export.jsonio import graph_from_dict
-
-        return graph_from_dict(data)
 
     def extend(self, relations: Iterable[Relation]) -> None:
         for relation in relations:

@@ -54,6 +54,32 @@ def golden(update_golden):
     return check
 
 
+@pytest.fixture
+def tiny_graph():
+    """A graph written out by hand: two people who met in a city, one document, parallel edges."""
+    from kg.model import DocumentInfo, Entity, Evidence, KnowledgeGraph, Mention, Relation, RelationType
+
+    g = KnowledgeGraph(schema={
+        "met_with": RelationType("met_with", ("Person",), ("Person",), symmetric=True, description="Two parties met."),
+        "met_at": RelationType("met_at", ("Person",), ("Place",), mappings=(("rdfs:subPropertyOf", "schema:location"),)),
+        "criticised": RelationType("criticised", ("Person",), ("Person",)),
+        "authored_by": RelationType("authored_by", ("Document",), ("Person",)),
+    })
+    text = "Ada Lovelace met Charles Babbage in London. Lovelace criticised Babbage."
+    g.add_document(DocumentInfo("d1", "d1.txt", "A Meeting", "1833-06-05", ("Ada Lovelace",), spans=(("title", 0, 9),)))
+    ada = (Mention("d1", 0, 12, "Ada Lovelace", "Person", "PERSON", 0, 43), Mention("d1", 44, 52, "Lovelace", "Person", "PERSON", 44, 72))
+    g.add_entity(Entity("person/ada-lovelace", "Ada Lovelace", "Person", frozenset({"Lovelace"}), ada, (("surname", "Lovelace"),)))
+    g.add_entity(Entity("person/babbage-charles", "Charles Babbage", "Person", frozenset({"Babbage"}),
+                        (Mention("d1", 17, 32, "Charles Babbage", "Person", "PERSON", 0, 43),)))
+    g.add_entity(Entity("place/london", "London", "Place", mentions=(Mention("d1", 36, 42, "London", "Place", "GPE", 0, 43),)))
+    first, second = Evidence("d1", text[:43], 0, 43), Evidence("d1", text[44:], 44, 72)
+    g.add_relation(Relation("person/ada-lovelace", "met_with", "person/babbage-charles", 0.9, "pattern:met_with.direct_object", (first,)))
+    g.add_relation(Relation("person/ada-lovelace", "criticised", "person/babbage-charles", 0.7, "pattern:criticised.verb", (second,)))
+    g.add_relation(Relation("person/ada-lovelace", "met_at", "place/london", 0.85, "pattern:met_at.subject", (first,)))
+    g.add_relation(Relation("document/d1", "authored_by", "person/ada-lovelace", 1.0, "metadata", (Evidence("d1", "author: Ada Lovelace", 0, 0),)))
+    return g
+
+
 @pytest.fixture(scope="session")
 def resources():
     from kg.resources import load_resources
@@ -151,5 +177,76 @@ def gexf_reader():
 
         out = subprocess.run(["node", str(script), str(path)], capture_output=True, text=True, check=True, timeout=60)
         return json.loads(out.stdout)
+
+    return run
+
+
+# kg train: tiny gold data and a tiny BERT (random weights, a vocabulary of the sentences' words), so
+# the real training code runs in seconds without a download (tests/test_training_*.py)
+
+TRAIN_SENTENCES = [
+    ("John Smith works for Acme Corp .", [(0, 10, "Peop"), (21, 30, "Org")], [(0, 1, "Work_For")]),
+    ("Mary Jones lives in Boston .", [(0, 10, "Peop"), (20, 26, "Loc")], [(0, 1, "Live_In")]),
+    ("Acme Corp is based in Denver .", [(0, 9, "Org"), (22, 28, "Loc")], [(0, 1, "OrgBased_In")]),
+    ("Peter Brown , a lawyer for Globex , lives in Austin .", [(0, 11, "Peop"), (27, 33, "Org"), (45, 51, "Loc")],
+     [(0, 1, "Work_For"), (0, 2, "Live_In")]),
+]
+
+
+def write_gold(path: Path, sentences: list) -> Path:
+    """A gold JSONL file of (text, [(start, end, label)], [(head, tail, label)]) sentences."""
+    import json
+
+    path.write_text("".join(json.dumps({
+        "id": f"t{n}", "text": text, "entities": [{"start": s, "end": e, "label": lab, "cluster": None} for s, e, lab in ents],
+        "relations": [{"head": h, "tail": t, "label": lab} for h, t, lab in rels]}) + "\n" for n, (text, ents, rels) in enumerate(sentences)))
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny(tmp_path_factory):
+    """(train file, dev file) of TRAIN_SENTENCES."""
+    folder = tmp_path_factory.mktemp("train")
+    return write_gold(folder / "train.jsonl", TRAIN_SENTENCES * 3), write_gold(folder / "dev.jsonl", TRAIN_SENTENCES)
+
+
+@pytest.fixture(scope="session")
+def tiny_encoder(tmp_path_factory):
+    import torch  # with transformers, installed by the README's test line: no skip
+    import transformers
+
+    folder = tmp_path_factory.mktemp("encoder")
+    words = sorted({w.lower() for text, _, _ in TRAIN_SENTENCES for w in text.split()} | {"anna", "white", "initech", "tokyo"})
+    (folder / "vocab.txt").write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words]) + "\n")
+    transformers.BertTokenizerFast(vocab_file=str(folder / "vocab.txt"), do_lower_case=True).save_pretrained(folder)
+    config = transformers.BertConfig(vocab_size=5 + len(words), hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                                     intermediate_size=64, max_position_embeddings=128)
+    torch.manual_seed(0)
+    transformers.BertModel(config).save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def build_edges():
+    """build_edges(folder, model) -> {extractor: [edges.csv rows]} of `kg build --model model` of a
+    text with a meeting (found by the rules) and three of the tiny data's relations."""
+    import csv
+
+    from click.testing import CliRunner
+
+    from kg.cli import cli
+
+    text = "Fumio Kishida met Joe Biden in Tokyo. John Smith works for Acme Corp . Peter Brown , a lawyer for Globex , lives in Austin ."
+
+    def run(folder: Path, model: Path) -> dict[str, list[dict[str, str]]]:
+        (folder / "docs").mkdir()
+        (folder / "docs" / "a.txt").write_text(text)
+        result = CliRunner().invoke(cli, ["build", str(folder / "docs"), "-o", str(folder / "out"), "--model", str(model), "-q"])
+        assert result.exit_code == 0, result.output
+        edges: dict[str, list[dict[str, str]]] = {}
+        with open(folder / "out" / "edges.csv", newline="") as handle:
+            for row in csv.DictReader(handle):
+                edges.setdefault(row["extractor"], []).append(row)
+        return edges
 
     return run

@@ -1,12 +1,15 @@
-"""The graph model: merging, integrity, and the dictionary round trip."""
+"""The graph model: merging, integrity, the report it carries, and the conversions kg.export makes of it."""
 
 from __future__ import annotations
 
-import pytest
-from test_export import tiny_graph
+import typing
 
-from kg.errors import GraphIntegrityError
+import pytest
+
+from kg.errors import GraphIntegrityError, InputError
+from kg.export import graph_from_dict, graph_to_dict, to_networkx, to_rdf
 from kg.model import Entity, Evidence, KnowledgeGraph, Mention, Relation
+from kg.report import BuildReport, Skipped
 
 
 def test_model_relation_needs_known_nodes_and_evidence():
@@ -40,15 +43,41 @@ def test_model_same_entity_merges_aliases_and_mentions():
     assert g.entities["person/a"].documents == {"d", "e"}
 
 
-def test_model_dict_round_trip():
-    g = tiny_graph()
-    assert KnowledgeGraph.from_dict(g.to_dict()).to_dict() == g.to_dict()
+def test_model_dict_round_trip(tiny_graph):
+    data = graph_to_dict(tiny_graph)
+    again = graph_from_dict(data)
+    assert graph_to_dict(again) == data
+    assert again.entities == tiny_graph.entities
+    assert sorted(again.relations, key=lambda r: r.key) == sorted(tiny_graph.relations, key=lambda r: r.key)
+    assert again.documents == tiny_graph.documents and again.schema == tiny_graph.schema
+
+
+def test_model_from_dict_refuses_what_is_not_a_graph():
+    with pytest.raises(InputError, match="not a kg graph.json"):
+        graph_from_dict({"format": "something else"})
+
+
+def test_model_knows_nothing_above_it():
+    """Conversions are kg.export's functions, not methods; the report is a typed BuildReport."""
+    for method in ("to_rdf", "to_networkx", "to_dict", "from_dict"):
+        assert not hasattr(KnowledgeGraph, method)
+    hints = typing.get_type_hints(KnowledgeGraph)
+    assert hints["report"] == BuildReport | None
+
+
+def test_model_subgraph_keeps_the_report_and_the_relations_inside(tiny_graph):
+    tiny_graph.report = BuildReport(documents=1, skipped=[Skipped("x.docx", "unsupported file type .docx")])
+    sub = tiny_graph.subgraph({"person/ada-lovelace", "place/london"})
+    assert sub.report is tiny_graph.report
+    assert [(r.subject, r.predicate, r.object) for r in sub.relations] == [("person/ada-lovelace", "met_at", "place/london")]
+    assert sub.report.to_dict()["skipped"] == [{"source": "x.docx", "reason": "unsupported file type .docx"}]
 
 
 def test_model_public_api_builds_and_converts(build_texts):
     graph = build_texts({"a.txt": "Fumio Kishida met Joe Biden in Tokyo."})
-    rdf = graph.to_rdf()
-    nxg = graph.to_networkx()
+    assert isinstance(graph.report, BuildReport) and graph.report.documents == 1
+    rdf = to_rdf(graph)
+    nxg = to_networkx(graph)
     assert len(rdf) > 0
     assert nxg.number_of_nodes() == len(graph.entities) + len(graph.documents)
     assert nxg.number_of_edges() == len(graph.relations)

@@ -10,6 +10,7 @@ import pytest
 
 from kg.annotation.mentions import clean_surface, doc_mentions
 from kg.annotation.titles import RoleLexicon
+from kg.export import to_rdf
 from kg.model import Document, DocumentInfo, Entity, Evidence, KnowledgeGraph, Mention, Relation
 from kg.resolution.names import NameRules
 from kg.resolution.resolver import resolve_document
@@ -497,7 +498,7 @@ def test_status_of_a_former_post_reaches_rdf_and_tables(build_texts):
     graph = build_texts({"s.txt": "Former Acme chief executive Derek Wanless wrote the report."})
     [former] = [r for r in graph.relations if r.predicate == "holds_role"]
     assert former.status == "former"
-    rows = graph.to_rdf().query("""PREFIX kg: <http://kg.example/vocab#> PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+    rows = to_rdf(graph).query("""PREFIX kg: <http://kg.example/vocab#> PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
         SELECT ?status WHERE { ?st rdf:predicate kg:holds_role ; kg:status ?status . }""")
     assert [str(r.status) for r in rows] == ["former"]
     assert {row["status"] for row in edge_table(graph) if row["relation"] == "holds_role"} == {"former"}

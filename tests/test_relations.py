@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kg.errors import ConfigError
+from kg.export import to_rdf
 from kg.resources import load_patterns
 
 
@@ -153,7 +154,7 @@ def test_relations_open_layer_in_rdf_is_marked(build_texts):
     from kg.build import Settings
 
     graph = build_texts({"o.txt": "The Japan Self-Defense Forces pursue deeper integration."}, settings=Settings(open_relations=True))
-    rows = list(graph.to_rdf().query("""PREFIX kg: <http://kg.example/vocab#> PREFIX kgo: <http://kg.example/open#>
+    rows = list(to_rdf(graph).query("""PREFIX kg: <http://kg.example/vocab#> PREFIX kgo: <http://kg.example/open#>
         PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
         SELECT ?st WHERE { ?s kgo:pursue ?o . ?st a kg:OpenRelation ; rdf:predicate kgo:pursue . }"""))
     assert len(rows) == 1

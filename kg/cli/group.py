@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from kg import __version__
+from kg.version import __version__
 from kg.errors import KGError
 
 

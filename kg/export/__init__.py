@@ -1,4 +1,9 @@
-"""Stage 6: exports. Nothing here imports spaCy."""
+"""Exports: functions that take the graph model (as networkx's readwrite functions take a graph).
+
+`to_rdf(graph)` gives an rdflib.Graph, `to_networkx(graph)` a networkx.MultiDiGraph,
+`graph_to_dict(graph)` / `graph_from_dict(data)` the JSON form of graph.json, and `write_outputs`
+every file of a build. Nothing here imports spaCy or any stage of the build.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +13,21 @@ from typing import Iterable
 
 from kg.export.files import atomic_write_bytes, pause, replace_output_set
 from kg.export.gephi import gephi_graph, write_gexf, write_graphml
-from kg.export.jsonio import dumps, load_graph
+from kg.errors import ConfigError
+from kg.export.jsonio import dumps, graph_from_dict, graph_to_dict, load_graph
 from kg.export.networkx import to_networkx
 from kg.export.rdf import RDF_FORMATS, serialize, to_rdf
 from kg.export.tables import write_csv
 from kg.export.vocab import DEFAULT_BASE
 from kg.model import KnowledgeGraph
 
-__all__ = ["write_outputs", "to_rdf", "to_networkx", "write_gexf", "write_graphml", "write_csv", "load_graph", "RDF_FORMATS"]
+__all__ = [
+    "write_outputs", "to_rdf", "to_networkx", "graph_to_dict", "graph_from_dict", "serialize", "write_gexf", "write_graphml",
+    "write_csv", "load_graph", "RDF_FORMATS", "LAYOUTS",
+]
+
+#: the node layouts graph.gexf can be written with (kg build --layout)
+LAYOUTS = ("spring", "forceatlas2")
 
 
 def write_outputs(
@@ -27,8 +39,10 @@ def write_outputs(
     graph.<fmt> for each RDF format, graph.gexf, graph.graphml, nodes.csv, edges.csv, graph.json
     (the model, for later commands) and report.json (the build report). The files replace those of
     an earlier build as one set (see replace_output_set): a failed or killed build leaves the old set
-    whole, and the folder's other files are kept.
+    whole, and the folder's other files are kept. An unknown `layout` is a ConfigError.
     """
+    if layout is not None and layout not in LAYOUTS:
+        raise ConfigError(f"unknown layout {layout!r}; use one of: {', '.join(LAYOUTS)}")
     folder = Path(folder)
     files: list[str] = []
 

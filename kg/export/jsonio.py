@@ -7,7 +7,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from kg.errors import KGError
+from kg.errors import InputError
 from kg.model import (
     DocumentInfo,
     Entity,
@@ -38,7 +38,7 @@ def graph_to_dict(graph: KnowledgeGraph) -> dict[str, Any]:
 
 def graph_from_dict(data: dict[str, Any]) -> KnowledgeGraph:
     if data.get("format") != "kg-graph":
-        raise KGError("not a kg graph.json file")
+        raise InputError("not a kg graph.json file")
     graph = KnowledgeGraph()
     for name, spec in data["schema"].items():
         graph.schema[name] = RelationType(
@@ -67,10 +67,10 @@ def load_graph(path: Path) -> KnowledgeGraph:
     path = Path(path)
     file = path / "graph.json" if path.is_dir() else path
     if not file.exists():
-        raise KGError(f"{path}: no kg graph here (expected a build output folder with graph.json)")
+        raise InputError(f"{path}: no kg graph here (expected a build output folder with graph.json)")
     try:
         return graph_from_dict(json.loads(file.read_text(encoding="utf-8")))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise KGError(f"{file}: not valid JSON ({exc})") from None
+        raise InputError(f"{file}: not valid JSON ({exc})") from None
     except (KeyError, TypeError) as exc:
-        raise KGError(f"{file}: not a kg graph.json file (missing or wrong field {exc})") from None
+        raise InputError(f"{file}: not a kg graph.json file (missing or wrong field {exc})") from None

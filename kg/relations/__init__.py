@@ -1,24 +1,183 @@
-"""Stage 4: relation extraction: schema patterns, open subject-verb-object relations, metadata."""
+"""Stage 3: relation extraction, between mentions and before entity resolution (which reads the
+titles it finds). Each extractor is registered by name in `kg.registry.relation_extractors`; a build
+runs those its `Settings.extractors` lists, in that order, over one parsed document at a time:
+
+- ``metadata``: authored_by and published_in from the document's metadata; its mentions (the
+  document, its authors and venue) replace the annotator's of the same span, so it runs first
+- ``patterns``: the schema's dependency and token patterns (data/patterns/*.json)
+- ``titles``: holds_role and the organisation relations of titles ("Japanese Prime Minister Kishida")
+- ``open``: the open subject-verb-object layer, when `Settings.open_relations` is set; it adds only
+  what the relations found before it do not say
+- ``learned``: the relations of a kg train model, when `Settings.model` is one
+
+A factory takes the ExtractorContext and returns the extractor, or None when the settings leave it
+nothing to do; an extractor takes the document's Extraction and returns the relations it found. A
+package adds its own through the entry point group ``kg_relation_extractors``.
+
+Example:
+    >>> from kg import registry
+    >>> registry.names(registry.relation_extractors)
+    ['learned', 'metadata', 'open', 'patterns', 'titles']
+"""
 
 from __future__ import annotations
 
-from typing import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from kg.model import Mention, RelationMention
+from kg import registry
+from kg.model import Document, DocumentInfo, Mention, RelationMention
 from kg.relations.open import open_relations
 from kg.relations.patterns import PatternExtractor
 from kg.relations.spans import token_index
 from kg.relations.titles import TitleRules, title_relations
 from kg.resources import Resources
+from kg.trained_model import is_trained_model
 
-__all__ = ["RelationExtractor"]
+__all__ = [
+    "DEFAULT_EXTRACTORS", "Extraction", "Extractor", "ExtractorContext", "RelationExtractor", "extract", "make_extractors",
+]
+
+#: The extractors a build runs, in order (`kg.build.Settings.extractors`)
+DEFAULT_EXTRACTORS = ("metadata", "patterns", "titles", "open", "learned")
+
+
+@dataclass(frozen=True)
+class ExtractorContext:
+    """What an extractor's factory is given: the loaded pipeline, the data files and the settings
+    that choose what runs."""
+
+    nlp: Language
+    resources: Resources
+    model: str = ""  # the build's model: a kg train model folder gives the "learned" extractor its model
+    open_relations: bool = False  # whether the open layer is wanted
+
+
+@dataclass
+class Extraction:
+    """One parsed document on its way through the extractors: what each reads and adds to.
+
+    `mentions` are the annotator's (and, once ``metadata`` ran, the metadata's), by offset; `made`
+    holds the mentions the extractors made themselves (noun phrases, a model's entities); `found`
+    the relations found so far, in extractor order.
+    """
+
+    document: Document
+    doc: Doc
+    mentions: list[Mention]
+    made: dict[tuple[int, int], Mention] = field(default_factory=dict)
+    found: list[RelationMention] = field(default_factory=list)
+    _at: list[Mention | None] | None = field(default=None, repr=False)
+
+    @property
+    def at(self) -> list[Mention | None]:
+        """The mention each token belongs to (see kg.relations.spans.token_index)."""
+        if self._at is None:
+            self._at = token_index(self.doc, self.mentions)
+        return self._at
+
+    def add_mentions(self, mentions: Iterable[Mention]) -> None:
+        """Add mentions; each replaces an annotator's mention of the same (non-empty) span."""
+        added = list(mentions)
+        spans = {(m.start, m.end) for m in added if m.end > m.start}
+        kept = [m for m in self.mentions if (m.start, m.end) not in spans]
+        self.mentions = sorted(kept + added, key=lambda m: (m.start, m.end))
+        self._at = None
+
+
+Extractor = Callable[[Extraction], list[RelationMention]]
+
+
+def make_extractors(names: Iterable[str], context: ExtractorContext) -> list[Extractor]:
+    """The extractors registered under `names`, in that order, leaving out those with nothing to do.
+
+    An unknown name is an UnknownNameError that lists the registered ones.
+    """
+    made = (registry.get(registry.relation_extractors, name, "relation extractor")(context) for name in names)
+    return [extractor for extractor in made if extractor is not None]
+
+
+def extract(extractors: Sequence[Extractor], extraction: Extraction) -> Extraction:
+    """Run `extractors` in order over one document; returns `extraction`, its `found` filled."""
+    for extractor in extractors:
+        extraction.found += extractor(extraction)
+    return extraction
+
+
+@registry.relation_extractors.register("metadata")
+def make_metadata_extractor(context: ExtractorContext) -> Extractor:
+    from kg.relations.metadata import metadata_relations
+
+    def run(extraction: Extraction) -> list[RelationMention]:
+        mentions, relations = metadata_relations(extraction.document)
+        extraction.add_mentions(mentions)
+        return relations
+
+    return run
+
+
+@registry.relation_extractors.register("patterns")
+def make_pattern_extractor(context: ExtractorContext) -> Extractor:
+    patterns = PatternExtractor(context.nlp, context.resources.patterns, context.resources.relations)
+
+    def run(extraction: Extraction) -> list[RelationMention]:
+        return patterns.extract(extraction.doc, extraction.document.id, extraction.mentions, extraction.at, extraction.made)
+
+    return run
+
+
+@registry.relation_extractors.register("titles")
+def make_title_extractor(context: ExtractorContext) -> Extractor:
+    from kg.annotation.titles import RoleLexicon
+
+    resources = context.resources
+    rules = TitleRules(RoleLexicon.from_json(resources.roles), frozenset(p.lower() for p in resources.parties))
+
+    def run(extraction: Extraction) -> list[RelationMention]:
+        return title_relations(extraction.doc, extraction.document.id, extraction.mentions, extraction.at, rules, extraction.made)
+
+    return run
+
+
+@registry.relation_extractors.register("open")
+def make_open_extractor(context: ExtractorContext) -> Extractor | None:
+    if not context.open_relations:
+        return None
+    rules = context.resources.open_rules
+
+    def run(extraction: Extraction) -> list[RelationMention]:
+        said = {(r.evidence.start, frozenset((r.subject, r.object))) for r in extraction.found}
+        found = open_relations(extraction.doc, extraction.document.id, extraction.at, extraction.made, rules)
+        return [r for r in found if (r.evidence.start, frozenset((r.subject, r.object))) not in said]
+
+    return run
+
+
+@registry.relation_extractors.register("learned")
+def make_learned_extractor(context: ExtractorContext) -> Extractor | None:
+    if not context.model or not is_trained_model(context.model):
+        return None
+    from kg.relations.learned import LearnedExtractor
+
+    model = LearnedExtractor(Path(context.model))
+
+    def run(extraction: Extraction) -> list[RelationMention]:
+        known = {(m.start, m.end): m for m in [*extraction.mentions, *extraction.made.values()]}
+        found, made = model(extraction.document.id, extraction.document.text, known)
+        for mention in made:
+            extraction.made[(mention.start, mention.end)] = mention
+        return found
+
+    return run
 
 
 class RelationExtractor:
-    """Every extractor over one parsed document: the schema's patterns, then (optionally) the open layer.
+    """The rule extractors (patterns, titles and, if `open_layer`, the open layer) over a parsed
+    text whose mentions are known, for callers outside a build (kg eval, tests).
 
     Example:
         >>> extract = RelationExtractor(nlp, resources)  # doctest: +SKIP
@@ -26,19 +185,9 @@ class RelationExtractor:
     """
 
     def __init__(self, nlp: Language, resources: Resources, open_layer: bool = True) -> None:
-        from kg.annotation.titles import RoleLexicon
-
-        self.patterns = PatternExtractor(nlp, resources.patterns, resources.relations)
-        self.titles = TitleRules(RoleLexicon.from_json(resources.roles), frozenset(p.lower() for p in resources.parties))
-        self.open_rules = resources.open_rules if open_layer else None
+        self.extractors = make_extractors(("patterns", "titles", "open"), ExtractorContext(nlp, resources, open_relations=open_layer))
 
     def __call__(self, doc: Doc, doc_id: str, mentions: Sequence[Mention]) -> tuple[list[RelationMention], list[Mention]]:
-        at = token_index(doc, mentions)
-        made: dict[tuple[int, int], Mention] = {}
-        found = self.patterns.extract(doc, doc_id, mentions, at, made)
-        found += title_relations(doc, doc_id, mentions, at, self.titles, made)
-        if self.open_rules is not None:  # the open layer adds only what the schema did not say
-            typed = {(r.evidence.start, frozenset((r.subject, r.object))) for r in found}
-            found += [r for r in open_relations(doc, doc_id, at, made, self.open_rules)
-                      if (r.evidence.start, frozenset((r.subject, r.object))) not in typed]
-        return found, list(made.values())
+        document = Document(doc_id, doc.text, DocumentInfo(doc_id))
+        extraction = extract(self.extractors, Extraction(document, doc, list(mentions)))
+        return extraction.found, list(extraction.made.values())
