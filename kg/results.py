@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import re
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 from xml.sax.saxutils import escape, quoteattr
 
+import catalogue
 import pyoxigraph as ox
 
 from kg import registry
@@ -74,6 +76,13 @@ def result_format(name: str, kinds: tuple[str, ...], media_types: tuple[str, ...
 
 def formats_for(kind: str) -> list[ResultFormat]:
     """The registered formats that carry a result of `kind` ("select", "ask" or "graph"), in registry order."""
+    return _formats_for(kind, len(catalogue.REGISTRY))
+
+
+@functools.lru_cache(maxsize=16)
+def _formats_for(kind: str, registered: int) -> list[ResultFormat]:
+    """Cached while nothing new is registered: reading the entry points takes half a millisecond,
+    as long as the rest of a lookup query at the endpoint."""
     return [fmt for fmt in registry.result_formats.get_all().values() if kind in fmt.kinds]
 
 

@@ -384,7 +384,7 @@ class SparqlServer:
                 self._tmp = tempfile.mkdtemp(prefix="kg-serve-")
                 store_dir = Path(self._tmp) / "store"
                 load_store([graph], store_dir)
-            limits = Limits(settings.timeout, settings.max_memory, settings.max_rows)
+            limits = Limits(settings.timeout, settings.max_memory)
             self.pool = WorkerPool(store_dir, settings.workers, limits, writable=settings.allow_update)
             try:
                 self.httpd = _HTTPServer((settings.host, settings.port), make_handler(self.pool, settings))

@@ -63,11 +63,10 @@ class Reply:
 
 @dataclass(frozen=True)
 class Limits:
-    """Seconds and megabytes (0: no memory cap) a query may take; rows kept (0: all)."""
+    """Seconds and megabytes (0: no memory cap) a query may take."""
 
     timeout: float = 30.0
     max_memory: int = 2048
-    max_rows: int = 0
 
     def timeout_message(self) -> str:
         return f"the query was stopped after {self.timeout:g} s (the limit set by --timeout)"

@@ -283,6 +283,9 @@ def test_server_federation_only_to_listed_hosts(sample_build, server):
         assert status == 200 and "Prime Minister" in body.splitlines()
         status, _, body = get(federating, query.replace("localhost", "127.0.0.1"), Accept="text/csv")
         assert status == 403 and "--allow-federation 127.0.0.1" in body
+        status, _, body = get(federating, query.replace("/sparql", "/private"), Accept="text/csv")  # an allowed host that fails
+        assert status == 502 and "not shown" in body and "/sparql" not in body  # its answer (a 404 page here) is not relayed
+        assert get(federating, "ASK { ?x a kg:Person }")[0] == 200
 
 
 def test_server_caps_the_request_body_with_413(server):
