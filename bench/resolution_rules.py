@@ -13,7 +13,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data"
-RULES = ("one type", "acronym", "other name", "partial name", "shorter name", "title used alone", "description", "pronoun", "pronoun gender")
+RULES = ("one type", "acronym", "other name", "partial name", "shorter name", "organisation's first word", "title used alone", "description", "pronoun", "pronoun gender")
 
 
 def main() -> None:

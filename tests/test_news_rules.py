@@ -53,6 +53,22 @@ def test_titles_premodifier_title_splits_organisation_title_and_person(nlp):
     assert ("Acme", "ORG") in found
 
 
+@pytest.mark.parametrize("text,name", [
+    ("Analyst Peter Jones of Dresdner Kleinwort said fares would rise.", "Dresdner Kleinwort"),
+    ("Support came from the charity Shelter last week.", "Shelter"),
+    ("The trial of the chairman of Italy's biggest bank, Unicredito Italiano, began.", "Unicredito Italiano"),
+])
+def test_titles_a_person_tagged_name_the_text_calls_an_organisation_is_one(nlp, text, name):
+    with nlp.select_pipes(disable=["kg_titles"]):
+        assert (name, "PERSON") in ents(nlp, text)  # the rule's input: the model's type
+    assert (name, "ORG") in ents(nlp, text)
+
+
+def test_titles_a_given_name_after_an_organisation_word_stays_a_person(nlp):
+    found = ents(nlp, "The chairman of the company, John Smith, said profits rose.")
+    assert ("John Smith", "PERSON") in found
+
+
 def test_titles_word_that_modifies_another_noun_is_no_title(nlp):
     doc = nlp("The bank moved its head office to Leeds.")
     assert [t.dep_ for t in doc if t.text == "head"] == ["compound"]  # the rule's input
@@ -274,6 +290,17 @@ def test_title_relations_member_is_no_title_but_a_membership(relations):
     ("Mike Tomlinson has recommended replacing the exams with a diploma.", {("Mike Tomlinson", "announced", "replacing the exams with a diploma")}),
     ("Google bought YouTube last year.", {("YouTube", "part_of", "Google")}),
     ("Dr Alan Greenspan, who has been in the UK to attend the G7 meeting in London, spoke.", {("Dr Alan Greenspan", "met_at", "G7 meeting"), ("Dr Alan Greenspan", "met_at", "London")}),
+    ("Last week the Riksdag, Sweden's parliament, voted against it.", {("Riksdag", "located_in", "Sweden")}),
+    ("The money came from the Paris-based Institut Pasteur and others.", {("Institut Pasteur", "located_in", "Paris")}),
+    ("Two pilots of Portugal's national airline, TAP Air Portugal, went on strike.", {("TAP Air Portugal", "located_in", "Portugal")}),
+    ("The workers at the factory in Ealing in west London were told on Friday.", {("Ealing", "located_in", "west London")}),
+    ("The merger was announced by Acme Ltd in March.", {("Acme Ltd", "announced", "merger")}),
+    ("Her appointment by President George Bush surprised many.", {("George Bush", "announced", "Her appointment")}),
+    ("Mr Bush's nomination of John Roberts was welcomed.", {("Mr Bush", "announced", "Mr Bush's nomination of John Roberts")}),
+    ("Germany and France have drawn up proposals to cut farm subsidies.", {("Germany", "announced", "proposals to cut farm subsidies"),
+                                                                         ("France", "announced", "proposals to cut farm subsidies")}),
+    ("Jane Doe hit back at John Smith's claim that the deal was dead.", {("Jane Doe", "criticised", "John Smith")}),
+    ("Amnesty International's Kate Allen said the law was wrong.", {("Kate Allen", "works_for", "Amnesty International")}),
 ])
 def test_patterns_find(relations, text, expected):
     found = {(s, p, o) for s, p, o, _ in relations(text)}
@@ -288,6 +315,8 @@ def test_patterns_find(relations, text, expected):
     ("Spain's prime minister Jose Zapatero spoke.", ("prime minister", "located_in", "Spain")),
     ("Acme Ltd will announce the location of its head office later.", ("Acme Ltd", "announced", "the location of its head office")),
     ("Acme Ltd has no plans to go tabloid.", ("Acme Ltd", "announced", "no plans to go tabloid")),
+    ("Jane Doe hit back at John Smith's claim that the deal was dead.", ("Jane Doe", "criticised", "John Smith's claim that the deal was dead")),
+    ("Her appointment by President George Bush surprised many.", ("George Bush", "announced", "Her appointment by President George Bush")),
     ("Dr Alan Greenspan refused to attend the G7 meeting in London.", ("Dr Alan Greenspan", "met_at", "G7 meeting")),
     ("Desmond Tutu said the detentions were legal.", ("Desmond Tutu", "criticised", "detentions")),
     ("Mr Walsh said that if he was to launch a rival airline, it would be normal.", ("Mr Walsh", "announced", "launch a rival airline")),
@@ -408,6 +437,18 @@ def test_resolution_other_names_in_parentheses_or_known_as(rules):
                                                ("Jay-Z", "Person", "PERSON"), ("Shawn Carter", "Person", "PERSON")])
     assert key_of(assigned, "Spain", mentions) != key_of(assigned, "Acme Ltd", mentions)  # another type: a place, not a name
     assert key_of(assigned, "Shawn Carter", mentions) != key_of(assigned, "Jay-Z", mentions)
+
+
+def test_resolution_a_one_word_person_that_starts_an_organisation_name_is_that_organisation(rules):
+    text = "Banco Santander Central rose. Banco said so."
+    assigned, mentions = resolve(rules, text, [("Banco Santander Central", "Organization", "ORG"), ("Banco", "Person", "PERSON")])
+    assert key_of(assigned, "Banco", mentions) == key_of(assigned, "Banco Santander Central", mentions)
+    text = "Ford Motor Company grew. Mr Ford said so. Ford left."  # a person named with an honorific stays one
+    assigned, mentions = resolve(rules, text, [("Ford Motor Company", "Organization", "ORG"), ("Mr Ford", "Person", "PERSON"), ("Ford", "Person", "PERSON")])
+    assert key_of(assigned, "Ford", mentions).startswith("Person|")
+    text = "Henry Motors grew. Henry said so."  # a given name is a person's
+    assigned, mentions = resolve(rules, text, [("Henry Motors", "Organization", "ORG"), ("Henry", "Person", "PERSON")])
+    assert key_of(assigned, "Henry", mentions).startswith("Person|")
 
 
 def test_resolution_surname_of_several_words(rules):

@@ -123,6 +123,7 @@ class Titles:
             ents = _place(doc, ents, start, end)
         ents = [self._with_honorific(doc, e, in_role) for e in ents]
         ents = [self._titled_person(doc, e, roles) for e in ents]
+        ents = [self._described_organisation(doc, e) for e in ents]
         ents = [e for e in ents if not all(t.lower_.rstrip(".") in self.honorifics for t in e)]  # "Mr" alone names nobody
         doc.ents = _clean(doc, ents)
         return doc
@@ -140,6 +141,24 @@ class Titles:
         after_title = ent.start in ends
         apposed = ent.end + 1 < len(doc) and doc[ent.end].text == "," and (ent.end + 1 in starts or ent.end + 2 in starts and doc[ent.end + 1].lower_ in ("the", "a", "an"))
         return Span(doc, ent.start, ent.end, label="PERSON") if after_title or apposed else ent
+
+    def _described_organisation(self, doc: Doc, ent: Span) -> Span:
+        """A name the model took for a person's is an organisation's where the text says so and it
+        does not start with a given name: right after a word of roles.json's organisation_descriptions
+        ("trade body Intellect", "Spain's biggest bank, Santander Central Hispano"), or the "of"/"at"
+        phrase of a named person ("analyst Mike Powell of Dresdner Kleinwort Wasserstein")."""
+        if ent.label_ != "PERSON" or ent[0].lower_ in self.first_names or ent[0].lower_.rstrip(".") in self.honorifics:
+            return ent
+        before = doc[ent.start - 1] if ent.start >= 1 else None
+        if before is not None and before.text == "," and ent.start >= 2 and doc[ent.start - 2].pos_ == "NOUN":
+            described = any(c.dep_ in ("poss", "amod") for c in doc[ent.start - 2].children)  # "Spain's biggest bank, X"
+            before = doc[ent.start - 2] if described else None
+        if before is not None and before.ent_type_ == "" and before.lower_ in self.lexicon.organisation_descriptions:
+            return Span(doc, ent.start, ent.end, label="ORG")
+        head = ent.root.head
+        if ent.root.dep_ == "pobj" and head.lower_ in ("of", "at") and head.head.ent_type_ == "PERSON" and head.head.i < ent.start:
+            return Span(doc, ent.start, ent.end, label="ORG")
+        return ent
 
     # ---- titles
 

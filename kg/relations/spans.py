@@ -60,10 +60,12 @@ _PHRASE_LEFT_DEPS = frozenset({"det", "amod", "compound", "poss", "nummod", "qua
 
 def phrase(token: Token, doc_id: str, type_: str, made: dict[tuple[int, int], Mention]) -> Mention:
     """A mention for the whole phrase `token` heads ("a fuel surcharge for passengers", "to cut 90
-    jobs"), without a leading "to" and cut before a relative clause or after MAX_PHRASE words."""
+    jobs"), without a leading "to", cut before a relative clause, the head's own "by" phrase (its
+    agent) or after MAX_PHRASE words."""
     tokens = [t for t in token.subtree]
     cut = next((t.left_edge.i if t.dep_ in ("relcl", "advcl") else t.i for t in tokens
-                if t.i > token.i and t.dep_ in ("relcl", "advcl") or t.is_punct and t.i > token.i and t.text != "-"), None)
+                if t.i > token.i and t.dep_ in ("relcl", "advcl") or t.is_punct and t.i > token.i and t.text != "-"
+                or t.head.i == token.i and t.dep_ == "prep" and t.lower_ == "by" and t.i > token.i), None)  # "nomination by X": X acts
     # the words before the head that belong to its phrase ("a fuel surcharge", "its two Welsh factories");
     # a word the parse hung there from elsewhere ("that" of "told the Commons that ...") does not
     lefts = [c for c in token.lefts if c.dep_ in _PHRASE_LEFT_DEPS]

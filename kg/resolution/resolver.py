@@ -66,6 +66,8 @@ def resolve_document(document: Document, mentions: Iterable[Mention], rules: Nam
         _link_partial_names(assigned, rules)
     if on("shorter name"):
         _link_shorter_names(assigned, rules)
+    if on("organisation's first word"):
+        _link_organisation_first_words(assigned, rules)
     descriptions = [m for m in ordered if m.label == "NOMINAL" and on("title used alone" if m.type == "Person" else "description")]
     _link_descriptions(descriptions, named, assigned, list(titles))
     if on("pronoun"):
@@ -214,6 +216,26 @@ def _link_shorter_names(assigned: dict[Mention, Assignment], rules: NameRules) -
 
         target = _unique_targets(names, names, fits)
         _relink(assigned, target, {k: "shorter name" for k in target})
+
+
+def _link_organisation_first_words(assigned: dict[Mention, Assignment], rules: NameRules) -> None:
+    """A one-word "person" that no person of the document fits, is no given name and never follows an
+    honorific, is the organisation whose name it starts where exactly one does: the model's
+    "Santander" is "Santander Central Hispano", its "Argonaut" is "Argonaut Games"."""
+    people: dict[str, list[str]] = {}
+    honorific_keys = set()
+    for a in assigned.values():
+        if a.mention.type == "Person" and a.rule not in ("alias", "surname", "part of full name") and a.key.startswith("Person|"):
+            words = _words(a, rules)
+            if len(words) == 1 and words[0] not in rules.genders:
+                people[a.key] = words
+            if a.mention.text.split()[0].lower().rstrip(".") in rules.honorific_words:
+                honorific_keys.add(a.key)
+    people = {k: w for k, w in people.items() if k not in honorific_keys}
+    organisations = {a.key: _words(a, rules) for a in assigned.values() if a.key.startswith("Organization|")}
+    organisations = {k: w for k, w in organisations.items() if len(w) > 1}
+    target = _unique_targets(people, organisations, lambda short, long: long[0] == short[0])
+    _relink(assigned, target, {k: "first word of an organisation's name" for k in target})
 
 
 #: the gender a pronoun asks of its antecedent
