@@ -254,6 +254,13 @@ def test_title_relations_organisation_possessive_before_a_name(relations):
     assert ("Ann Smith", "member_of", "Labour", "") in relations("Labour's Ann Smith said the policy had failed.")
 
 
+def test_title_relations_title_whose_first_word_the_parse_took_for_a_verb(nlp, relations):
+    text = "Since 2003, Anna Berg has been managing director of Kelvar."
+    assert [t.pos_ for t in nlp(text) if t.text == "managing"] == ["VERB"]  # the rule's input
+    found = relations(text)
+    assert {("Anna Berg", "holds_role", "managing director", ""), ("Anna Berg", "leader_of", "Kelvar", "")} <= found
+
+
 def test_title_relations_member_is_no_title_but_a_membership(relations):
     found = relations("Andy Hertzfeld, a member of Acme Group, wrote the code.")
     assert ("Andy Hertzfeld", "member_of", "Acme Group", "") in found

@@ -175,6 +175,10 @@ def _holder_of_predicate(role: Span, at: list[Mention | None]) -> tuple[Mention,
             break
         head = head.head
     verb, dep = head.head, head.dep_
+    # "has been managing director": the parse took the title's first word for a verb after "been"
+    be_in_title = verb.ent_type_ == "ROLE" and any(c.dep_ == "aux" and c.lemma_ == "be" for c in verb.children)
+    if be_in_title:
+        dep = "attr"
     if dep == "pobj" and verb.lower_ == "as":
         dep, verb = "as", verb.head
     if dep == "pobj" and verb.lower_ == "of" and verb.head.lemma_ in ("role", "post", "job", "title", "position"):
@@ -188,7 +192,7 @@ def _holder_of_predicate(role: Span, at: list[Mention | None]) -> tuple[Mention,
             return (p, "predicate", verb) if p is not None else None
         if verb.lemma_ not in _AS_SUBJECT_VERBS:
             return None
-    if verb.lemma_ not in _COPULAS and dep != "as":
+    if verb.lemma_ not in _COPULAS and dep != "as" and not be_in_title:
         return None
     subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
     if subject is None and verb.dep_ in ("xcomp", "ccomp", "conj") and verb.head.pos_ in ("VERB", "AUX"):
