@@ -308,6 +308,8 @@ def test_title_relations_member_is_no_title_but_a_membership(relations):
                                                                          ("France", "announced", "proposals to cut farm subsidies")}),
     ("Jane Doe hit back at John Smith's claim that the deal was dead.", {("Jane Doe", "criticised", "John Smith")}),
     ("Amnesty International's Kate Allen said the law was wrong.", {("Kate Allen", "works_for", "Amnesty International")}),
+    ("Acme Ltd said on Monday that it had bought Globex Corp.", {("Globex Corp.", "part_of", "Acme Ltd")}),
+    ("The BBC said last week it was offering voluntary redundancy to 30 reporters.", {("BBC", "announced", "voluntary redundancy")}),
 ])
 def test_patterns_find(relations, text, expected):
     found = {(s, p, o) for s, p, o, _ in relations(text)}
@@ -323,6 +325,7 @@ def test_patterns_find(relations, text, expected):
     ("Acme Ltd will announce the location of its head office later.", ("Acme Ltd", "announced", "the location of its head office")),
     ("Acme Ltd has no plans to go tabloid.", ("Acme Ltd", "announced", "no plans to go tabloid")),
     ("Jane Doe hit back at John Smith's claim that the deal was dead.", ("Jane Doe", "criticised", "John Smith's claim that the deal was dead")),
+    ("Acme Ltd said John Smith believed it had bought Globex Corp.", ("Globex Corp.", "part_of", "Acme Ltd")),
     ("Her appointment by President George Bush surprised many.", ("George Bush", "announced", "Her appointment by President George Bush")),
     ("Dr Alan Greenspan refused to attend the G7 meeting in London.", ("Dr Alan Greenspan", "met_at", "G7 meeting")),
     ("Desmond Tutu said the detentions were legal.", ("Desmond Tutu", "criticised", "detentions")),

@@ -12,7 +12,7 @@ from spacy.tokens import Doc, Token
 
 from kg.annotation.mentions import mention_of_span
 from kg.model import Mention, RelationMention
-from kg.relations.spans import future, group, modality, noun_phrase, phrase, sentence_evidence, token_index
+from kg.relations.spans import future, group, modality, noun_phrase, phrase, reported_speaker, sentence_evidence, token_index
 from kg.resources import Pattern, RelationType
 from kg.text import normalize_name
 
@@ -92,6 +92,9 @@ class PatternExtractor:
         verb = verb if verb is not None else subject.head  # the pattern's node named "verb", else the subject's head
         if subject.lower_ in ("who", "which", "that") and subject.head.dep_ == "relcl":
             subject = subject.head.head  # "Dr Greenspan, who has been in the UK to attend ...": the antecedent
+        # "Universal said it had bought ...": the one who said it
+        subject = reported_speaker(subject) or subject if subject.pos_ == "PRON" else subject
+        object_ = reported_speaker(object_) or object_ if object_.pos_ == "PRON" else object_
         subjects = group(subject, at, pattern.expand)
         if pattern.subject == pattern.object:
             pairs: Iterable[tuple[Mention, Mention]] = permutations(subjects, 2)

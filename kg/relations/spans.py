@@ -97,6 +97,23 @@ HYPOTHETICAL_HEADS = frozenset({"call", "urge", "ask", "demand", "want", "hope",
                                 "press", "propose", "suggest", "consider", "plan", "intend", "expect", "refuse", "fail",
                                 "decline", "reject", "deny", "oppose"})
 NEGATING_HEADS = frozenset({"refuse", "fail", "decline", "reject", "deny", "oppose"})
+#: verbs that report what their subject said, decided or knows: in "Acme said it would ...", "it" is Acme
+REPORTING_VERBS = frozenset({"say", "announce", "confirm", "add", "state", "report", "reveal", "disclose", "insist", "claim",
+                             "explain", "tell", "warn", "admit", "argue", "declare", "decide", "believe", "expect", "hope", "think"})
+
+
+def reported_speaker(pronoun: Token) -> Token | None:
+    """The subject of the reporting verb whose clause `pronoun` is the subject of, when it is a name
+    of the pronoun's kind: "Acme said it had bought X" (it: an organisation, place or group), "Tony
+    Blair said he would go" (he/she: a person). Else None."""
+    clause = pronoun.head
+    if pronoun.dep_ not in ("nsubj", "nsubjpass") or clause.dep_ != "ccomp" or clause.head.lemma_ not in REPORTING_VERBS:
+        return None
+    speaker = next((c for c in clause.head.children if c.dep_ == "nsubj"), None)
+    if speaker is None or not speaker.ent_type_:
+        return None
+    kinds = ("ORG", "GPE", "NORP") if pronoun.lower_ in ("it", "they") else ("PERSON",) if pronoun.lower_ in ("he", "she") else ()
+    return speaker if speaker.ent_type_ in kinds else None
 
 
 def modality(verb: Token) -> str:
