@@ -261,6 +261,13 @@ def test_title_relations_title_whose_first_word_the_parse_took_for_a_verb(nlp, r
     assert {("Anna Berg", "holds_role", "managing director", ""), ("Anna Berg", "leader_of", "Kelvar", "")} <= found
 
 
+def test_title_relations_predicate_title_the_parse_splits_at_its_hyphen(nlp, relations):
+    text = "Four years later Jane Doe became vice-president of the Acme Group."
+    doc = nlp(text)
+    assert {t.text: t.dep_ for t in doc if t.text in ("vice", "president")} == {"vice": "acomp", "president": "attr"}  # the rule's input
+    assert ("Jane Doe", "works_for", "Acme Group", "") in relations(text)
+
+
 def test_title_relations_member_is_no_title_but_a_membership(relations):
     found = relations("Andy Hertzfeld, a member of Acme Group, wrote the code.")
     assert ("Andy Hertzfeld", "member_of", "Acme Group", "") in found

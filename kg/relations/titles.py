@@ -169,7 +169,9 @@ def _holder_in_apposition(doc: Doc, role: Span, at: list[Mention | None], status
 def _holder_of_predicate(role: Span, at: list[Mention | None]) -> tuple[Mention, str, Token] | None:
     """"Sir John Gieve was Home Office permanent secretary", "he became an MP", "entered the Lords as
     a working peer", "appointed Bill Lee as chairman", "Maria Lopez, who is a professor at Yale"."""
-    head = role.root
+    # the title's word that hangs outside it as the predicate ("vice - president": the parse may hang
+    # "vice" as acomp and "president" as attr of "became")
+    head = next((t for t in role if not role.start <= t.head.i < role.end and t.dep_ in ("attr", "oprd")), role.root)
     for _ in range(4):  # "a senior fellow at X and a lecturer at Y", also where the parse hangs the second under X
         if head.dep_ not in ("conj", "pobj", "prep") or head.head is head or head.head.lower_ in ("as", "of"):
             break
