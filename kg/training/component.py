@@ -6,7 +6,8 @@ configurable generator; each pair is represented by the pipeline's contextual to
 words between them, with the two entity labels and their distance; a small network scores every
 relation label (sigmoid, so a pair can have none). Predictions are kept in
 `doc.user_data["kg_relations"]` as (head start, head end, tail start, tail end, label, score) in
-characters, not as a global Doc extension.
+characters, not as a global Doc extension. Gold relations ride in the reference Doc's
+`user_data["kg_gold_relations"]` (kg.training.gold.reference_doc puts them there).
 """
 
 from __future__ import annotations
@@ -23,9 +24,11 @@ from spacy.util import registry
 from thinc.api import Linear, Model, Relu, chain
 from thinc.types import Floats2d
 
-USER_DATA = "kg_relations"
+from kg.gold import RELATIONS_KEY
+
+USER_DATA = RELATIONS_KEY  # the name kg.relations.learned reads
 GOLD = "kg_gold_relations"
-_DISTANCE_BUCKETS = (1, 2, 3, 5, 8, 13, 21, 1000)
+DISTANCE_BUCKETS = (1, 2, 3, 5, 8, 13, 21, 1000)  # words between a pair's entities
 
 Pair = tuple[Span, Span]
 
@@ -40,12 +43,19 @@ def make_pair_generator(max_length: int = 40) -> Callable[[Doc], list[Pair]]:
     return pairs
 
 
-def pair_features(doc: Doc, pairs: list[Pair], labels: list[str]) -> numpy.ndarray:
-    """One row a pair: head, tail and between vectors, the two labels (one-hot), the distance bucket."""
-    tensor = doc.tensor if doc.tensor.size else numpy.zeros((len(doc), 96), dtype="float32")
+def feature_width(tensor_width: int, labels: list[str]) -> int:
+    """The width of a pair's features: head, tail and between vectors, the two labels (one-hot), the
+    distance bucket (one-hot) and the order of the two."""
+    return 3 * tensor_width + 2 * len(labels) + len(DISTANCE_BUCKETS) + 1
+
+
+def pair_features(doc: Doc, pairs: list[Pair], labels: list[str], tensor_width: int) -> numpy.ndarray:
+    """One row a pair (see `feature_width`); a Doc without token vectors (no tok2vec in the
+    pipeline) has zeros of `tensor_width` in their place."""
+    tensor = doc.tensor if doc.tensor.size else numpy.zeros((len(doc), tensor_width), dtype="float32")
     width = tensor.shape[1]
     index = {label: n for n, label in enumerate(labels)}
-    rows = numpy.zeros((len(pairs), 3 * width + 2 * len(labels) + len(_DISTANCE_BUCKETS) + 1), dtype="float32")
+    rows = numpy.zeros((len(pairs), feature_width(width, labels)), dtype="float32")
     for n, (head, tail) in enumerate(pairs):
         rows[n, :width] = tensor[head.start:head.end].mean(0)
         rows[n, width:2 * width] = tensor[tail.start:tail.end].mean(0)
@@ -59,7 +69,7 @@ def pair_features(doc: Doc, pairs: list[Pair], labels: list[str]) -> numpy.ndarr
             rows[n, offset + len(labels) + index[tail.label_]] = 1
         offset += 2 * len(labels)
         distance = right.start - left.end
-        rows[n, offset + next(i for i, b in enumerate(_DISTANCE_BUCKETS) if distance <= b)] = 1
+        rows[n, offset + next(i for i, b in enumerate(DISTANCE_BUCKETS) if distance <= b)] = 1
         rows[n, -1] = 1.0 if head.start < tail.start else 0.0
     return rows
 
@@ -75,9 +85,10 @@ def _sigmoid(x: numpy.ndarray) -> numpy.ndarray:
     return 1.0 / (1.0 + numpy.exp(-numpy.clip(x, -30, 30)))
 
 
-DEFAULT_CONFIG = {
+DEFAULT_CONFIG = {  # kg train sets these from its TrainConfig
     "threshold": 0.5,
     "positive_weight": 3.0,
+    "tensor_width": 96,  # of en_core_web_sm's tok2vec; only used where a Doc has no token vectors
     "model": {"@architectures": "kg.RelationClassifier.v1", "hidden_width": 128, "dropout": 0.2},
     "get_pairs": {"@misc": "kg.entity_pairs.v1", "max_length": 40},
 }
@@ -86,15 +97,16 @@ DEFAULT_CONFIG = {
 @Language.factory("kg_relation_extractor", default_config=DEFAULT_CONFIG,
                   requires=["doc.ents", "doc.tensor"], assigns=["doc.user_data"])
 def make_relation_extractor(nlp: Language, name: str, model: Model, threshold: float, positive_weight: float,
-                            get_pairs: Callable[[Doc], list[Pair]]) -> "RelationExtractor":
-    return RelationExtractor(nlp.vocab, model, name, threshold, get_pairs, positive_weight)
+                            tensor_width: int, get_pairs: Callable[[Doc], list[Pair]]) -> RelationExtractor:
+    return RelationExtractor(nlp.vocab, model, name, threshold, get_pairs, positive_weight, tensor_width)
 
 
 class RelationExtractor(TrainablePipe):
     def __init__(self, vocab: Any, model: Model, name: str, threshold: float, get_pairs: Callable[[Doc], list[Pair]],
-                 positive_weight: float = 3.0) -> None:
+                 positive_weight: float, tensor_width: int) -> None:
         self.vocab = vocab
         self.positive_weight = positive_weight
+        self.tensor_width = tensor_width
         self.model = model
         self.name = name
         self.threshold = threshold
@@ -113,7 +125,7 @@ class RelationExtractor(TrainablePipe):
 
     def _features(self, doc: Doc) -> tuple[list[Pair], numpy.ndarray]:
         pairs = self.get_pairs(doc)
-        return pairs, pair_features(doc, pairs, self.cfg["entity_labels"])
+        return pairs, pair_features(doc, pairs, self.cfg["entity_labels"], self.tensor_width)
 
     def predict(self, docs: Iterable[Doc]) -> list[tuple[list[Pair], numpy.ndarray]]:
         out = []
@@ -144,16 +156,16 @@ class RelationExtractor(TrainablePipe):
     def _batch(self, examples: Iterable[Example]) -> tuple[numpy.ndarray, numpy.ndarray]:
         features, truths = [], []
         for example in examples:
-            doc = example.predicted
+            doc = example.predicted.copy()  # trained on gold entities, set on a copy: the example keeps its own
             doc.ents = [doc.char_span(e.start_char, e.end_char, e.label_) for e in example.reference.ents
-                        if doc.char_span(e.start_char, e.end_char) is not None]  # train on gold entities
+                        if doc.char_span(e.start_char, e.end_char) is not None]
             pairs, rows = self._features(doc)
             if pairs:
                 features.append(rows)
                 truths.append(self._gold(example, pairs))
-        width = len(self.cfg["entity_labels"])
         if not features:
-            return numpy.zeros((0, 3 * 96 + 2 * width + len(_DISTANCE_BUCKETS) + 1), "float32"), numpy.zeros((0, len(self.labels)), "float32")
+            width = feature_width(self.tensor_width, self.cfg["entity_labels"])
+            return numpy.zeros((0, width), "float32"), numpy.zeros((0, len(self.labels)), "float32")
         return numpy.vstack(features), numpy.vstack(truths)
 
     def update(self, examples: Iterable[Example], *, drop: float = 0.0, sgd: Any = None, losses: dict[str, float] | None = None) -> dict[str, float]:

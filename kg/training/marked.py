@@ -10,15 +10,12 @@ and their types spelt out:
 so the whole encoder reads the sentence knowing which entity the question is about. A pair's
 relations are scored from the vectors of its subject's and object's first markers. This costs one
 encoder pass per subject, where the pooled classifier of kg_joint_extractor costs none beyond the
-entities' pass.
+entities' pass. The reader itself is kg.training.networks.MarkedReader.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
-from kg.training.encoders import first_pieces, tokenize_words
 
 SUBJECT = ("@", "*")
 OBJECT = ("#", "^")
@@ -71,36 +68,3 @@ def readings(entities: list[tuple[int, int, str]], pairs: list[tuple[int, int]],
     for h, t in pairs:
         objects.setdefault(h, []).append(t)
     return [marked_words(words, entities, h, ts) for h, ts in objects.items()]
-
-
-def reader_network(encoder: Any, relation_labels: list[str], hidden_width: int, dropout: float) -> Any:
-    """The encoder and a classifier of (subject marker, object marker) vectors into relation labels."""
-    import torch
-    from torch import nn
-
-    width = encoder.config.hidden_size
-
-    class MarkedReader(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.encoder = encoder
-            self.dropout = nn.Dropout(dropout)
-            self.classify = nn.Sequential(nn.Linear(2 * width, hidden_width), nn.GELU(), nn.Dropout(dropout),
-                                          nn.Linear(hidden_width, len(relation_labels)))
-
-        def forward(self, tokenizer: Any, batch: list[Marked]) -> Any:
-            """Relation logits (pair, label) for every (subject, object) of the batch, in order."""
-            encoded = tokenize_words(tokenizer, [m.words for m in batch])
-            hidden = self.dropout(self.encoder(input_ids=encoded["input_ids"], attention_mask=encoded["attention_mask"]).last_hidden_state)
-            rows, subjects, objects = [], [], []
-            for i, m in enumerate(batch):
-                first = first_pieces(encoded, i)
-                rows += [i] * len(m.objects)
-                subjects += [first.get(m.subject_at, 0)] * len(m.objects)
-                objects += [first.get(o, 0) for o in m.objects_at]
-            rows_t = torch.tensor(rows, dtype=torch.long)
-            pairs = torch.cat([hidden[rows_t, torch.tensor(subjects, dtype=torch.long)],
-                               hidden[rows_t, torch.tensor(objects, dtype=torch.long)]], -1)
-            return self.classify(pairs)
-
-    return MarkedReader()

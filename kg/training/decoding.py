@@ -1,0 +1,149 @@
+"""Segments of words and what the joint extractor decodes on them: pure Python and numpy, no torch.
+
+A segment is a run of whole sentences of one Doc; entities are (start, end, label) over its words,
+relations (head, tail, label) over its entities. Entities decode from BIO tags (the most probable
+valid sequence, `best_bio_path`) or from scored spans (`decode_spans`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Iterator
+
+import numpy as np
+from spacy.tokens import Doc
+
+SHAPES = 5  # word shapes (capitalisation); twice as many with the glued-word hint
+
+
+@dataclass
+class Segment:
+    """A run of words of one document; entities and relations index its words."""
+
+    words: list[str]
+    entities: list[tuple[int, int, str]] = field(default_factory=list)
+    relations: list[tuple[int, int, str]] = field(default_factory=list)
+    offset: int = 0  # index of the first word in the Doc
+    hints: list[int] = field(default_factory=list)  # the base pipeline's entity tag of each word (0: none)
+    glued: list[bool] = field(default_factory=list)  # no space before the word ("Boise." as "Boise" + ".")
+    vectors: Any = None  # the base pipeline's token vectors (doc.tensor rows), if it has them
+
+
+def word_shape(word: str) -> int:
+    if word[:1].isupper():
+        return 2 if word.isupper() and len(word) > 1 else 1
+    if word[:1].isdigit():
+        return 3
+    return 4 if word.isspace() or not word else 0
+
+
+def segments(doc: Doc, max_words: int, hint_labels: list[str] = ()) -> Iterator[Segment]:
+    """Whole sentences packed into runs of at most `max_words` words (a longer sentence is cut),
+    with the base pipeline's entity tags and token vectors as hints."""
+    sentences = list(doc.sents) if doc.has_annotation("SENT_START") else [doc[:]]
+    bounds = []
+    start = end = 0
+    for sent in sentences:
+        if sent.end - start > max_words and end > start:
+            bounds.append((start, end))
+            start = end
+        while sent.end - start > max_words:
+            bounds.append((start, start + max_words))
+            start += max_words
+        end = sent.end
+    if end > start:
+        bounds.append((start, end))
+    index = {label: n for n, label in enumerate(hint_labels)}
+    tensor = doc.tensor if doc.tensor is not None and len(doc.tensor.shape) == 2 and doc.tensor.shape[0] == len(doc) else None
+    for start, end in bounds:
+        tokens = doc[start:end]
+        hints = [0 if t.ent_iob_ in ("", "O") or t.ent_type_ not in index else 1 + 2 * index[t.ent_type_] + (t.ent_iob_ == "I")
+                 for t in tokens]
+        glued = [t.i > 0 and not doc[t.i - 1].whitespace_ for t in tokens]
+        yield Segment([t.text for t in tokens], offset=start, hints=hints, glued=glued,
+                      vectors=None if tensor is None else tensor[start:end])
+
+
+def bio_tags(entities: list[tuple[int, int, str]], length: int, tags: list[str]) -> list[int]:
+    out = [0] * length
+    for start, end, label in entities:
+        out[start] = tags.index(f"B-{label}")
+        for k in range(start + 1, end):
+            out[k] = tags.index(f"I-{label}")
+    return out
+
+
+def decode_bio(predicted: list[int], tags: list[str]) -> list[tuple[int, int, str]]:
+    """Entities from a BIO tag sequence; an I- that does not continue an entity starts one."""
+    found: list[tuple[int, int, str]] = []
+    current: list[Any] | None = None
+    for k, tag in enumerate([tags[t] for t in predicted] + ["O"]):
+        if tag != "O" and tag.startswith("I-") and current is not None and current[2] == tag[2:]:
+            current[1] = k + 1
+            continue
+        if current is not None:
+            found.append(tuple(current))
+            current = None
+        if tag != "O":
+            current = [k, k + 1, tag[2:]]
+    return found
+
+
+def best_bio_path(probabilities: Any, tags: list[str]) -> list[int]:
+    """The most probable tag sequence (Viterbi, on log probabilities) among those that are valid BIO:
+    an I- tag only after a B- or I- of the same label. Per-word argmax can break one name into
+    pieces ("City University of New" Org + "York" Loc); this reads the name whole. `probabilities`
+    is (words, tags), rows of per-word tag probabilities; the result has one tag index per word.
+
+    >>> tags = ["O", "B-Org", "I-Org", "B-Loc", "I-Loc"]
+    >>> best_bio_path(np.array([[.1, .8, 0, .1, 0], [.1, 0, .4, 0, .5]]), tags)
+    [1, 2]
+    """
+    log = np.log(np.clip(np.asarray(probabilities, dtype=np.float64), 1e-12, 1.0))
+    if not len(log):
+        return []
+    inside, barred = _bio_transitions(tuple(tags))
+    score = np.where(inside, -np.inf, log[0])
+    back = []
+    for row in log[1:]:
+        candidates = score[:, None] + barred
+        back.append(candidates.argmax(0))
+        score = candidates.max(0) + row
+    path = [int(score.argmax())]
+    for pointers in reversed(back):
+        path.append(int(pointers[path[-1]]))
+    return path[::-1]
+
+
+@lru_cache(maxsize=16)
+def _bio_transitions(tags: tuple[str, ...]) -> tuple[Any, Any]:
+    """Which tags are I- tags, and the cost of each transition (row: from, column: to): 0, or -inf
+    for an I- tag after anything but a B- or I- of its label."""
+    inside = np.array([t.startswith("I-") for t in tags])
+    follows = np.array([[not inside[j] or (tags[i] != "O" and tags[i][2:] == tags[j][2:]) for j in range(len(tags))]
+                        for i in range(len(tags))])
+    return inside, np.where(follows, 0.0, -np.inf)
+
+
+def span_targets(segments: list[Segment], width: int, labels: list[str], length: int) -> list[list[int]]:
+    """For spans of `width` words in a batch padded to `length` words, the class of each span by its
+    first word: 0 none, 1 + the label's index for a gold entity, -100 (ignored) past the segment's end."""
+    out = []
+    for segment in segments:
+        gold = {(s, e): 1 + labels.index(label) for s, e, label in segment.entities}
+        n = len(segment.words)
+        out.append([gold.get((s, s + width), 0) if s + width <= n else -100 for s in range(length - width + 1)])
+    return out
+
+
+def decode_spans(scored: list[tuple[float, int, int, str]], words: list[str]) -> list[tuple[int, int, str]]:
+    """Non-overlapping entities from scored spans (score, start, end, label), best first."""
+    taken: set[int] = set()
+    found = []
+    for _, start, end, label in sorted(scored, key=lambda c: (-c[0], c[1], c[2])):
+        if words[start].isspace() or words[end - 1].isspace() or taken.intersection(range(start, end)):
+            continue
+        taken.update(range(start, end))
+        found.append((start, end, label))
+    return sorted(found)

@@ -1,0 +1,114 @@
+"""The torch networks of kg_joint_extractor (imported only when one is made or loaded).
+
+JointNetwork: the fine-tuned encoder with a BIO tagger, an optional span classifier and a pooled
+relation classifier over word vectors (`encode`). MarkedReader: a second encoder that scores
+relations from the subject's and object's markers of a marked reading (kg.training.marked).
+Parameter names are those of the models saved before (encoder, shape, hint, tagger, ...).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+
+from kg.training.config import JointSpec
+from kg.training.decoding import SHAPES, Segment, word_shape
+from kg.training.encoders import first_pieces, tokenize_words
+from kg.training.marked import Marked
+
+Entity = tuple[int, int, str]
+
+
+class JointNetwork(nn.Module):
+    def __init__(self, encoder: Any, spec: JointSpec) -> None:
+        super().__init__()  # layers made in this order: it fixes their seeded initial weights
+        width, labels = encoder.config.hidden_size, len(spec.entity_labels)
+        word = spec.word_width(width)
+        self.spec = spec
+        self.encoder = encoder
+        self.shape = nn.Embedding(spec.shapes, spec.shape_width)
+        self.hint = nn.Embedding(1 + 2 * len(spec.hint_labels), spec.hint_width)
+        self.dropout = nn.Dropout(spec.dropout)
+        self.tagger = nn.Sequential(nn.Linear(word, width), nn.GELU(), nn.Linear(width, 1 + 2 * labels))
+        self.label = nn.Embedding(labels, spec.label_width)
+        self.distance = nn.Embedding(spec.distances, spec.distance_width)
+        if spec.max_span:
+            self.width = nn.Embedding(spec.max_span, spec.span_width_width)
+            self.spans = nn.Sequential(nn.Linear(word + spec.span_width_width + width, width), nn.GELU(),
+                                       nn.Dropout(spec.dropout), nn.Linear(width, 1 + labels))
+        self.relations = nn.Sequential(nn.Linear(spec.pair_width(width), spec.hidden_width), nn.GELU(),
+                                       nn.Dropout(spec.dropout), nn.Linear(spec.hidden_width, len(spec.relation_labels)))
+
+    def encode(self, tokenizer: Any, batch: list[Segment]) -> tuple[Any, Any]:
+        """Word vectors (batch, word, spec.word_width) and [CLS] vectors of a batch of segments."""
+        encoded = tokenize_words(tokenizer, [s.words for s in batch])
+        hidden = self.encoder(input_ids=encoded["input_ids"], attention_mask=encoded["attention_mask"]).last_hidden_state
+        longest = max(len(s.words) for s in batch)
+        index, shapes, hints = (torch.zeros(len(batch), longest, dtype=torch.long) for _ in range(3))
+        vectors = torch.zeros(len(batch), longest, self.spec.tensor_width)
+        for i, segment in enumerate(batch):
+            n, first = len(segment.words), first_pieces(encoded, i)
+            index[i, :n] = torch.tensor([first.get(w, 0) for w in range(n)])
+            glued = segment.glued if self.spec.shapes > SHAPES and segment.glued else [False] * n
+            shapes[i, :n] = torch.tensor([word_shape(w) + SHAPES * g for w, g in zip(segment.words, glued)])
+            if segment.hints:
+                hints[i, :n] = torch.tensor(segment.hints)
+            if segment.vectors is not None and segment.vectors.shape[1] == self.spec.tensor_width:
+                vectors[i, :n] = torch.as_tensor(segment.vectors)
+        words = torch.gather(hidden, 1, index.unsqueeze(-1).expand(-1, -1, hidden.shape[-1]))
+        return torch.cat([words, self.shape(shapes), self.hint(hints), vectors], -1), hidden[:, 0]
+
+    def span_logits(self, words: Any, cls: Any) -> list[Any]:
+        """Scores of every span of 1..max_span words, one tensor (batch, first word, class) per width."""
+        batch, length = words.shape[:2]
+        out = []
+        for w in range(1, min(self.spec.max_span, length) + 1):
+            pooled = words.unfold(1, w, 1).max(-1).values
+            n = pooled.shape[1]
+            out.append(self.spans(torch.cat([pooled, self.width.weight[w - 1].expand(batch, n, -1),
+                                             cls[:, None, :].expand(batch, n, -1)], -1)))
+        return out
+
+    def pair_rows(self, words: Any, cls: Any, entities: list[Entity], pairs: list[tuple[int, int]]) -> Any:
+        """One input row of the relation classifier per candidate pair of one segment's entities."""
+        label = {name: n for n, name in enumerate(self.spec.entity_labels)}
+        rows = []
+        for h, t in pairs:
+            (hs, he, hl), (ts, te, tl) = entities[h], entities[t]
+            left, right = (he, ts) if he <= ts else (te, hs)
+            between = words[left:right].max(0).values if right > left else words.new_zeros(words.shape[-1])
+            distance = min(self.spec.distances - 1, max(0, right - left).bit_length())
+            rows.append(torch.cat([words[hs:he].max(0).values, words[ts:te].max(0).values, between,
+                                   self.label.weight[label[hl]], self.label.weight[label[tl]],
+                                   self.distance.weight[distance], cls]))
+        return torch.stack(rows)
+
+
+class MarkedReader(nn.Module):
+    """The encoder and a classifier of (subject marker, object marker) vectors into relation labels."""
+
+    def __init__(self, encoder: Any, relation_labels: list[str], hidden_width: int, dropout: float) -> None:
+        super().__init__()
+        width = encoder.config.hidden_size
+        self.encoder = encoder
+        self.dropout = nn.Dropout(dropout)
+        self.classify = nn.Sequential(nn.Linear(2 * width, hidden_width), nn.GELU(), nn.Dropout(dropout),
+                                      nn.Linear(hidden_width, len(relation_labels)))
+
+    def forward(self, tokenizer: Any, batch: list[Marked]) -> Any:
+        """Relation logits (pair, label) for every (subject, object) of the batch, in order."""
+        encoded = tokenize_words(tokenizer, [m.words for m in batch])
+        outputs = self.encoder(input_ids=encoded["input_ids"], attention_mask=encoded["attention_mask"])
+        hidden = self.dropout(outputs.last_hidden_state)
+        rows, subjects, objects = [], [], []
+        for i, m in enumerate(batch):
+            first = first_pieces(encoded, i)
+            rows += [i] * len(m.objects)
+            subjects += [first.get(m.subject_at, 0)] * len(m.objects)
+            objects += [first.get(o, 0) for o in m.objects_at]
+        rows_t = torch.tensor(rows, dtype=torch.long)
+        pairs = torch.cat([hidden[rows_t, torch.tensor(subjects, dtype=torch.long)],
+                           hidden[rows_t, torch.tensor(objects, dtype=torch.long)]], -1)
+        return self.classify(pairs)

@@ -1,0 +1,49 @@
+"""kg.trained_model: whether a folder is a kg model, read from its meta.json without importing spaCy's
+training code, thinc or torch; and kg.evaluate and kg.training do not import each other."""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from kg.trained_model import is_trained_model, trained_meta
+
+ROOT = Path(__file__).resolve().parent.parent
+HEAVY = ("torch", "thinc", "spacy", "transformers", "kg.training")
+
+
+def test_importing_kg_build_and_asking_about_a_model_imports_no_training_code(tmp_path):
+    (tmp_path / "meta.json").write_text(json.dumps({"kg": {"base_model": "x"}}))
+    code = ("import sys, kg.build, kg.trained_model, kg.evaluate\n"
+            f"assert kg.trained_model.is_trained_model({str(tmp_path)!r})\n"
+            f"print(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r} or m.startswith('kg.training')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_trained_meta_reads_the_kg_section_and_nothing_else(tmp_path):
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "meta.json").write_text(json.dumps({"name": "x", "kg": {"base_model": "en"}}))
+    assert trained_meta(tmp_path / "m") == {"base_model": "en"} and is_trained_model(tmp_path / "m")
+    for name, meta in (("spacy", '{"name": "x"}'), ("list", "[1]"), ("bad", "{"), ("odd", '{"kg": 3}')):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "meta.json").write_text(meta)
+        assert trained_meta(tmp_path / name) is None and not is_trained_model(tmp_path / name)
+    assert not is_trained_model(tmp_path / "none") and not is_trained_model("en_core_web_sm")
+
+
+def test_evaluate_and_training_do_not_import_each_other():
+    def imports(path: Path) -> set[str]:
+        found = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                found |= {node.module, *(f"{node.module}.{a.name}" for a in node.names)}
+            elif isinstance(node, ast.Import):
+                found |= {a.name for a in node.names}
+        return found
+
+    assert not {m for m in imports(ROOT / "kg" / "evaluate.py") if m.startswith("kg.training")}
+    assert not {m for p in (ROOT / "kg" / "training").glob("*.py") for m in imports(p) if m.startswith("kg.evaluate")}
