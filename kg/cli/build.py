@@ -9,10 +9,12 @@ from typing import Any, Callable
 
 import click
 
+from kg import registry
 from kg.cli.group import cli
+from kg.export import rdf  # noqa: F401  (registers the RDF formats)
 from kg.resources import DEFAULT_MODEL
 
-_FORMATS = ["ttl", "nt", "jsonld", "trig"]
+_FORMATS = registry.names(registry.rdf_formats)
 
 
 def _progress(quiet: bool) -> tuple[Callable[[Any], None] | None, Callable[[], None]]:

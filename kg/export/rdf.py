@@ -13,20 +13,26 @@ from __future__ import annotations
 import datetime
 import hashlib
 import re
-from typing import Any, Iterator
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
 from urllib.parse import quote
 
 import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
+from kg import registry
 from kg.export.vocab import (
     CLASS_MAPPINGS,
     DEFAULT_BASE,
+    INVERSE,
     KG,
     PREFIXES,
+    SAME_DIRECTION,
     SCHEMA,
     VOCAB_IRI,
+    expand,
+    mapping_fits,
     relation_property,
 )
 from kg.model import (
@@ -40,8 +46,29 @@ from kg.model import (
 )
 
 Triple = tuple[Any, Any, Any]
-RDF_FORMATS = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "trig": "trig"}
-_OX_FORMATS = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD, "trig": ox.RdfFormat.TRIG}
+
+
+@dataclass(frozen=True)
+class RdfFormat:
+    """An RDF file format kg writes, registered in `kg.registry.rdf_formats` under its file extension.
+
+    Example (a package of one's own adding RDF/XML):
+        >>> registry.rdf_formats.register("rdf", func=RdfFormat("rdf", "xml", ox.RdfFormat.RDF_XML))  # doctest: +SKIP
+    """
+
+    extension: str  # graph.<extension>
+    rdflib_name: str  # the name rdflib parses it by
+    oxigraph: ox.RdfFormat  # the serialiser that writes it
+    named_graph: bool = False  # the triples go into one named graph (TriG)
+    prefixes: bool = True  # written with kg's prefixes (N-Triples has none)
+
+
+for _format in (RdfFormat("ttl", "turtle", ox.RdfFormat.TURTLE), RdfFormat("nt", "nt", ox.RdfFormat.N_TRIPLES, prefixes=False),
+                RdfFormat("jsonld", "json-ld", ox.RdfFormat.JSON_LD), RdfFormat("trig", "trig", ox.RdfFormat.TRIG, named_graph=True)):
+    registry.rdf_formats.register(_format.extension, func=_format)
+
+#: file extension -> rdflib's format name, for every registered RDF format
+RDF_FORMATS = {name: registry.get(registry.rdf_formats, name, "RDF format").rdflib_name for name in registry.names(registry.rdf_formats)}
 
 
 class RdflibTerms:
@@ -162,11 +189,11 @@ def vocabulary_triples(schema: dict[str, RelationType], t: Any) -> Iterator[Trip
                 union = _skolem(f"{rel.name}-{'domain' if key == RDFS.domain else 'range'}")
                 yield prop, t(key), t(union)
                 yield from _union(union, types, t)
-        for mapping, term in rel.mappings:
-            m_prefix, _, m_local = mapping.partition(":")
-            t_prefix, _, t_local = term.partition(":")
-            if m_prefix in PREFIXES and t_prefix in PREFIXES:
-                yield prop, t(URIRef(PREFIXES[m_prefix] + m_local)), t(URIRef(PREFIXES[t_prefix] + t_local))
+        ends = (rel.domain + rel.range,) * 2 if rel.symmetric else (rel.domain, rel.range)
+        for mapping, term in rel.mappings:  # declared only where it holds for the whole domain and range
+            mapping_iri, term_iri = expand(mapping), expand(term)
+            if mapping_iri is not None and term_iri is not None and mapping_fits(mapping, term, *ends):
+                yield prop, t(mapping_iri), t(term_iri)
 
 
 def _skolem(name: str) -> URIRef:
@@ -226,21 +253,22 @@ def entity_triples(iris: IRIs, entity: Entity, t: Any) -> Iterator[Triple]:
         yield mention, quoted, document
 
 
-_MATERIALISED = ("rdfs:subPropertyOf", "owl:equivalentProperty")
-
-
-def relation_triples(iris: IRIs, relation: Relation, spec: RelationType | None, t: Any) -> Iterator[Triple]:
-    """The relation's triple, the standard properties it specialises (so tools without a reasoner
-    see schema:author, org:memberOf ...), and its statement with confidence and evidence."""
+def relation_triples(iris: IRIs, relation: Relation, spec: RelationType | None, t: Any,
+                     node_type: Callable[[str], str | None] = lambda node_id: None) -> Iterator[Triple]:
+    """The relation's triple, the standard properties it specialises where its nodes' types fit
+    them (`node_type` gives a node's type; None: unknown, fits no listed standard property), and its
+    statement with confidence and evidence."""
     s, o = iris.node(relation.subject), iris.node(relation.object)
     prop = t(relation_property(relation.predicate, relation.layer))
     yield s, prop, o
     if spec is not None and spec.symmetric:
         yield o, prop, s
+    ends = ([node_type(relation.subject)], [node_type(relation.object)])
     for mapping, term in spec.mappings if spec is not None else ():
-        prefix, _, local = term.partition(":")
-        if mapping in _MATERIALISED and prefix in PREFIXES:
-            yield s, t(URIRef(PREFIXES[prefix] + local)), o
+        term_iri = expand(term)
+        if term_iri is None or mapping not in (*SAME_DIRECTION, INVERSE) or not mapping_fits(mapping, term, *ends):
+            continue
+        yield (o, t(term_iri), s) if mapping == INVERSE else (s, t(term_iri), o)
     if relation.predicate == "start_date" and iso_date(relation.object.removeprefix("date/")):
         yield s, t(SCHEMA.startDate), t.lit(relation.object.removeprefix("date/"), XSD.date)
     statement = iris.statement(relation)
@@ -279,8 +307,10 @@ def rdf_triples(graph: KnowledgeGraph, base: str = DEFAULT_BASE, vocabulary: boo
         yield from document_triples(iris, node_id, info, t)
     for entity in graph.entities.values():
         yield from entity_triples(iris, entity, t)
+    types = {node_id: "Document" for node_id in graph.documents} | {e.id: e.type for e in graph.entities.values()}
     for relation in graph.relations:
-        yield from relation_triples(iris, relation, graph.schema.get(relation.predicate) if relation.layer == "schema" else None, t)
+        yield from relation_triples(iris, relation, graph.schema.get(relation.predicate) if relation.layer == "schema" else None,
+                                    t, types.get)
 
 
 def to_rdf(graph: KnowledgeGraph, base: str = DEFAULT_BASE, vocabulary: bool = True) -> Graph:
@@ -303,12 +333,19 @@ def to_rdf(graph: KnowledgeGraph, base: str = DEFAULT_BASE, vocabulary: bool = T
 
 
 def serialize(graph: KnowledgeGraph, fmt: str, base: str = DEFAULT_BASE) -> bytes:
-    """The graph in one of RDF_FORMATS (ttl, nt, jsonld; trig puts it in one named graph)."""
+    """The graph in a format of `kg.registry.rdf_formats` (ttl, nt, jsonld; trig puts it in one
+    named graph).
+
+    Example:
+        >>> serialize(KnowledgeGraph(), "xml")
+        Traceback (most recent call last):
+        ...
+        kg.errors.UnknownNameError: unknown format 'xml'; use one of: jsonld, nt, trig, ttl
+    """
+    spec: RdfFormat = registry.get(registry.rdf_formats, fmt, "format")
     triples = rdf_triples(graph, base, terms=OxTerms())
-    if fmt == "trig":
+    prefixes = PREFIXES if spec.prefixes else None
+    if spec.named_graph:
         name = ox.NamedNode(IRIs(base).base + "graph")
-        return ox.serialize([ox.Quad(s, p, o, name) for s, p, o in triples], format=ox.RdfFormat.TRIG, prefixes=PREFIXES)
-    triples = [ox.Triple(s, p, o) for s, p, o in triples]
-    if fmt == "nt":
-        return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
-    return ox.serialize(triples, format=_OX_FORMATS[fmt], prefixes=PREFIXES)
+        return ox.serialize([ox.Quad(s, p, o, name) for s, p, o in triples], format=spec.oxigraph, prefixes=prefixes)
+    return ox.serialize([ox.Triple(s, p, o) for s, p, o in triples], format=spec.oxigraph, prefixes=prefixes)
