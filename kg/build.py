@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from kg.documents import load_documents
 from kg.model import (
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from kg.cache import BuildCache
     from kg.engines import Engine
 
+
 def build_graph(
     paths: Iterable[str | Path],
     settings: Settings | None = None,
@@ -46,8 +48,12 @@ def build_graph(
     changed documents; None builds without one.
 
     Example:
-        >>> graph = build_graph(["data/"])  # doctest: +SKIP
-        >>> kg.export.serialize(graph, "ttl")  # doctest: +SKIP
+        >>> from kg.resources import DEFAULT_DATA_DIR
+        >>> graph = build_graph([DEFAULT_DATA_DIR / "samples"])
+        >>> graph.report.documents, graph.report.skipped
+        (5, [])
+        >>> [e.label for e in graph.find("Joe Biden")]
+        ['Joe Biden']
     """
     skipped: list[Skipped] = []
     graph = build_documents(load_documents(paths, on_skip=skipped.append), settings, progress, cache)
@@ -77,7 +83,9 @@ def build_documents(
         store = cache if isinstance(cache, BuildCache) else BuildCache(Path(cache), fingerprint(settings))
     engines: list[Engine] = []
 
-    def process(stream: Iterable[Document]) -> Iterator[DocumentResult]:  # the engine starts at the first document to annotate
+    def process(
+        stream: Iterable[Document],
+    ) -> Iterator[DocumentResult]:  # the engine starts at the first document to annotate
         if not engines:
             engines.append(make_engine(settings, resources))
         return engines[0].process(stream)
@@ -164,12 +172,16 @@ def _add_relations(
             if graph.type_of(subject) not in spec.domain or graph.type_of(object_) not in spec.range:
                 dropped[f"{c.predicate}: outside domain or range"] += 1
                 continue
-            if spec.not_between and all(_is_kind(graph, n, kinds.get(spec.not_between, frozenset())) for n in (subject, object_)):
+            if spec.not_between and all(
+                _is_kind(graph, n, kinds.get(spec.not_between, frozenset())) for n in (subject, object_)
+            ):
                 dropped[f"{c.predicate}: both ends a {spec.not_between}"] += 1
                 continue
             if spec.symmetric and object_ < subject:
                 subject, object_ = object_, subject
-        graph.add_relation(Relation(subject, c.predicate, object_, c.confidence, c.extractor, (c.evidence,), c.layer, c.status))
+        graph.add_relation(
+            Relation(subject, c.predicate, object_, c.confidence, c.extractor, (c.evidence,), c.layer, c.status)
+        )
     dropped["said more precisely by another relation"] += graph.drop_subsumed()
     report.dropped_relations = {k: v for k, v in dropped.items() if v}
 
@@ -185,4 +197,12 @@ def _node(mention: Mention, entity_of: dict[Mention, str]) -> str | None:
     return entity_of.get(mention)
 
 
-__all__ = ["build_graph", "build_documents", "assemble_graph", "DocumentPipeline", "DocumentResult", "Settings", "BuildReport"]
+__all__ = [
+    "build_graph",
+    "build_documents",
+    "assemble_graph",
+    "DocumentPipeline",
+    "DocumentResult",
+    "Settings",
+    "BuildReport",
+]

@@ -4,9 +4,10 @@ An entry is one JSON file (never pickle: a file read back is data, not code) nam
 key: the hash of its id, its content (text and metadata), and the build's fingerprint, which covers
 kg's version and source, the spaCy model (name, version; a model folder's files) and spaCy's version,
 every data file under `Settings.data_dir` and the extra alias and pattern files, and the settings
-that change a result (the open layer, the relation extractors). Anything that changes one of these changes the key, so a stale
-entry is never found; an entry that does not parse, or whose recorded key or id is not the one asked
-for (a corrupt or foreign file), is ignored with a warning and the document is annotated again.
+that change a result (the open layer, the relation extractors). Anything that changes one of these
+changes the key, so a stale entry is never found; an entry that does not parse, or whose recorded key
+or id is not the one asked for (a corrupt or foreign file), is ignored with a warning and the
+document is annotated again.
 
 Entries are written atomically (a temporary file in the same folder, then a rename), one per document
 as soon as its result is made, so a build killed half-way leaves every finished document reusable.
@@ -23,8 +24,9 @@ import os
 import time
 import types
 import typing
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 from kg.documents import DocumentStream
 from kg.export.files import pause
@@ -42,6 +44,7 @@ def default_cache_dir() -> Path:
 
 
 # --- the fingerprint of a build: what, besides the document, a result depends on ---------------------
+
 
 def _hash_files(digest: Any, files: Iterable[Path], root: Path | None = None) -> None:
     for path in files:
@@ -81,7 +84,9 @@ def model_digest(model: str) -> str:
         digest.update(f"path {path.resolve()}\n".encode())
         for file in _files_under(path) if path.is_dir() else [path]:
             stat = file.stat()
-            digest.update(f"{file.relative_to(path) if path.is_dir() else file.name} {stat.st_size} {stat.st_mtime_ns}\n".encode())
+            digest.update(
+                f"{file.relative_to(path) if path.is_dir() else file.name} {stat.st_size} {stat.st_mtime_ns}\n".encode()
+            )
         meta = path / "meta.json"
         if meta.is_file():
             digest.update(meta.read_bytes())
@@ -169,7 +174,7 @@ def from_json(data: Any, hint: Any) -> Any:
             except (TypeError, ValueError) as exc:
                 errors.append(exc)
         raise TypeError(f"{data!r} is none of {hint}")
-    if dataclasses.is_dataclass(hint):
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         fields = dataclasses.fields(hint)
         if not isinstance(data, list) or len(data) != len(fields):
             raise ValueError(f"{hint.__name__}: expected {len(fields)} fields")
@@ -209,12 +214,20 @@ def from_json(data: Any, hint: Any) -> Any:
 
 # --- the cache ---------------------------------------------------------------------------------------
 
+
 class BuildCache:
     """DocumentResults on disk under `folder`, for builds with one fingerprint.
 
     Example:
-        >>> cache = BuildCache(Path("/tmp/kg-cache"), "0" * 64)  # doctest: +SKIP
-        >>> cache.get(document) or cache.put(document, result)  # doctest: +SKIP
+        >>> import tempfile
+        >>> from kg.model import Document, DocumentInfo
+        >>> document = Document("a.txt", "Ada Lovelace met Charles Babbage.", DocumentInfo("a.txt"))
+        >>> cache = BuildCache(Path(tempfile.mkdtemp()) / "cache", "0" * 64)
+        >>> cache.get(document) is None
+        True
+        >>> cache.put(document, DocumentResult(document.info, 5, (), ()))
+        >>> cache.get(document).words, cache.hits
+        (5, 1)
     """
 
     def __init__(self, folder: Path, build_fingerprint: str, on_warning: Callable[[str], None] | None = None) -> None:
@@ -253,7 +266,8 @@ class BuildCache:
             if result.info.id != document.id:
                 raise ValueError("its result is another document's")
         except (ValueError, TypeError, KeyError, RecursionError) as exc:
-            self.on_warning(f"cache entry {path} for {document.id} ignored ({exc.__class__.__name__}: {str(exc)[:200]}); annotating it again")
+            problem = f"{exc.__class__.__name__}: {str(exc)[:200]}"
+            self.on_warning(f"cache entry {path} for {document.id} ignored ({problem}); annotating it again")
             return None
         self.hits += 1
         return result
@@ -266,8 +280,11 @@ class BuildCache:
         key = key or self.key(document)
         path = self.path(key)
         try:
-            data = json.dumps({"format": FORMAT, "key": key, "id": document.id, "result": to_json(result)},
-                              ensure_ascii=True, separators=(",", ":")).encode("ascii")
+            data = json.dumps(
+                {"format": FORMAT, "key": key, "id": document.id, "result": to_json(result)},
+                ensure_ascii=True,
+                separators=(",", ":"),
+            ).encode("ascii")
         except (TypeError, ValueError) as exc:  # a result kg cannot store yet: build on, without the cache
             self._writable = False
             self.on_warning(f"cannot store results in the build cache ({exc}); going on without it")
@@ -280,7 +297,9 @@ class BuildCache:
             self.written += 1
         except OSError as exc:
             self._writable = False
-            self.on_warning(f"cannot write the build cache in {self.folder} ({exc.strerror or exc}); going on without it")
+            self.on_warning(
+                f"cannot write the build cache in {self.folder} ({exc.strerror or exc}); going on without it"
+            )
             try:
                 temporary.unlink()
             except OSError:
@@ -302,8 +321,8 @@ class BuildCache:
 def with_cache(
     documents: Iterable[Document],
     cache: BuildCache,
-    process: Callable[[Iterable[Document]], Iterator[Any]],
-) -> Iterator[Any]:
+    process: Callable[[Iterable[Document]], Iterator[DocumentResult]],
+) -> Iterator[DocumentResult]:
     """Each document's result in the documents' order: from the cache where it has one, else from
     `process` (called once, lazily, only when some document is not cached, with those documents in
     order), each new result stored as soon as it is made. A document `process` skips gives nothing."""
@@ -319,7 +338,8 @@ def with_cache(
         yield result
     if first is None:
         return
-    order: list[tuple[str, str, Any, Document | None]] = []  # (id, key, cached result or None, document)
+    # (id, key, cached result, None) or (id, key, None, document to annotate); None once handed on
+    order: list[tuple[str, str, DocumentResult | None, Document | None] | None] = []
     position = [0]
 
     def misses() -> Iterator[Document]:
@@ -336,13 +356,15 @@ def with_cache(
     stream = DocumentStream(misses(), on_skip)
     for result in process(stream):
         while position[0] < len(order):
-            doc_id, key, cached, document = order[position[0]]
-            order[position[0]] = None  # type: ignore[call-overload] - done with it: let it go
+            entry, order[position[0]] = order[position[0]], None  # done with it: let it go
             position[0] += 1
+            if entry is None:
+                continue
+            doc_id, key, cached, annotated = entry
             if cached is not None:
                 yield cached
-            elif doc_id == result.info.id:
-                cache.put(document, result, key)
+            elif annotated is not None and doc_id == result.info.id:
+                cache.put(annotated, result, key)
                 pause(f"cached:{cache.written}")
                 yield result
                 break
@@ -350,6 +372,6 @@ def with_cache(
         if position[0] > 4096:  # keep the list short
             del order[: position[0]]
             position[0] = 0
-    for item in order[position[0]:]:
+    for item in order[position[0] :]:
         if item is not None and item[2] is not None:
             yield item[2]

@@ -14,7 +14,8 @@ import hashlib
 import logging
 import os
 from collections import deque
-from typing import Any, Callable, Iterable, Iterator, Protocol
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, Protocol
 
 from kg.documents import log_skip
 from kg.errors import ConfigError, KGError, RemoteError, one_line
@@ -81,15 +82,24 @@ class LocalEngine:
         workers = self.settings.processes
         _FORKED = self.pipeline  # what the forked workers find
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+
             def collect(future: Any, batch: list[Document]) -> tuple[list[Any], list[Any]]:
                 try:
                     return future.result()
                 except BrokenProcessPool:
-                    raise EngineError(f"a worker process died while annotating a batch of {len(batch)} document(s) from {batch[0].id}"
-                                      " (out of memory?); the build stopped") from None
+                    raise EngineError(
+                        f"a worker process died while annotating a batch of {len(batch)} document(s) from {batch[0].id}"
+                        " (out of memory?); the build stopped"
+                    ) from None
 
-            yield from _in_order(documents, self.settings.batch_size, 2 * workers,
-                                 lambda batch: pool.submit(_run_forked, batch), collect, on_skip)
+            yield from _in_order(
+                documents,
+                self.settings.batch_size,
+                2 * workers,
+                lambda batch: pool.submit(_run_forked, batch),
+                collect,
+                on_skip,
+            )
 
     def close(self) -> None:
         self.pipeline = None
@@ -98,9 +108,14 @@ class LocalEngine:
 _FORKED: Any = None  # the pipeline a forked worker inherits
 
 
-def _in_order(documents: Iterable[Document], batch_size: int, window: int, submit: Callable[[list[Document]], Any],
-              collect: Callable[[Any, list[Document]], tuple[list[Any], list[Any]]],
-              on_skip: Callable[[Any], None]) -> Iterator[DocumentResult]:
+def _in_order(
+    documents: Iterable[Document],
+    batch_size: int,
+    window: int,
+    submit: Callable[[list[Document]], Any],
+    collect: Callable[[Any, list[Document]], tuple[list[Any], list[Any]]],
+    on_skip: Callable[[Any], None],
+) -> Iterator[DocumentResult]:
     """Ship `documents` in batches (`submit` returns a future), at most `window` batches in flight,
     and yield each batch's results in document order (`collect` waits for a future: results and the
     documents skipped, which go to `on_skip`). Both engines batch this way."""
@@ -140,7 +155,9 @@ def _run_forked(documents: list[Document]) -> tuple[list[Any], list[Any]]:
 _PIPELINES: dict[str, Any] = {}  # on a worker: the pipeline of the build it last served, by token
 
 
-def run_batch(token: str, settings: Settings, resources: Resources, documents: list[Document]) -> tuple[list[Any], list[Any]]:
+def run_batch(
+    token: str, settings: Settings, resources: Resources, documents: list[Document]
+) -> tuple[list[Any], list[Any]]:
     """On a worker: the results of a batch of documents and the documents skipped (with reasons).
     The pipeline (spaCy model and all) is loaded once per worker process and build settings. The
     resources (the client's data files, 150 KB) come with each batch, not scattered once: a batch
@@ -182,8 +199,14 @@ class DaskEngine:
     out at once, so memory stays bounded whatever the corpus size.
     """
 
-    def __init__(self, settings: Settings, resources: Resources, scheduler: str | None = None,
-                 workers: int | None = None, batch_documents: int | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        resources: Resources,
+        scheduler: str | None = None,
+        workers: int | None = None,
+        batch_documents: int | None = None,
+    ) -> None:
         try:
             import distributed
         except ImportError:
@@ -194,8 +217,15 @@ class DaskEngine:
         self.scheduler = scheduler
         self.batch_documents = batch_documents or settings.batch_size
         self.cluster: Any = None
+        self.client: Any = None
         quiet = logging.ERROR
-        for name in ("distributed", "distributed.client", "distributed.scheduler", "distributed.nanny", "distributed.worker"):
+        for name in (
+            "distributed",
+            "distributed.client",
+            "distributed.scheduler",
+            "distributed.nanny",
+            "distributed.worker",
+        ):
             logging.getLogger(name).setLevel(quiet)
         try:
             if scheduler:
@@ -203,8 +233,13 @@ class DaskEngine:
             else:
                 n = workers or os.cpu_count() or 1
                 self.cluster = distributed.LocalCluster(
-                    n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-                    dashboard_address=None, silence_logs=quiet)
+                    n_workers=n,
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    dashboard_address=None,
+                    silence_logs=quiet,
+                )
                 self.client = distributed.Client(self.cluster)
         except (OSError, TimeoutError) as exc:
             self.close()
@@ -219,18 +254,28 @@ class DaskEngine:
         on_skip: Callable[[Any], None] = getattr(documents, "on_skip", None) or log_skip
 
         def submit(batch: list[Document]) -> Any:
-            return self.client.submit(run_batch, self.token, self.settings, self.resources, batch, pure=False, retries=2)
+            return self.client.submit(
+                run_batch, self.token, self.settings, self.resources, batch, pure=False, retries=2
+            )
 
         def collect(future: Any, batch: list[Document]) -> tuple[list[Any], list[Any]]:
             try:
                 return future.result()
             except distributed.client.FutureCancelledError as exc:
-                raise EngineError(f"the Dask cluster cancelled a batch of documents ({one_line(exc)}); the build stopped") from None
+                raise EngineError(
+                    f"the Dask cluster cancelled a batch of documents ({one_line(exc)}); the build stopped"
+                ) from None
             except KGError:
                 raise
             except Exception as exc:  # noqa: BLE001 - the task's own error (or KilledWorker): one line
-                what = "kept losing its worker" if exc.__class__.__name__ == "KilledWorker" else f"failed on a worker ({exc.__class__.__name__}: {one_line(exc)})"
-                raise EngineError(f"a batch of {len(batch)} document(s) from {batch[0].id} {what}, after retries; the build stopped") from None
+                what = (
+                    "kept losing its worker"
+                    if exc.__class__.__name__ == "KilledWorker"
+                    else f"failed on a worker ({exc.__class__.__name__}: {one_line(exc)})"
+                )
+                raise EngineError(
+                    f"a batch of {len(batch)} document(s) from {batch[0].id} {what}, after retries; the build stopped"
+                ) from None
 
         yield from _in_order(documents, self.batch_documents, self.window, submit, collect, on_skip)
 
@@ -254,7 +299,9 @@ def make_engine(settings: Settings, resources: Resources) -> Engine:
     if settings.engine == "local":
         return LocalEngine(settings, resources)
     if settings.engine == "dask":
-        return DaskEngine(settings, resources, settings.scheduler, settings.processes if settings.processes > 1 else None)
+        return DaskEngine(
+            settings, resources, settings.scheduler, settings.processes if settings.processes > 1 else None
+        )
     raise ConfigError(f"unknown engine {settings.engine!r}; use one of: {', '.join(ENGINES)}")
 
 
@@ -262,5 +309,3 @@ def _token(settings: Settings, resources: Resources) -> str:
     import pickle
 
     return hashlib.sha256(repr(settings).encode() + pickle.dumps(resources)).hexdigest()[:32]
-
-

@@ -8,8 +8,8 @@ take the graph, as networkx's readwrite functions do (`kg.export.to_rdf(graph)`,
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import Iterable
 
 from kg.errors import GraphIntegrityError
 from kg.report import BuildReport
@@ -28,7 +28,9 @@ class RelationType:
     symmetric: bool = False
     description: str = ""
     example: str = ""
-    mappings: tuple[tuple[str, str], ...] = ()  # (rdf property, target term) e.g. ("rdfs:subPropertyOf", "schema:worksFor")
+    mappings: tuple[
+        tuple[str, str], ...
+    ] = ()  # (rdf property, target term) e.g. ("rdfs:subPropertyOf", "schema:worksFor")
     subsumed_by: tuple[str, ...] = ()  # relations that say more about the same pair ("leader_of" for works_for)
     not_between: str = ""  # a kind of entity never at both ends ("country": a country is in no other country)
 
@@ -177,7 +179,7 @@ class KnowledgeGraph:
 
     documents: dict[str, DocumentInfo] = field(default_factory=dict)  # keyed by node id, see document_node
     entities: dict[str, Entity] = field(default_factory=dict)
-    _relations: dict[tuple[str, str, str], Relation] = field(default_factory=dict)
+    _relations: dict[tuple[str, ...], Relation] = field(default_factory=dict)  # by Relation.key
     schema: dict[str, RelationType] = field(default_factory=dict)
     report: BuildReport | None = None  # what the build that made it read, skipped and produced
 
@@ -225,8 +227,12 @@ class KnowledgeGraph:
         """Remove each edge whose pair also has a relation the schema says subsumes it (a chief
         executive's works_for where leader_of holds); returns how many went."""
         pairs = {(r.subject, r.predicate, r.object) for r in self._relations.values()}
-        gone = [k for k, r in self._relations.items() if (spec := self.schema.get(r.predicate)) is not None
-                and any((r.subject, other, r.object) in pairs for other in spec.subsumed_by)]
+        gone = [
+            k
+            for k, r in self._relations.items()
+            if (spec := self.schema.get(r.predicate)) is not None
+            and any((r.subject, other, r.object) in pairs for other in spec.subsumed_by)
+        ]
         for k in gone:
             del self._relations[k]
         return len(gone)
@@ -262,7 +268,7 @@ class KnowledgeGraph:
             if e.label.casefold() == wanted or wanted in {a.casefold() for a in e.aliases}
         ]
 
-    def subgraph(self, nodes: set[str]) -> "KnowledgeGraph":
+    def subgraph(self, nodes: set[str]) -> KnowledgeGraph:
         """The graph restricted to `nodes` (entity and document ids) and the relations among them."""
         sub = KnowledgeGraph(schema=self.schema, report=self.report)
         sub.documents = {k: v for k, v in self.documents.items() if k in nodes}

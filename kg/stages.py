@@ -10,9 +10,10 @@ stores and an engine's worker (kg.engines) hands back.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from kg.documents import Skipped, log_skip
 from kg.errors import ConfigError, one_line
@@ -101,8 +102,13 @@ class DocumentPipeline:
     `settings.extractors` and in-document resolution.
 
     Example:
-        >>> pipeline = DocumentPipeline(Settings())  # doctest: +SKIP
-        >>> [r.info.id for r in pipeline.process(load_documents(["data/"]))]  # doctest: +SKIP
+        >>> pipeline = DocumentPipeline(Settings())
+        >>> text = "Fumio Kishida met Joe Biden in Tokyo."
+        >>> [result] = pipeline.process([Document("a.txt", text, DocumentInfo("a.txt"))])
+        >>> sorted(f"{c.subject.text} {c.predicate} {c.object.text}" for c in result.candidates)
+        ['Fumio Kishida met_at Tokyo', 'Fumio Kishida met_with Joe Biden', 'Joe Biden met_at Tokyo']
+        >>> sorted(a.key for a in result.assignments)
+        ['Document|a.txt', 'Person|biden joe', 'Person|fumio kishida', 'Place|tokyo']
     """
 
     def __init__(self, settings: Settings, resources: Resources | None = None) -> None:
@@ -131,11 +137,20 @@ class DocumentPipeline:
         on_skip = getattr(documents, "on_skip", None) or log_skip
 
         def skip(document: Document, stage: str, exc: BaseException) -> None:
-            on_skip(Skipped(document.info.source or document.id, f"{stage} failed ({exc.__class__.__name__}: {one_line(exc)})"))
+            on_skip(
+                Skipped(
+                    document.info.source or document.id, f"{stage} failed ({exc.__class__.__name__}: {one_line(exc)})"
+                )
+            )
 
         settings = self.settings
-        annotated = annotate(self.nlp, documents, lambda document, exc: skip(document, "annotation", exc),
-                             batch_size=settings.batch_size, n_process=settings.processes)
+        annotated = annotate(
+            self.nlp,
+            documents,
+            lambda document, exc: skip(document, "annotation", exc),
+            batch_size=settings.batch_size,
+            n_process=settings.processes,
+        )
         for document, spacy_doc in annotated:
             try:
                 result = self.result(spacy_doc, document)
@@ -153,8 +168,11 @@ class DocumentPipeline:
         headline = document.info.span_of("title")
         mentions = doc_mentions(spacy_doc, document.id, self.resources.entity_labels, headline, self.resources.nominals)
         extraction = extract(self.extractors, Extraction(document, spacy_doc, mentions))
-        titles = [(r.subject, r.object.text) for r in extraction.found
-                  if r.predicate == "holds_role" and r.subject.label != "NOMINAL"]
+        titles = [
+            (r.subject, r.object.text)
+            for r in extraction.found
+            if r.predicate == "holds_role" and r.subject.label != "NOMINAL"
+        ]
         mentions = [*extraction.mentions, *extraction.made.values()]
         assignments = resolve_document(document, mentions, self.rules, titles)
         return DocumentResult(document.info, len(document.text.split()), tuple(assignments), tuple(extraction.found))

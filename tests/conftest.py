@@ -29,6 +29,25 @@ def private_cache(tmp_path_factory):
         os.environ["KG_CACHE_DIR"] = old
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The docstring examples of kg/ run as doctests (pyproject: --doctest-modules). A docstring whose
+    every example is marked +SKIP (it needs a running server, a store on disk or a trained model) is
+    an illustration, not a test: it is deselected, and pytest says how many, rather than reported as
+    a skip, so that a skip still means only that ../shared is absent."""
+    import doctest
+
+    from _pytest.doctest import DoctestItem
+
+    def illustration(item: pytest.Item) -> bool:
+        examples = item.dtest.examples if isinstance(item, DoctestItem) and item.dtest is not None else []
+        return bool(examples) and all(example.options.get(doctest.SKIP) for example in examples)
+
+    left_out = [item for item in items if illustration(item)]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if not illustration(item)]
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", help="Rewrite the golden files from the current output.")
 

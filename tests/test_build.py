@@ -16,16 +16,19 @@ TEXT = "Fumio Kishida met Joe Biden in Tokyo."
 BYLINE = "A Summit\nBy Ada Lovelace\n\nFumio Kishida met Joe Biden in Tokyo.\n"
 
 
-@pytest.mark.parametrize(("options", "message"), [
-    ({"engine": "spark"}, "unknown engine 'spark'; use one of: local, dask"),
-    ({"batch_size": -3}, "batch_size must be a whole number of at least 1, not -3"),
-    ({"batch_size": 0}, "batch_size must be a whole number of at least 1, not 0"),
-    ({"processes": 0}, "processes must be a whole number of at least 1, not 0"),
-    ({"processes": 2.5}, "processes must be a whole number of at least 1, not 2.5"),
-    ({"scheduler": "tcp://10.0.0.5:8786"}, "a scheduler (tcp://10.0.0.5:8786) needs engine 'dask', not 'local'"),
-    ({"model": ""}, "model must name a spaCy pipeline or a model folder"),
-    ({"extractors": "patterns"}, "extractors must be a sequence of extractor names"),
-])
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"engine": "spark"}, "unknown engine 'spark'; use one of: local, dask"),
+        ({"batch_size": -3}, "batch_size must be a whole number of at least 1, not -3"),
+        ({"batch_size": 0}, "batch_size must be a whole number of at least 1, not 0"),
+        ({"processes": 0}, "processes must be a whole number of at least 1, not 0"),
+        ({"processes": 2.5}, "processes must be a whole number of at least 1, not 2.5"),
+        ({"scheduler": "tcp://10.0.0.5:8786"}, "a scheduler (tcp://10.0.0.5:8786) needs engine 'dask', not 'local'"),
+        ({"model": ""}, "model must name a spaCy pipeline or a model folder"),
+        ({"extractors": "patterns"}, "extractors must be a sequence of extractor names"),
+    ],
+)
 def test_build_settings_refuse_what_kg_cannot_use(options, message):
     with pytest.raises(ConfigError) as caught:
         Settings(**options)
@@ -33,7 +36,10 @@ def test_build_settings_refuse_what_kg_cannot_use(options, message):
 
 
 def test_build_settings_unknown_extractor_lists_the_known_ones():
-    with pytest.raises(UnknownNameError, match=r"unknown relation extractor 'pattern'; use one of: learned, metadata, open, patterns, titles"):
+    with pytest.raises(
+        UnknownNameError,
+        match=r"unknown relation extractor 'pattern'; use one of: learned, metadata, open, patterns, titles",
+    ):
         Settings(extractors=("metadata", "pattern"))
 
 
@@ -79,8 +85,10 @@ def shouting_extractor():
         def run(extraction: Extraction) -> list[RelationMention]:
             people = [m for m in extraction.mentions if m.type == "Person"]
             found = extraction.found  # what the extractors before it found
-            return [RelationMention(a, "met_with", b, 0.5, f"{name} after {len(found)}", extraction_evidence(extraction, a))
-                    for a, b in zip(people, people[1:])]
+            return [
+                RelationMention(a, "met_with", b, 0.5, f"{name} after {len(found)}", extraction_evidence(extraction, a))
+                for a, b in zip(people, people[1:])
+            ]
 
         return run
 
@@ -91,12 +99,39 @@ def shouting_extractor():
 def extraction_evidence(extraction: Extraction, mention):
     from kg.model import Evidence
 
-    return Evidence(extraction.document.id, extraction.document.text[mention.sent_start:mention.sent_end], mention.sent_start, mention.sent_end)
+    return Evidence(
+        extraction.document.id,
+        extraction.document.text[mention.sent_start : mention.sent_end],
+        mention.sent_start,
+        mention.sent_end,
+    )
 
 
 def test_build_runs_an_extractor_registered_by_name(build_texts, shouting_extractor):
     graph = build_texts({"a.txt": TEXT}, settings=Settings(extractors=(shouting_extractor,)))
-    [relation] = [r for r in graph.relations if r.predicate == "met_with"]  # (the meeting event's attendees follow from it)
-    assert (relation.subject, relation.predicate, relation.object) == ("person/biden-joe", "met_with", "person/fumio-kishida")
+    [relation] = [
+        r for r in graph.relations if r.predicate == "met_with"
+    ]  # (the meeting event's attendees follow from it)
+    assert (relation.subject, relation.predicate, relation.object) == (
+        "person/biden-joe",
+        "met_with",
+        "person/fumio-kishida",
+    )
     assert relation.extractor == f"{shouting_extractor} after 0"
     assert shouting_extractor in registry.names(registry.relation_extractors)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"layout": "fa2"}, "unknown layout 'fa2'; use one of: spring, forceatlas2"),
+        ({"rdf_formats": ("ttl", "xml")}, "unknown RDF format 'xml'; use one of: jsonld, nt, trig, ttl"),
+    ],
+)
+def test_build_outputs_refuse_unknown_choices_before_writing(tiny_graph, tmp_path, options, message):
+    from kg.export import write_outputs
+
+    with pytest.raises(ConfigError) as caught:
+        write_outputs(tiny_graph, tmp_path / "out", **options)
+    assert message in str(caught.value)
+    assert not (tmp_path / "out").exists()

@@ -77,7 +77,9 @@ def is_module(name: str) -> bool:
 def imports_of(path: Path) -> set[str]:
     """Every module the file at `path` imports (see imports_in)."""
     module = module_name(path)
-    return imports_in(path.read_text(encoding="utf-8"), module if path.name == "__init__.py" else module.rpartition(".")[0])
+    return imports_in(
+        path.read_text(encoding="utf-8"), module if path.name == "__init__.py" else module.rpartition(".")[0]
+    )
 
 
 def imports_in(source: str, package: str) -> set[str]:

@@ -69,7 +69,9 @@ def test_model_subgraph_keeps_the_report_and_the_relations_inside(tiny_graph):
     tiny_graph.report = BuildReport(documents=1, skipped=[Skipped("x.docx", "unsupported file type .docx")])
     sub = tiny_graph.subgraph({"person/ada-lovelace", "place/london"})
     assert sub.report is tiny_graph.report
-    assert [(r.subject, r.predicate, r.object) for r in sub.relations] == [("person/ada-lovelace", "met_at", "place/london")]
+    assert [(r.subject, r.predicate, r.object) for r in sub.relations] == [
+        ("person/ada-lovelace", "met_at", "place/london")
+    ]
     assert sub.report.to_dict()["skipped"] == [{"source": "x.docx", "reason": "unsupported file type .docx"}]
 
 

@@ -61,15 +61,15 @@ def optional_parts() -> dict[str, dict[str, Any]]:
 
 def collect(model: str) -> dict[str, Any]:
     """Everything `kg info` prints, as a dictionary (its --json)."""
-    import kg
+    import kg.version
     from kg.cache import default_cache_dir
     from kg.documents import readers_by_suffix
     from kg.resources import DEFAULT_DATA_DIR
 
     cache = default_cache_dir()
     return {
-        "kg": kg.__version__,
-        "location": str(Path(kg.__file__).resolve().parent),
+        "kg": kg.version.__version__,
+        "location": str(Path(kg.version.__file__).resolve().parent),
         "python": f"{platform.python_version()} ({sys.executable})",
         "platform": platform.platform(),
         "spacy": version_of("spacy"),

@@ -21,12 +21,11 @@ import re
 from pathlib import Path
 from typing import Any, Iterator
 
-from dataclasses import dataclass
-
 from kg import registry
 from kg.documents import metadata as meta
 from kg.errors import DocumentLoadError
 from kg.model import Document, DocumentInfo
+from kg.report import Skipped
 
 MAX_BYTES = 1024 * 1024 * 1024  # 1 GiB: a long text is annotated in segments, so only memory limits it
 SNIFF_BYTES = 8192  # a NUL byte here (outside UTF-16/32) means a binary file
@@ -38,17 +37,6 @@ _BOMS = (  # UTF-32 first: its little-endian BOM begins with UTF-16's
 # C0 and C1 control characters but tab and newline, DEL, and the BOM/zero-width no-break space
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ufeff]")
 _BREAKS = re.compile("\r\n?|[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
-
-
-@dataclass(frozen=True, slots=True)
-class Skipped:
-    """A file (or a line of one) that was not loaded, and why."""
-
-    source: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.source}: {self.reason}"
 
 
 def display_path(path: str | Path) -> str:

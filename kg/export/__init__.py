@@ -8,12 +8,13 @@ every file of a build. Nothing here imports spaCy or any stage of the build.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
+from kg import registry
+from kg.errors import ConfigError
 from kg.export.files import atomic_write_bytes, pause, replace_output_set
 from kg.export.gephi import gephi_graph, write_gexf, write_graphml
-from kg.errors import ConfigError
 from kg.export.jsonio import dumps, graph_from_dict, graph_to_dict, load_graph
 from kg.export.networkx import to_networkx
 from kg.export.rdf import RDF_FORMATS, serialize, to_rdf
@@ -22,8 +23,18 @@ from kg.export.vocab import DEFAULT_BASE
 from kg.model import KnowledgeGraph
 
 __all__ = [
-    "write_outputs", "to_rdf", "to_networkx", "graph_to_dict", "graph_from_dict", "serialize", "write_gexf", "write_graphml",
-    "write_csv", "load_graph", "RDF_FORMATS", "LAYOUTS",
+    "write_outputs",
+    "to_rdf",
+    "to_networkx",
+    "graph_to_dict",
+    "graph_from_dict",
+    "serialize",
+    "write_gexf",
+    "write_graphml",
+    "write_csv",
+    "load_graph",
+    "RDF_FORMATS",
+    "LAYOUTS",
 ]
 
 #: the node layouts graph.gexf can be written with (kg build --layout)
@@ -31,7 +42,10 @@ LAYOUTS = ("spring", "forceatlas2")
 
 
 def write_outputs(
-    graph: KnowledgeGraph, folder: Path, rdf_formats: Iterable[str] = ("ttl",), base: str = DEFAULT_BASE,
+    graph: KnowledgeGraph,
+    folder: Path,
+    rdf_formats: Iterable[str] = ("ttl",),
+    base: str = DEFAULT_BASE,
     layout: str | None = None,
 ) -> list[Path]:
     """Write every export of `graph` into `folder`; returns the files written.
@@ -43,11 +57,14 @@ def write_outputs(
     """
     if layout is not None and layout not in LAYOUTS:
         raise ConfigError(f"unknown layout {layout!r}; use one of: {', '.join(LAYOUTS)}")
+    formats = list(dict.fromkeys(rdf_formats))
+    for fmt in formats:  # an unknown format fails before anything is written
+        registry.get(registry.rdf_formats, fmt, "RDF format")
     folder = Path(folder)
     files: list[str] = []
 
     def write(staging: Path) -> list[str]:
-        for fmt in dict.fromkeys(rdf_formats):
+        for fmt in formats:
             atomic_write_bytes(staging / f"graph.{fmt}", serialize(graph, fmt, base))
             _written(f"graph.{fmt}")
         gephi = gephi_graph(graph, viz=True, layout=layout, dynamic=True)

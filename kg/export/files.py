@@ -9,8 +9,9 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Callable
+from typing import IO
 
 from kg.errors import ExportError
 
@@ -41,7 +42,12 @@ def _umask() -> int:
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    atomic_write(path, lambda f: f.write(data))
+    """Write `data` to `path` whole or not at all (see atomic_write)."""
+
+    def write(file: IO[bytes]) -> None:
+        file.write(data)
+
+    atomic_write(path, write)
 
 
 def prepare_output_dir(path: Path) -> Path:
@@ -61,12 +67,25 @@ def prepare_output_dir(path: Path) -> Path:
 # --- the output set of a build, replaced as one ------------------------------------------------
 
 #: every file name a build may write into its output folder
-KG_FILES = frozenset({"graph.ttl", "graph.nt", "graph.jsonld", "graph.trig", "graph.gexf", "graph.graphml",
-                      "nodes.csv", "edges.csv", "graph.json", "report.json"})
+KG_FILES = frozenset(
+    {
+        "graph.ttl",
+        "graph.nt",
+        "graph.jsonld",
+        "graph.trig",
+        "graph.gexf",
+        "graph.graphml",
+        "nodes.csv",
+        "edges.csv",
+        "graph.json",
+        "report.json",
+    }
+)
 MANIFEST = ".kg-output.json"  # in the output folder: the files the last build wrote (written with them)
-_STAGING = ".kg-staging-"  # beside the output folder: .<name>.kg-staging-<pid>-<random>; inside it: .kg-staging-<pid>-<random>
-_LEFTOVER = re.compile(r"^(?:\.(?:%s)\..+\.tmp|\.kg-probe-.*|\.%s\..+\.tmp)$" % (
-    "|".join(re.escape(n) for n in sorted(KG_FILES)), re.escape(MANIFEST.lstrip("."))))
+# beside the output folder: .<name>.kg-staging-<pid>-<random>; inside it: .kg-staging-<pid>-<random>
+_STAGING = ".kg-staging-"
+_KG_NAMES = "|".join(re.escape(n) for n in sorted(KG_FILES))
+_LEFTOVER = re.compile(rf"^(?:\.(?:{_KG_NAMES})\..+\.tmp|\.kg-probe-.*|\.{re.escape(MANIFEST.lstrip('.'))}\..+\.tmp)$")
 PAUSE_ENV = "KG_TEST_PAUSE"  # tests: pause (print a line, then sleep) at the named points of replace_output_set
 
 
@@ -181,7 +200,7 @@ def _stale(folder: Path, prefix: str) -> list[Path]:
         return []
     out = []
     for entry in entries:
-        pid = entry.name[len(prefix):].split("-", 1)[0]
+        pid = entry.name[len(prefix) :].split("-", 1)[0]
         if not (pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid))):
             out.append(Path(entry.path))
     return sorted(out)
@@ -213,7 +232,9 @@ def _can_swap(target: Path) -> bool:
 
 
 def _write_manifest(folder: Path, names: list[str]) -> None:
-    atomic_write_bytes(folder / MANIFEST, json.dumps({"format": "kg-output", "files": sorted(names)}, indent=1).encode())
+    atomic_write_bytes(
+        folder / MANIFEST, json.dumps({"format": "kg-output", "files": sorted(names)}, indent=1).encode()
+    )
 
 
 def _kg_names(folder: Path) -> set[str]:

@@ -42,24 +42,40 @@ def graph_from_dict(data: dict[str, Any]) -> KnowledgeGraph:
     graph = KnowledgeGraph()
     for name, spec in data["schema"].items():
         graph.schema[name] = RelationType(
-            spec["name"], tuple(spec["domain"]), tuple(spec["range"]), spec["symmetric"], spec["description"],
-            spec["example"], tuple(tuple(m) for m in spec["mappings"]), tuple(spec.get("subsumed_by", ())),
+            spec["name"],
+            tuple(spec["domain"]),
+            tuple(spec["range"]),
+            spec["symmetric"],
+            spec["description"],
+            spec["example"],
+            tuple(tuple(m) for m in spec["mappings"]),
+            tuple(spec.get("subsumed_by", ())),
             spec.get("not_between", ""),
         )
     for d in data["documents"]:
-        graph.add_document(DocumentInfo(**{**d, "authors": tuple(d["authors"]), "spans": tuple(tuple(s) for s in d["spans"])}))
+        graph.add_document(
+            DocumentInfo(**{**d, "authors": tuple(d["authors"]), "spans": tuple(tuple(s) for s in d["spans"])})
+        )
     for e in data["entities"]:
-        graph.add_entity(Entity(
-            e["id"], e["label"], e["type"], frozenset(e["aliases"]),
-            tuple(Mention(**m) for m in e["mentions"]), tuple(tuple(m) for m in e["merges"]),
-        ))
+        graph.add_entity(
+            Entity(
+                e["id"],
+                e["label"],
+                e["type"],
+                frozenset(e["aliases"]),
+                tuple(Mention(**m) for m in e["mentions"]),
+                tuple(tuple(m) for m in e["merges"]),
+            )
+        )
     for r in data["relations"]:
         graph.add_relation(Relation(**{**r, "evidence": tuple(Evidence(**e) for e in r["evidence"])}))
     return graph
 
 
 def dumps(graph: KnowledgeGraph) -> bytes:
-    return json.dumps(graph_to_dict(graph), ensure_ascii=False, separators=(",", ":")).encode("utf-8")  # already in a fixed order
+    return json.dumps(graph_to_dict(graph), ensure_ascii=False, separators=(",", ":")).encode(
+        "utf-8"
+    )  # already in a fixed order
 
 
 def load_graph(path: Path) -> KnowledgeGraph:

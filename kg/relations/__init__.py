@@ -22,9 +22,9 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -39,7 +39,13 @@ from kg.resources import Resources
 from kg.trained_model import is_trained_model
 
 __all__ = [
-    "DEFAULT_EXTRACTORS", "Extraction", "Extractor", "ExtractorContext", "RelationExtractor", "extract", "make_extractors",
+    "DEFAULT_EXTRACTORS",
+    "Extraction",
+    "Extractor",
+    "ExtractorContext",
+    "RelationExtractor",
+    "extract",
+    "make_extractors",
 ]
 
 #: The extractors a build runs, in order (`kg.build.Settings.extractors`)
@@ -125,7 +131,9 @@ def make_pattern_extractor(context: ExtractorContext) -> Extractor:
     patterns = PatternExtractor(context.nlp, context.resources.patterns, context.resources.relations)
 
     def run(extraction: Extraction) -> list[RelationMention]:
-        return patterns.extract(extraction.doc, extraction.document.id, extraction.mentions, extraction.at, extraction.made)
+        return patterns.extract(
+            extraction.doc, extraction.document.id, extraction.mentions, extraction.at, extraction.made
+        )
 
     return run
 
@@ -138,16 +146,18 @@ def make_title_extractor(context: ExtractorContext) -> Extractor:
     rules = TitleRules(RoleLexicon.from_json(resources.roles), frozenset(p.lower() for p in resources.parties))
 
     def run(extraction: Extraction) -> list[RelationMention]:
-        return title_relations(extraction.doc, extraction.document.id, extraction.mentions, extraction.at, rules, extraction.made)
+        return title_relations(
+            extraction.doc, extraction.document.id, extraction.mentions, extraction.at, rules, extraction.made
+        )
 
     return run
 
 
 @registry.relation_extractors.register("open")
 def make_open_extractor(context: ExtractorContext) -> Extractor | None:
-    if not context.open_relations:
-        return None
     rules = context.resources.open_rules
+    if not context.open_relations or rules is None:
+        return None
 
     def run(extraction: Extraction) -> list[RelationMention]:
         said = {(r.evidence.start, frozenset((r.subject, r.object))) for r in extraction.found}
@@ -180,14 +190,26 @@ class RelationExtractor:
     text whose mentions are known, for callers outside a build (kg eval, tests).
 
     Example:
-        >>> extract = RelationExtractor(nlp, resources)  # doctest: +SKIP
-        >>> relations, noun_phrases = extract(doc, "doc-1", mentions)  # doctest: +SKIP
+        >>> from kg.annotation.mentions import doc_mentions
+        >>> from kg.annotation.pipeline import make_nlp
+        >>> from kg.resources import load_resources
+        >>> resources = load_resources()
+        >>> nlp = make_nlp(resources)
+        >>> doc = nlp("Fumio Kishida met Joe Biden in Tokyo.")
+        >>> mentions = doc_mentions(doc, "doc-1", resources.entity_labels, None, resources.nominals)
+        >>> relations, noun_phrases = RelationExtractor(nlp, resources)(doc, "doc-1", mentions)
+        >>> sorted(f"{r.subject.text} {r.predicate} {r.object.text}" for r in relations)
+        ['Fumio Kishida met_at Tokyo', 'Fumio Kishida met_with Joe Biden', 'Joe Biden met_at Tokyo']
     """
 
     def __init__(self, nlp: Language, resources: Resources, open_layer: bool = True) -> None:
-        self.extractors = make_extractors(("patterns", "titles", "open"), ExtractorContext(nlp, resources, open_relations=open_layer))
+        self.extractors = make_extractors(
+            ("patterns", "titles", "open"), ExtractorContext(nlp, resources, open_relations=open_layer)
+        )
 
-    def __call__(self, doc: Doc, doc_id: str, mentions: Sequence[Mention]) -> tuple[list[RelationMention], list[Mention]]:
+    def __call__(
+        self, doc: Doc, doc_id: str, mentions: Sequence[Mention]
+    ) -> tuple[list[RelationMention], list[Mention]]:
         document = Document(doc_id, doc.text, DocumentInfo(doc_id))
         extraction = extract(self.extractors, Extraction(document, doc, list(mentions)))
         return extraction.found, list(extraction.made.values())
