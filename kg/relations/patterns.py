@@ -1,4 +1,4 @@
-"""Stage 4: relations from the patterns in data/patterns/ (spaCy DependencyMatcher and Matcher)."""
+"""Stage 3: relations from the patterns in data/patterns/ (spaCy DependencyMatcher and Matcher)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Stage 3: entity resolution. Mentions -> one Entity per real-world thing.
+"""Stage 4: entity resolution, after relation extraction (whose titles it reads). Mentions -> one Entity per thing.
 
 Within a document, mentions meet under a cluster key built from their normalised name or the alias
 data, then shorter forms join longer ones (a surname, an acronym, a pronoun). Across documents,
