@@ -209,7 +209,7 @@ def _documents_of(out: Path) -> set[str]:
         "graph.ttl": {str(o) for o in rdflib.Graph().parse(out / "graph.ttl").objects(None, DCTERMS.identifier)},
     }
     with open(out / "nodes.csv", newline="") as handle:
-        described["nodes.csv"] = {row["id"].removeprefix("document/") for row in csv.DictReader(handle) if row["type"] == "Document"}
+        described["nodes.csv"] = {row["Id"].removeprefix("document/") for row in csv.DictReader(handle) if row["type"] == "Document"}
     for name in ("graph.gexf", "graph.graphml"):
         text = (out / name).read_text()
         described[name] = {doc for doc in described["graph.json"] if f'"document/{doc}"' in text}

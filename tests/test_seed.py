@@ -98,7 +98,7 @@ def test_seed_typed_edges_are_all_stated(seed_build):
     """Precision: every typed edge of the seed graph is one the text states (listed here by hand)."""
     import csv
 
-    edges = {(r["source"], r["relation"], r["target"]) for r in csv.DictReader((seed_build / "edges.csv").open())
+    edges = {(r["Source"], r["relation"], r["Target"]) for r in csv.DictReader((seed_build / "edges.csv").open())
              if r["extractor"] != "events:meeting" and r["layer"] == "schema"}  # events: below; open layer: not typed
     stated = {
         ("document/alliance_commentary.txt", "authored_by", "person/hornung-jeffrey-w"),

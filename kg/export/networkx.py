@@ -6,6 +6,7 @@ from typing import Any
 
 import networkx as nx
 
+from kg.export.communities import communities
 from kg.model import KnowledgeGraph
 
 
@@ -41,15 +42,16 @@ def to_networkx(graph: KnowledgeGraph) -> nx.MultiDiGraph:
 
 
 def node_table(graph: KnowledgeGraph) -> list[dict[str, Any]]:
-    """One flat row per node, the same for CSV, GEXF and GraphML."""
+    """One flat row per node, the same for CSV, GEXF and GraphML (with its Louvain community)."""
     nxg = to_networkx(graph)
     degree = dict(nxg.degree())
+    community = communities(graph)
     rows = []
     for node_id, data in nxg.nodes(data=True):
         rows.append({
             "id": node_id, "label": data["label"], "type": data["type"], "aliases": "; ".join(data["aliases"]),
             "mention_count": data["mention_count"], "document_count": data["document_count"],
-            "degree": degree[node_id], "date": data["date"],
+            "degree": degree[node_id], "community": community[node_id], "date": data["date"],
         })
     return rows
 
