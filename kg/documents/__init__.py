@@ -36,7 +36,7 @@ def readers_by_suffix() -> dict[str, Reader]:
         >>> sorted(readers_by_suffix())[:3]
         ['.docx', '.htm', '.html']
     """
-    found = {}
+    found: dict[str, Reader] = {}
     for name, reader in registry.readers.get_all().items():
         suffix = name.lower() if name.startswith(".") else "." + name.lower()
         found.setdefault(suffix, reader)
