@@ -99,6 +99,42 @@ def tiny_graph():
     return g
 
 
+CORPUS_EXTRA = [  # documents of our own, so the corpus has more than the samples' five
+    "Fumio Kishida met Joe Biden in Tokyo on Monday. Kishida said the talks were useful.",
+    "Anthony Albanese visited Washington, where he met Joe Biden. Albanese praised the alliance.",
+    "Narendra Modi spoke with Yoon Suk Yeol in Seoul. Modi later flew to Tokyo to meet Fumio Kishida.",
+    "The chief executive of Toyota, Akio Toyoda, met Ursula von der Leyen in Brussels.",
+    "Jens Stoltenberg, the NATO Secretary General, hosted Olaf Scholz in Brussels.",
+    "Emmanuel Macron met Joe Biden in Paris. Macron and Biden discussed Ukraine.",
+]
+
+
+@pytest.fixture(scope="session")
+def make_corpus():
+    """make_corpus(folder, copies=2) -> folder: the samples under `copies` prefixes and the documents
+    of CORPUS_EXTRA, so that cross-document resolution is at work (the cache and engine tests)."""
+
+    def make(folder: Path, copies: int = 2) -> Path:
+        for n in range(copies):
+            shutil.copytree(DATA / "samples", folder / f"set{n}")
+        for n, text in enumerate(CORPUS_EXTRA):
+            (folder / "extra").mkdir(parents=True, exist_ok=True)
+            (folder / "extra" / f"{n:02d}.txt").write_text(text + "\n", encoding="utf-8")
+        return folder
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def same_graph():
+    """same_graph(a, b): whether two build output folders hold byte-identical graph.json and graph.ttl."""
+
+    def same(a: Path, b: Path) -> bool:
+        return all((a / name).read_bytes() == (b / name).read_bytes() for name in ("graph.json", "graph.ttl"))
+
+    return same
+
+
 @pytest.fixture(scope="session")
 def resources():
     from kg.resources import load_resources

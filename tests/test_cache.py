@@ -15,28 +15,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import DATA, ROOT
+from conftest import CORPUS_EXTRA, DATA, ROOT
 
 from kg.cli import cli
-
-EXTRA = [  # documents of our own, so the corpus has more than the samples' five
-    "Fumio Kishida met Joe Biden in Tokyo on Monday. Kishida said the talks were useful.",
-    "Anthony Albanese visited Washington, where he met Joe Biden. Albanese praised the alliance.",
-    "Narendra Modi spoke with Yoon Suk Yeol in Seoul. Modi later flew to Tokyo to meet Fumio Kishida.",
-    "The chief executive of Toyota, Akio Toyoda, met Ursula von der Leyen in Brussels.",
-    "Jens Stoltenberg, the NATO Secretary General, hosted Olaf Scholz in Brussels.",
-    "Emmanuel Macron met Joe Biden in Paris. Macron and Biden discussed Ukraine.",
-]
-
-
-def make_corpus(folder: Path, copies: int = 2) -> Path:
-    """The samples under `copies` prefixes, and the extra documents: cross-document resolution at work."""
-    for n in range(copies):
-        shutil.copytree(DATA / "samples", folder / f"set{n}")
-    for n, text in enumerate(EXTRA):
-        (folder / "extra").mkdir(parents=True, exist_ok=True)
-        (folder / "extra" / f"{n:02d}.txt").write_text(text + "\n", encoding="utf-8")
-    return folder
 
 
 def build(docs: Path, out: Path, *options: str):
@@ -45,11 +26,7 @@ def build(docs: Path, out: Path, *options: str):
     return result, json.loads((out / "report.json").read_text())
 
 
-def same_graph(a: Path, b: Path) -> bool:
-    return all((a / name).read_bytes() == (b / name).read_bytes() for name in ("graph.json", "graph.ttl"))
-
-
-def test_rebuild_annotates_only_what_changed_and_equals_a_clean_build(tmp_path):
+def test_rebuild_annotates_only_what_changed_and_equals_a_clean_build(tmp_path, make_corpus, same_graph):
     docs, cache = make_corpus(tmp_path / "docs"), tmp_path / "cache"
     first, report = build(docs, tmp_path / "first", "--cache", str(cache))
     documents = report["documents_read"]
@@ -66,7 +43,9 @@ def test_rebuild_annotates_only_what_changed_and_equals_a_clean_build(tmp_path):
     assert "Ursula von der Leyen" in before and "Emmanuel Macron" in before and "extra/05.txt" in before
     # change one document, add one, delete one: only two are annotated, the deleted one's facts are gone
     changed = docs / "extra" / "03.txt"
-    changed.write_text("The chief executive of Toyota, Akio Toyoda, met Keir Starmer in Manchester.\n", encoding="utf-8")
+    changed.write_text(
+        "The chief executive of Toyota, Akio Toyoda, met Keir Starmer in Manchester.\n", encoding="utf-8"
+    )
     (docs / "extra" / "99.txt").write_text("Giorgia Meloni met Joe Biden in Rome.\n", encoding="utf-8")
     (docs / "extra" / "05.txt").unlink()
     _, report = build(docs, tmp_path / "incremental", "--cache", str(cache))
@@ -80,20 +59,22 @@ def test_rebuild_annotates_only_what_changed_and_equals_a_clean_build(tmp_path):
     assert "Ursula von der Leyen" not in after  # and the changed document's old ones
 
 
-def test_documents_before_and_after_misses_keep_their_order(tmp_path):
+def test_documents_before_and_after_misses_keep_their_order(tmp_path, make_corpus, same_graph):
     """Cached and new results interleaved (a miss first, last and in the middle) give the clean graph."""
     docs, cache = make_corpus(tmp_path / "docs", copies=1), tmp_path / "cache"
     build(docs, tmp_path / "first", "--cache", str(cache))
     for name in ("extra/00.txt", "extra/05.txt", "set0/camp_david_summit.txt"):
         path = docs / name
-        path.write_text(path.read_text(encoding="utf-8") + "\nLater, Joe Biden met Fumio Kishida in Hiroshima.\n", encoding="utf-8")
+        path.write_text(
+            path.read_text(encoding="utf-8") + "\nLater, Joe Biden met Fumio Kishida in Hiroshima.\n", encoding="utf-8"
+        )
     _, report = build(docs, tmp_path / "incremental", "--cache", str(cache), "--batch-size", "2")
     assert report["documents_from_cache"] == report["documents_read"] - 3
     build(docs, tmp_path / "clean", "--no-cache")
     assert same_graph(tmp_path / "incremental", tmp_path / "clean")
 
 
-def test_corrupt_and_foreign_entries_are_ignored_with_a_warning(tmp_path):
+def test_corrupt_and_foreign_entries_are_ignored_with_a_warning(tmp_path, make_corpus, same_graph):
     docs, cache = make_corpus(tmp_path / "docs", copies=1), tmp_path / "cache"
     _, report = build(docs, tmp_path / "first", "--cache", str(cache))
     entries = sorted(cache.rglob("*.json"))
@@ -113,7 +94,7 @@ def test_corrupt_and_foreign_entries_are_ignored_with_a_warning(tmp_path):
     assert third["documents_from_cache"] == report["documents_read"]
 
 
-def test_key_covers_data_files_model_and_options(tmp_path):
+def test_key_covers_data_files_model_and_options(tmp_path, make_corpus):
     from kg.build import Settings
     from kg.cache import fingerprint
 
@@ -142,7 +123,7 @@ def test_key_covers_data_files_model_and_options(tmp_path):
 def test_default_folder_and_no_cache(tmp_path, monkeypatch):
     docs = tmp_path / "docs"
     docs.mkdir()
-    (docs / "one.txt").write_text(EXTRA[0])
+    (docs / "one.txt").write_text(CORPUS_EXTRA[0])
     monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path / "kgcache"))
     build(docs, tmp_path / "none", "--no-cache")
     assert not (tmp_path / "kgcache").exists()
@@ -153,9 +134,8 @@ def test_default_folder_and_no_cache(tmp_path, monkeypatch):
 
 
 def test_results_round_trip_through_json(tmp_path):
-    from kg.build import DocumentPipeline, Settings
+    from kg.build import DocumentPipeline, DocumentResult, Settings
     from kg.cache import from_json, to_json
-    from kg.build import DocumentResult
     from kg.documents import load_documents
 
     results = list(DocumentPipeline(Settings()).process(load_documents([DATA / "samples"])))
@@ -167,11 +147,29 @@ def test_results_round_trip_through_json(tmp_path):
 
 def _kg_build(docs: Path, out: Path, cache: Path, pause: str = "") -> subprocess.Popen:
     env = {**os.environ, "KG_TEST_PAUSE": pause}
-    return subprocess.Popen([sys.executable, "-m", "kg", "build", str(docs), "-o", str(out), "-q", "--cache", str(cache), "--batch-size", "2"],
-                            cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "kg",
+            "build",
+            str(docs),
+            "-o",
+            str(out),
+            "-q",
+            "--cache",
+            str(cache),
+            "--batch-size",
+            "2",
+        ],
+        cwd=ROOT,
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
-def test_killed_build_leaves_the_cache_usable(tmp_path):
+def test_killed_build_leaves_the_cache_usable(tmp_path, make_corpus, same_graph):
     """kill -9 during annotation (after five documents are cached, the others still in spaCy): the
     next build reuses the five, annotates the rest and gives the clean build's graph."""
     docs, cache = make_corpus(tmp_path / "docs"), tmp_path / "cache"

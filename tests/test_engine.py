@@ -5,13 +5,11 @@ mid-build retried (or one clear line when it keeps dying)."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from kg.cli import cli
-from test_cache import make_corpus, same_graph
 
 distributed = pytest.importorskip("distributed", reason="the dask extra (pip install -e '.[dask]') is not installed")
 
@@ -21,7 +19,7 @@ def kg(*args: str):
 
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory):
+def corpus(tmp_path_factory, make_corpus):
     root = tmp_path_factory.mktemp("engine")
     docs = make_corpus(root / "docs")
     result = kg("build", str(docs), "-o", str(root / "single"), "--no-cache", "-q")
@@ -31,16 +29,29 @@ def corpus(tmp_path_factory):
 
 @pytest.fixture
 def cluster():
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=None) as cluster:
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
         yield cluster
 
 
-def test_dask_cluster_builds_the_same_graph_and_results_as_the_cache(corpus, cluster, tmp_path):
+def test_dask_cluster_builds_the_same_graph_and_results_as_the_cache(corpus, cluster, tmp_path, same_graph):
     docs, single = corpus
     assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
-    result = kg("build", str(docs), "-o", str(tmp_path / "dask"), "--engine", "dask", "--scheduler", cluster.scheduler_address,
-                "--cache", str(tmp_path / "cache"), "--batch-size", "3")
+    result = kg(
+        "build",
+        str(docs),
+        "-o",
+        str(tmp_path / "dask"),
+        "--engine",
+        "dask",
+        "--scheduler",
+        cluster.scheduler_address,
+        "--cache",
+        str(tmp_path / "cache"),
+        "--batch-size",
+        "3",
+    )
     assert result.exit_code == 0, result.output
     assert same_graph(single, tmp_path / "dask")
     with distributed.Client(cluster) as client:  # the work was done on the workers, each loading one pipeline
@@ -55,12 +66,24 @@ def test_dask_cluster_builds_the_same_graph_and_results_as_the_cache(corpus, clu
     assert same_graph(single, tmp_path / "local")
 
 
-def test_a_worker_that_dies_is_retried_and_the_build_completes(corpus, tmp_path, monkeypatch):
+def test_a_worker_that_dies_is_retried_and_the_build_completes(corpus, tmp_path, monkeypatch, same_graph):
     docs, single = corpus
     marker = tmp_path / "died"
     monkeypatch.setenv("KG_TEST_WORKER_EXIT", f"extra/02.txt|{marker}")  # the local cluster's workers inherit it
-    result = kg("build", str(docs), "-o", str(tmp_path / "dask"), "--engine", "dask", "--processes", "2", "--no-cache",
-                "--batch-size", "2", "-q")
+    result = kg(
+        "build",
+        str(docs),
+        "-o",
+        str(tmp_path / "dask"),
+        "--engine",
+        "dask",
+        "--processes",
+        "2",
+        "--no-cache",
+        "--batch-size",
+        "2",
+        "-q",
+    )
     assert result.exit_code == 0, result.output
     assert marker.exists()  # a worker did die with that batch
     assert same_graph(single, tmp_path / "dask")
@@ -69,8 +92,20 @@ def test_a_worker_that_dies_is_retried_and_the_build_completes(corpus, tmp_path,
 def test_a_batch_that_kills_every_worker_stops_the_build_with_one_line(corpus, tmp_path, monkeypatch):
     docs, _ = corpus
     monkeypatch.setenv("KG_TEST_WORKER_EXIT", "extra/02.txt|always")
-    result = kg("build", str(docs), "-o", str(tmp_path / "dask"), "--engine", "dask", "--processes", "2", "--no-cache",
-                "--batch-size", "2", "-q")
+    result = kg(
+        "build",
+        str(docs),
+        "-o",
+        str(tmp_path / "dask"),
+        "--engine",
+        "dask",
+        "--processes",
+        "2",
+        "--no-cache",
+        "--batch-size",
+        "2",
+        "-q",
+    )
     assert result.exit_code == 1
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("Error: ") and "kept losing its worker" in lines[0], result.output
@@ -79,7 +114,18 @@ def test_a_batch_that_kills_every_worker_stops_the_build_with_one_line(corpus, t
 
 def test_unreachable_scheduler_is_one_line(corpus, tmp_path):
     docs, _ = corpus
-    result = kg("build", str(docs), "-o", str(tmp_path / "x"), "--engine", "dask", "--scheduler", "tcp://127.0.0.1:9", "--no-cache", "-q")
+    result = kg(
+        "build",
+        str(docs),
+        "-o",
+        str(tmp_path / "x"),
+        "--engine",
+        "dask",
+        "--scheduler",
+        "tcp://127.0.0.1:9",
+        "--no-cache",
+        "-q",
+    )
     assert result.exit_code == 1
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1 and "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in lines[0], result.output
