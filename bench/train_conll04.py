@@ -37,9 +37,29 @@ CONFIGURATIONS = {
     "mpnet": ["--encoder", "all-mpnet-base-v2", "--max-epochs", "8", "--patience", "3"],
     "minilm": ["--encoder", "all-MiniLM-L6-v2", "--max-epochs", "20", "--patience", "5"],
     "spans": ["--encoder", "all-mpnet-base-v2", "--max-epochs", "8", "--patience", "3", "--span-entities"],
-    "marked": ["--encoder", "all-mpnet-base-v2", "--max-epochs", "8", "--patience", "3", "--marked-relations", "--reader-epochs", "3"],
-    "spans-marked": ["--encoder", "all-mpnet-base-v2", "--max-epochs", "8", "--patience", "3", "--span-entities",
-                     "--marked-relations", "--reader-epochs", "4"],
+    "marked": [
+        "--encoder",
+        "all-mpnet-base-v2",
+        "--max-epochs",
+        "8",
+        "--patience",
+        "3",
+        "--marked-relations",
+        "--reader-epochs",
+        "3",
+    ],
+    "spans-marked": [
+        "--encoder",
+        "all-mpnet-base-v2",
+        "--max-epochs",
+        "8",
+        "--patience",
+        "3",
+        "--span-entities",
+        "--marked-relations",
+        "--reader-epochs",
+        "4",
+    ],
 }
 DEFAULT = ["spacy", "mpnet"]  # the others on request (--only NAME)
 
@@ -47,19 +67,41 @@ DEFAULT = ["spacy", "mpnet"]  # the others on request (--only NAME)
 def run(name: str, extra: list[str]) -> dict:
     model = ROOT / "bench" / "models" / f"conll04-{name}"
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "kg", "train", str(DATA / "train.jsonl"), "--dev", str(DATA / "dev.jsonl"),
-                    "-o", str(model), *extra], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kg",
+            "train",
+            str(DATA / "train.jsonl"),
+            "--dev",
+            str(DATA / "dev.jsonl"),
+            "-o",
+            str(model),
+            *extra,
+        ],
+        check=True,
+    )
     seconds = time.perf_counter() - started
-    out = subprocess.run([sys.executable, "-m", "kg", "eval", str(DATA / "dev.jsonl"), "--model", str(model), "--json"],
-                         check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "kg", "eval", str(DATA / "dev.jsonl"), "--model", str(model), "--json"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return {"seconds": seconds, **json.loads(out.stdout)["extraction"]}
 
 
 def report(name: str, scores: dict) -> None:
     entities, relations = scores["entities"], scores["relations"]
-    print(f"\n{name}: CoNLL04 dev, strict ({scores['documents']} sentences); training took {scores['seconds']:.0f} s on this machine")
-    print(f"entity F1 {100 * entities['micro']['f1']:.1f}   relation micro-F1 {100 * relations['micro']['f1']:.1f}"
-          f" (P {100 * relations['micro']['precision']:.1f}, R {100 * relations['micro']['recall']:.1f})")
+    print(
+        f"\n{name}: CoNLL04 dev, strict ({scores['documents']} sentences); "
+        f"training took {scores['seconds']:.0f} s on this machine"
+    )
+    print(
+        f"entity F1 {100 * entities['micro']['f1']:.1f}   relation micro-F1 {100 * relations['micro']['f1']:.1f}"
+        f" (P {100 * relations['micro']['precision']:.1f}, R {100 * relations['micro']['recall']:.1f})"
+    )
     for label, r in sorted(relations["labels"].items()):
         print(f"  {label:<12} P {100 * r['precision']:5.1f}  R {100 * r['recall']:5.1f}  F1 {100 * r['f1']:5.1f}")
 
@@ -77,7 +119,11 @@ def main() -> None:
         sys.exit(f"bench: {' '.join(map(str, error.cmd[2:4]))} failed with exit code {error.returncode}")
     for name, scores in results.items():
         report(name, scores)
-    print("\npublished relation micro-F1 (test split): " + ", ".join(f"{k} {v}" for k, v in PUBLISHED.items()) + "; SpERT entity F1 88.9")
+    print(
+        "\npublished relation micro-F1 (test split): "
+        + ", ".join(f"{k} {v}" for k, v in PUBLISHED.items())
+        + "; SpERT entity F1 88.9"
+    )
 
 
 if __name__ == "__main__":

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from kg.errors import ConfigError
 from kg.gold import PRF, GoldDocument, GoldEntity, LabelledScores, load_gold, read_lines, score_pipeline
@@ -17,27 +18,43 @@ from kg.model import Document, DocumentInfo, Mention
 from kg.resources import DEFAULT_DATA_DIR
 from kg.trained_model import is_trained_model
 
-__all__ = ["PRF", "GoldDocument", "GoldEntity", "LabelledScores", "b_cubed", "load_gold", "load_mapping", "muc",
-           "read_lines", "score_extraction", "score_resolution"]
+__all__ = [
+    "PRF",
+    "GoldDocument",
+    "GoldEntity",
+    "LabelledScores",
+    "b_cubed",
+    "load_gold",
+    "load_mapping",
+    "muc",
+    "read_lines",
+    "score_extraction",
+    "score_resolution",
+]
 
-MAPPINGS = {"conll04": DEFAULT_DATA_DIR / "eval" / "conll04.json", "redocred": DEFAULT_DATA_DIR / "eval" / "redocred.json"}
+MAPPINGS = {
+    "conll04": DEFAULT_DATA_DIR / "eval" / "conll04.json",
+    "redocred": DEFAULT_DATA_DIR / "eval" / "redocred.json",
+}
 
 
 def load_mapping(path: Path | None, docs: list[GoldDocument]) -> dict[str, Any]:
     """The label mapping to use: the file given, else the shipped one whose labels fit the data."""
     if path is None:
         labels = {e.label for d in docs for e in d.entities}
-        for name, candidate in MAPPINGS.items():
+        for candidate in MAPPINGS.values():
             mapping = json.loads(candidate.read_text(encoding="utf-8"))
             if labels <= {v for v in mapping["entities"].values() if v} | set(mapping.get("types", {})):
                 return mapping
-        raise ConfigError(f"no shipped label mapping fits the labels {sorted(labels)}; pass --mapping FILE (see data/eval/)")
+        raise ConfigError(
+            f"no shipped label mapping fits the labels {sorted(labels)}; pass --mapping FILE (see data/eval/)"
+        )
     try:
         mapping = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise ConfigError(f"{path}: not a readable JSON mapping ({exc})") from None
     if not isinstance(mapping.get("entities"), dict):
-        raise ConfigError(f"{path}: a mapping needs an \"entities\" object (annotator label -> gold label)")
+        raise ConfigError(f'{path}: a mapping needs an "entities" object (annotator label -> gold label)')
     return mapping
 
 
@@ -94,17 +111,23 @@ def score_resolution(docs: Iterable[GoldDocument], mapping: dict[str, Any], rule
 
     types = mapping.get("types", {})
     sums: dict[str, list[float]] = defaultdict(lambda: [0.0] * 6)  # B3 P, R (mention-weighted); MUC counts
-    totals = Counter()
+    totals: Counter[str] = Counter()
     for doc in docs:
         if not any(e.cluster is not None for e in doc.entities):
             raise ConfigError(f"{doc.id}: the gold file has no clusters; resolution needs document-level data")
-        mentions = [Mention(doc.id, e.start, e.end, doc.text[e.start:e.end], types.get(e.label, "Concept"), e.label) for e in doc.entities]
+        mentions = [
+            Mention(doc.id, e.start, e.end, doc.text[e.start : e.end], types.get(e.label, "Concept"), e.label)
+            for e in doc.entities
+        ]
         index = {m: n for n, m in enumerate(mentions)}
         gold_groups: dict[str, set[int]] = defaultdict(set)
         for n, e in enumerate(doc.entities):
             gold_groups[str(e.cluster)].add(n)
         gold = list(gold_groups.values())
-        ours = {index[a.mention]: a.key for a in resolve_document(Document(doc.id, doc.text, DocumentInfo(doc.id)), mentions, rules)}
+        ours = {
+            index[a.mention]: a.key
+            for a in resolve_document(Document(doc.id, doc.text, DocumentInfo(doc.id)), mentions, rules)
+        }
         baseline = {n: normalize_name(m.text) for n, m in enumerate(mentions)}
         for name, assignment in (("kg", ours), ("exact_normalised_text", baseline)):
             predicted = _clusters(assignment, len(mentions))
@@ -121,17 +144,31 @@ def score_resolution(docs: Iterable[GoldDocument], mapping: dict[str, Any], rule
         p, r = p / totals["mentions"], r / totals["mentions"]
         mp, mr = pn / pd if pd else 1.0, rn / rd if rd else 1.0
         out[name] = {
-            "b_cubed": {"precision": round(p, 4), "recall": round(r, 4), "f1": round(2 * p * r / (p + r) if p + r else 0, 4)},
-            "muc": {"precision": round(mp, 4), "recall": round(mr, 4), "f1": round(2 * mp * mr / (mp + mr) if mp + mr else 0, 4)},
+            "b_cubed": {
+                "precision": round(p, 4),
+                "recall": round(r, 4),
+                "f1": round(2 * p * r / (p + r) if p + r else 0, 4),
+            },
+            "muc": {
+                "precision": round(mp, 4),
+                "recall": round(mr, 4),
+                "f1": round(2 * mp * mr / (mp + mr) if mp + mr else 0, 4),
+            },
         }
     return out
 
 
-def _relation_label(rules: list[dict[str, Any]], predicate: str, subject: str | None, object_: str | None) -> tuple[str, bool] | None:
+def _relation_label(
+    rules: list[dict[str, Any]], predicate: str, subject: str | None, object_: str | None
+) -> tuple[str, bool] | None:
     """The gold label of a kg relation, and whether the gold states it the other way round
     ("inverse": Wikidata's P488 chairperson goes from the organisation to the person)."""
     for rule in rules:
-        if rule["predicate"] == predicate and rule.get("subject", subject) == subject and rule.get("object", object_) == object_:
+        if (
+            rule["predicate"] == predicate
+            and rule.get("subject", subject) == subject
+            and rule.get("object", object_) == object_
+        ):
             return rule["label"], bool(rule.get("inverse", False))
     return None
 
@@ -160,7 +197,9 @@ def score_extraction(docs: list[GoldDocument], mapping: dict[str, Any], settings
         gold_entities = {(e.start, e.end, e.label) for e in gold.entities}
         entities.add(gold_entities, predicted_entities)
         # relations: ends identified by gold entity index or cluster, through exact spans
-        sentence_level = all(isinstance(h, int) for h, _, _ in gold.relations) and not any(e.cluster for e in gold.entities)
+        sentence_level = all(isinstance(h, int) for h, _, _ in gold.relations) and not any(
+            e.cluster for e in gold.entities
+        )
         end_of = {(e.start, e.end): (n if sentence_level else e.cluster) for n, e in enumerate(gold.entities)}
         # every mention kg types goes to the extractor (a title ties a person to an organisation),
         # though only the gold's labels are scored

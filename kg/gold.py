@@ -56,7 +56,9 @@ def load_gold(path: Path, limit: int = 0) -> list[GoldDocument]:
         try:
             raw = json.loads(line)
             text = raw["text"]
-            entities = tuple(GoldEntity(int(e["start"]), int(e["end"]), str(e["label"]), e.get("cluster")) for e in raw["entities"])
+            entities = tuple(
+                GoldEntity(int(e["start"]), int(e["end"]), str(e["label"]), e.get("cluster")) for e in raw["entities"]
+            )
             relations = tuple((r["head"], r["tail"], str(r["label"])) for r in raw.get("relations", []))
         except json.JSONDecodeError as exc:
             raise ConfigError(f"{where}: invalid JSON ({exc.msg})") from None
@@ -64,7 +66,9 @@ def load_gold(path: Path, limit: int = 0) -> list[GoldDocument]:
             raise ConfigError(f"{where}: not a gold document ({exc.__class__.__name__}: {exc})") from None
         for e in entities:
             if not 0 <= e.start < e.end <= len(text):
-                raise ConfigError(f"{where}: entity offsets {e.start}-{e.end} outside the text ({len(text)} characters)")
+                raise ConfigError(
+                    f"{where}: entity offsets {e.start}-{e.end} outside the text ({len(text)} characters)"
+                )
         clusters = {e.cluster for e in entities}
         for head, tail, _ in relations:
             for end in (head, tail):
@@ -98,8 +102,14 @@ class PRF:
         return 2 * p * r / (p + r) if p + r else 0.0
 
     def as_dict(self) -> dict[str, float | int]:
-        return {"precision": round(self.precision, 4), "recall": round(self.recall, 4), "f1": round(self.f1, 4),
-                "tp": self.tp, "fp": self.fp, "fn": self.fn}
+        return {
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+            "f1": round(self.f1, 4),
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+        }
 
 
 @dataclass
@@ -128,7 +138,9 @@ def score_pipeline(nlp: Any, docs: list[GoldDocument]) -> dict[str, Any]:
     relations (both entities' spans and the label), as {"entities": ..., "relations": ...}."""
     entities, relations = LabelledScores(), LabelledScores()
     for doc, gold in zip(nlp.pipe(d.text for d in docs), docs):
-        entities.add({(e.start, e.end, e.label) for e in gold.entities}, {(e.start_char, e.end_char, e.label_) for e in doc.ents})
+        entities.add(
+            {(e.start, e.end, e.label) for e in gold.entities}, {(e.start_char, e.end_char, e.label_) for e in doc.ents}
+        )
         ends = {n: (e.start, e.end) for n, e in enumerate(gold.entities)}
         truth = {(*ends[h], *ends[t], label) for h, t, label in gold.relations if isinstance(h, int)}
         found = {(h1, h2, t1, t2, label) for h1, h2, t1, t2, label, _ in doc.user_data.get(RELATIONS_KEY, [])}

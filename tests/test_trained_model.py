@@ -17,9 +17,11 @@ HEAVY = ("torch", "thinc", "spacy", "transformers", "kg.training")
 
 def test_importing_kg_build_and_asking_about_a_model_imports_no_training_code(tmp_path):
     (tmp_path / "meta.json").write_text(json.dumps({"kg": {"base_model": "x"}}))
-    code = ("import sys, kg.build, kg.trained_model, kg.evaluate\n"
-            f"assert kg.trained_model.is_trained_model({str(tmp_path)!r})\n"
-            f"print(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r} or m.startswith('kg.training')))")
+    code = (
+        "import sys, kg.build, kg.trained_model, kg.evaluate\n"
+        f"assert kg.trained_model.is_trained_model({str(tmp_path)!r})\n"
+        f"print(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r} or m.startswith('kg.training')))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "[]", out.stdout
 

@@ -13,7 +13,7 @@ from spacy.training import Example
 from kg.errors import ConfigError
 from kg.training.component import GOLD
 from kg.training.config import JointSpec, TrainConfig
-from kg.training.loops import choose_decoder, early_stopping
+from kg.training.loops import Run, choose_decoder, early_stopping
 
 
 def scores(f1: float) -> dict:
@@ -22,22 +22,23 @@ def scores(f1: float) -> dict:
 
 def test_early_stopping_keeps_the_best_epoch_and_stops_after_patience():
     f1s, state, restored, rows = iter([0.2, 0.5, 0.4, 0.5, 0.3, 0.9]), {"epoch": 0}, [], []
+    run = Run(TrainConfig(patience=3), lambda: scores(next(f1s)), rows.append)
 
     def run_epoch():
         state["epoch"] += 1
         return 10.0 / state["epoch"]
 
-    history, best, dev = early_stopping("s", 10, 3, run_epoch, lambda: scores(next(f1s)), lambda: state["epoch"],
-                                        restored.append, rows.append)
+    best, dev = early_stopping(run, "s", 10, run_epoch, lambda: state["epoch"], restored.append)
     assert best == 2 and dev == scores(0.5) and restored == [2]  # 0.5 again at epoch 4 is not better
-    assert [row["epoch"] for row in history] == [1, 2, 3, 4, 5] and rows == history  # stopped 3 epochs after the best
-    assert history[0] == {"stage": "s", "epoch": 1, "loss": 10.0, "dev_relation_f1": 0.2, "dev_entity_f1": 0.5}
+    assert [row["epoch"] for row in run.history] == [1, 2, 3, 4, 5]  # stopped 3 epochs after the best
+    assert rows == run.history  # each epoch's row went to progress as it ended
+    assert run.history[0] == {"stage": "s", "epoch": 1, "loss": 10.0, "dev_relation_f1": 0.2, "dev_entity_f1": 0.5}
 
 
 def test_early_stopping_runs_at_most_max_epochs():
-    history, best, _ = early_stopping("s", 3, 5, lambda: 1.0, iter([scores(0.1), scores(0.2), scores(0.3)]).__next__,
-                                      lambda: None, lambda state: None, lambda row: None)
-    assert len(history) == 3 and best == 3
+    run = Run(TrainConfig(patience=5), iter([scores(0.1), scores(0.2), scores(0.3)]).__next__, lambda row: None)
+    best, _ = early_stopping(run, "s", 3, lambda: 1.0, lambda: None, lambda state: None)
+    assert len(run.history) == 3 and best == 3
 
 
 class Extractor:  # what choose_decoder needs of kg_joint_extractor
@@ -46,13 +47,17 @@ class Extractor:  # what choose_decoder needs of kg_joint_extractor
 
 
 def test_decoder_choice_keeps_the_better_and_records_every_decoder():
-    extractor, history = Extractor(), []
+    extractor, progress = Extractor(), []
     f1 = {"marked": 0.5, "pooled": 0.6, "both": 0.6}
-    best = choose_decoder(extractor, "relation_decoder", ("pooled", "marked", "both"),
-                          lambda: scores(f1[extractor.spec.relation_decoder]), history, {})
+    run = Run(TrainConfig(), lambda: scores(f1[extractor.spec.relation_decoder]), progress.append)
+    best = choose_decoder(run, extractor, "relation_decoder", ("pooled", "marked", "both"), {})
     assert best == scores(0.6) and extractor.spec.relation_decoder == "pooled"  # the first of equals
-    assert [(row["stage"], row["decoder"], row["dev_relation_f1"]) for row in history] == [
-        ("relation decoder", "pooled", 0.6), ("relation decoder", "marked", 0.5), ("relation decoder", "both", 0.6)]
+    assert [(row["stage"], row["decoder"], row["dev_relation_f1"]) for row in run.history] == [
+        ("relation decoder", "pooled", 0.6),
+        ("relation decoder", "marked", 0.5),
+        ("relation decoder", "both", 0.6),
+    ]
+    assert progress == []  # no epoch: nothing to show
 
 
 def test_decoder_choice_takes_known_scores_without_scoring_them_again():
@@ -62,7 +67,8 @@ def test_decoder_choice_takes_known_scores_without_scoring_them_again():
         scored.append(extractor.spec.entity_decoder)
         return scores(0.4)
 
-    best = choose_decoder(extractor, "entity_decoder", ("spans", "bio"), evaluate, [], {"spans": scores(0.6)})
+    run = Run(TrainConfig(), evaluate, lambda row: None)
+    best = choose_decoder(run, extractor, "entity_decoder", ("spans", "bio"), {"spans": scores(0.6)})
     assert scored == ["bio"] and best == scores(0.6) and extractor.spec.entity_decoder == "spans"
 
 
@@ -79,7 +85,9 @@ def test_relation_batches_train_on_gold_entities_without_changing_the_examples()
     rel.initialize(lambda: iter([example]), nlp=nlp)
     features, truth = rel._batch([example])
     assert features.shape[0] == 2 and truth.tolist() == [[1.0], [0.0]]  # the two gold entities' pairs, Ann -> Bob first
-    assert [(e.text, e.label_) for e in example.predicted.ents] == [("Rome", "Loc")]  # the example keeps its own entities
+    assert [(e.text, e.label_) for e in example.predicted.ents] == [
+        ("Rome", "Loc")
+    ]  # the example keeps its own entities
     empty = Example(nlp("Nothing here ."), nlp("Nothing here ."))
     features, truth = rel._batch([empty])  # no pairs: zero rows of the full width (no token vectors: 96 zeros each)
     assert features.shape == (0, 3 * 96 + 2 * 1 + 8 + 1) and truth.shape == (0, 1)
@@ -95,14 +103,19 @@ def test_config_round_trips_through_its_file_and_is_frozen(tmp_path):
         config.seed = 4  # type: ignore[misc]
 
 
-@pytest.mark.parametrize("data,problem", [
-    ({"entity_types": {"Peop": 3}}, "entity_types = {'Peop': 3} is not of type dict[str, str | None]"),
-    ({"encoder": 3}, "encoder = 3 is not of type str | None"),
-    ({"seed": 1.5}, "seed = 1.5 is not of type int"),
-    ({"span_entities": 1}, "span_entities = 1 is not of type bool"),
-])
+@pytest.mark.parametrize(
+    "data,problem",
+    [
+        ({"entity_types": {"Peop": 3}}, "entity_types = {'Peop': 3} is not of type dict[str, str | None]"),
+        ({"encoder": 3}, "encoder = 3 is not of type str | None"),
+        ({"seed": 1.5}, "seed = 1.5 is not of type int"),
+        ({"span_entities": 1}, "span_entities = 1 is not of type bool"),
+    ],
+)
 def test_config_values_of_the_wrong_type_are_named(data, problem):
-    with pytest.raises(ConfigError, match=f"^here: {problem}$".replace("[", r"\[").replace("|", r"\|").replace("{", r"\{")):
+    with pytest.raises(
+        ConfigError, match=f"^here: {problem}$".replace("[", r"\[").replace("|", r"\|").replace("{", r"\{")
+    ):
         TrainConfig.from_dict(data, "here")
 
 
@@ -118,8 +131,11 @@ def test_joint_network_layers_have_the_spec_widths():
 
     from kg.training.networks import JointNetwork
 
-    encoder = transformers.BertModel(transformers.BertConfig(vocab_size=10, hidden_size=8, num_hidden_layers=1,
-                                                             num_attention_heads=2, intermediate_size=16))
+    encoder = transformers.BertModel(
+        transformers.BertConfig(
+            vocab_size=10, hidden_size=8, num_hidden_layers=1, num_attention_heads=2, intermediate_size=16
+        )
+    )
     spec = JointSpec(["Peop", "Loc"], ["Live_In"], [["Peop", "Loc", "Live_In"]], ["PERSON"], 4, 12, 0.1, max_span=3)
     network = JointNetwork(encoder, spec)
     assert network.tagger[0].in_features == spec.word_width(8) and network.tagger[-1].out_features == 5

@@ -17,8 +17,25 @@ MODEL_PREDICATES = {"work_for", "live_in", "orgbased_in"}
 
 def train(tmp_path, tiny, name, *options):
     train_file, dev_file = tiny
-    result = CliRunner().invoke(cli, ["train", str(train_file), "--dev", str(dev_file), "-o", str(tmp_path / name),
-                                      "--max-epochs", "2", "--ner-epochs", "1", "-q", "--mapping", "data/eval/conll04.json", *options])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "train",
+            str(train_file),
+            "--dev",
+            str(dev_file),
+            "-o",
+            str(tmp_path / name),
+            "--max-epochs",
+            "2",
+            "--ner-epochs",
+            "1",
+            "-q",
+            "--mapping",
+            "data/eval/conll04.json",
+            *options,
+        ],
+    )
     assert result.exit_code == 0, result.output
     return tmp_path / name, result.output
 
@@ -53,43 +70,89 @@ def test_training_same_seed_same_scores_and_another_seed_is_used(tmp_path, tiny)
 def test_training_saves_its_configuration_and_config_trains_the_same_model_again(tmp_path, tiny):
     model, _ = train(tmp_path, tiny, "m", "--max-epochs", "3", "--patience", "2")
     saved = json.loads((model / "train_config.json").read_text())
-    assert saved["max_epochs"] == 3 and saved["patience"] == 2 and saved["version"] == 1 and saved["entity_types"]["Org"]
-    result = CliRunner().invoke(cli, ["train", str(tiny[0]), "--dev", str(tiny[1]), "-o", str(tmp_path / "again"), "-q",
-                                      "--config", str(model / "train_config.json")])
+    assert (
+        saved["max_epochs"] == 3 and saved["patience"] == 2 and saved["version"] == 1 and saved["entity_types"]["Org"]
+    )
+    result = CliRunner().invoke(
+        cli,
+        [
+            "train",
+            str(tiny[0]),
+            "--dev",
+            str(tiny[1]),
+            "-o",
+            str(tmp_path / "again"),
+            "-q",
+            "--config",
+            str(model / "train_config.json"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert json.loads((tmp_path / "again" / "train_config.json").read_text()) == saved
-    assert json.loads((tmp_path / "again" / "training.json").read_text()) == json.loads((model / "training.json").read_text())
+    assert json.loads((tmp_path / "again" / "training.json").read_text()) == json.loads(
+        (model / "training.json").read_text()
+    )
 
 
 def test_options_given_override_the_config_file(tmp_path, tiny):
     (tmp_path / "c.json").write_text(json.dumps({"max_epochs": 1, "ner_epochs": 1, "seed": 3}))
-    result = CliRunner().invoke(cli, ["train", str(tiny[0]), "--dev", str(tiny[1]), "-o", str(tmp_path / "m"), "-q",
-                                      "--config", str(tmp_path / "c.json"), "--seed", "4"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "train",
+            str(tiny[0]),
+            "--dev",
+            str(tiny[1]),
+            "-o",
+            str(tmp_path / "m"),
+            "-q",
+            "--config",
+            str(tmp_path / "c.json"),
+            "--seed",
+            "4",
+        ],
+    )
     assert result.exit_code == 0, result.output
     saved = json.loads((tmp_path / "m" / "train_config.json").read_text())
     assert (saved["max_epochs"], saved["seed"], saved["patience"]) == (1, 4, 6)
 
 
-@pytest.mark.parametrize("content,problem", [
-    ('{"max_epoch": 3}', "unknown setting 'max_epoch'; use one of: "),
-    ('{"max_epochs": "3"}', "max_epochs = '3' is not of type int"),
-    ('{"dropout": true}', "dropout = True is not of type float"),
-    ('{"version": 2}', "configuration version 2; this kg reads version 1"),
-    ('[1]', "not a JSON object of settings"),
-    ('{"seed": 1', "invalid JSON"),
-])
+@pytest.mark.parametrize(
+    "content,problem",
+    [
+        ('{"max_epoch": 3}', "unknown setting 'max_epoch'; use one of: "),
+        ('{"max_epochs": "3"}', "max_epochs = '3' is not of type int"),
+        ('{"dropout": true}', "dropout = True is not of type float"),
+        ('{"version": 2}', "configuration version 2; this kg reads version 1"),
+        ("[1]", "not a JSON object of settings"),
+        ('{"seed": 1', "invalid JSON"),
+    ],
+)
 def test_bad_config_file_is_one_error_naming_it(tmp_path, tiny, content, problem):
     (tmp_path / "c.json").write_text(content)
-    result = CliRunner().invoke(cli, ["train", str(tiny[0]), "--dev", str(tiny[1]), "-o", str(tmp_path / "m"),
-                                      "--config", str(tmp_path / "c.json")])
+    result = CliRunner().invoke(
+        cli,
+        ["train", str(tiny[0]), "--dev", str(tiny[1]), "-o", str(tmp_path / "m"), "--config", str(tmp_path / "c.json")],
+    )
     errors = [x for x in result.output.splitlines() if x.startswith("Error:")]
     assert result.exit_code != 0 and len(errors) == 1 and f"c.json: {problem}" in errors[0], result.output
     assert not (tmp_path / "m").exists()
 
 
 def test_missing_config_file_is_one_error(tmp_path, tiny):
-    result = CliRunner().invoke(cli, ["train", str(tiny[0]), "--dev", str(tiny[1]), "-o", str(tmp_path / "m"),
-                                      "--config", str(tmp_path / "none.json")])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "train",
+            str(tiny[0]),
+            "--dev",
+            str(tiny[1]),
+            "-o",
+            str(tmp_path / "m"),
+            "--config",
+            str(tmp_path / "none.json"),
+        ],
+    )
     assert result.exit_code != 0 and "none.json: cannot read the configuration" in result.output
 
 
@@ -108,18 +171,25 @@ def test_training_refuses_a_folder_it_did_not_write_and_keeps_its_contents(tmp_p
     (foreign / "notes.txt").write_text("keep me")
     result = CliRunner().invoke(cli, ["train", str(tiny[0]), "--dev", str(tiny[1]), "-o", str(foreign), "-q"])
     errors = [x for x in result.output.splitlines() if x.startswith("Error:")]
-    assert result.exit_code != 0 and len(errors) == 1 and f"{foreign}: is not empty and holds no kg model" in errors[0], result.output
+    assert (
+        result.exit_code != 0 and len(errors) == 1 and f"{foreign}: is not empty and holds no kg model" in errors[0]
+    ), result.output
     assert sorted(str(p.relative_to(foreign)) for p in foreign.rglob("*")) == ["2023", "2023/a.jpg", "notes.txt"]
-    assert (foreign / "notes.txt").read_text() == "keep me" and (foreign / "2023" / "a.jpg").read_bytes() == b"\xff\xd8 not a model"
+    assert (foreign / "notes.txt").read_text() == "keep me" and (
+        foreign / "2023" / "a.jpg"
+    ).read_bytes() == b"\xff\xd8 not a model"
     assert [p.name for p in tmp_path.iterdir()] == ["photos"]  # no staging folder beside it either
 
 
-@pytest.mark.parametrize("where,output,what", [
-    ("work", ".", "the working directory"),
-    ("work", "..", "a folder above the working directory"),
-    ("work/sub", "../..", "a folder above the working directory"),
-    ("work", "HOME", "the home folder"),
-])
+@pytest.mark.parametrize(
+    "where,output,what",
+    [
+        ("work", ".", "the working directory"),
+        ("work", "..", "a folder above the working directory"),
+        ("work/sub", "../..", "a folder above the working directory"),
+        ("work", "HOME", "the home folder"),
+    ],
+)
 def test_training_refuses_the_working_directory_home_and_parents(tmp_path, tiny, monkeypatch, where, output, what):
     home, cwd = tmp_path / "home", tmp_path / where
     for folder in (home, cwd):
@@ -133,7 +203,8 @@ def test_training_refuses_the_working_directory_home_and_parents(tmp_path, tiny,
     for folder in (home, cwd):
         assert (folder / "mine.txt").read_text() == "keep me"
     assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == sorted(
-        {"home", "home/mine.txt", where, f"{where}/mine.txt"} | ({"work"} if where == "work/sub" else set()))
+        {"home", "home/mine.txt", where, f"{where}/mine.txt"} | ({"work"} if where == "work/sub" else set())
+    )
 
 
 def test_training_refuses_a_file_and_a_symbolic_link(tmp_path, tiny):
@@ -141,7 +212,9 @@ def test_training_refuses_a_file_and_a_symbolic_link(tmp_path, tiny):
     (tmp_path / "real").mkdir()
     (tmp_path / "link").symlink_to(tmp_path / "real")
     for name, problem in (("file", "Directory '{}' is a file"), ("link", "{}: is a symbolic link")):
-        result = CliRunner().invoke(cli, ["train", str(tiny[0]), "--dev", str(tiny[1]), "-o", str(tmp_path / name), "-q"])
+        result = CliRunner().invoke(
+            cli, ["train", str(tiny[0]), "--dev", str(tiny[1]), "-o", str(tmp_path / name), "-q"]
+        )
         assert result.exit_code != 0 and problem.format(tmp_path / name) in result.output, result.output
     assert (tmp_path / "file").read_text() == "x" and not any((tmp_path / "real").iterdir())
 
@@ -155,11 +228,20 @@ def test_training_replaces_its_own_model_and_an_empty_folder(tmp_path, tiny):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]  # staging and the old model are gone
 
 
-@pytest.mark.parametrize("line,problem", [
-    ('{"id": 1, "text": "Ann", "entities": [{"start": 0, "end": 3, "label": "Peop"}], "relations": [{"head": 0, "tail": 7, "label": "Kill"}]}',
-     ":2: relation end 7"),
-    ('{"id": 1, "text": "Ann", "entities": [{"start": 0, "end": 30, "label": "Peop"}]}', ":2: entity offsets 0-30 outside the text"),
-])
+@pytest.mark.parametrize(
+    "line,problem",
+    [
+        (
+            '{"id": 1, "text": "Ann", "entities": [{"start": 0, "end": 3, "label": "Peop"}], '
+            '"relations": [{"head": 0, "tail": 7, "label": "Kill"}]}',
+            ":2: relation end 7",
+        ),
+        (
+            '{"id": 1, "text": "Ann", "entities": [{"start": 0, "end": 30, "label": "Peop"}]}',
+            ":2: entity offsets 0-30 outside the text",
+        ),
+    ],
+)
 def test_training_bad_data_is_one_error_naming_the_line(tmp_path, tiny, line, problem):
     bad = tmp_path / "bad.jsonl"
     bad.write_text(tiny[0].read_text().splitlines()[0] + "\n" + line + "\n")
@@ -170,10 +252,23 @@ def test_training_bad_data_is_one_error_naming_the_line(tmp_path, tiny, line, pr
 
 def test_training_empty_file_and_a_file_without_entities_are_errors(tmp_path, tiny):
     (tmp_path / "empty.jsonl").write_text("")
-    result = CliRunner().invoke(cli, ["train", str(tmp_path / "empty.jsonl"), "--dev", str(tiny[1]), "-o", str(tmp_path / "m")])
+    result = CliRunner().invoke(
+        cli, ["train", str(tmp_path / "empty.jsonl"), "--dev", str(tiny[1]), "-o", str(tmp_path / "m")]
+    )
     assert result.exit_code != 0 and "empty.jsonl: no gold documents" in result.output
     (tmp_path / "bare.jsonl").write_text('{"id": 1, "text": "Ann", "entities": []}\n')
-    result = CliRunner().invoke(cli, ["train", str(tmp_path / "bare.jsonl"), "--dev", str(tiny[1]), "-o", str(tmp_path / "m"),
-                                      "--mapping", "data/eval/conll04.json"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "train",
+            str(tmp_path / "bare.jsonl"),
+            "--dev",
+            str(tiny[1]),
+            "-o",
+            str(tmp_path / "m"),
+            "--mapping",
+            "data/eval/conll04.json",
+        ],
+    )
     assert result.exit_code != 0 and "bare.jsonl: no entities to learn from" in result.output
     assert not (tmp_path / "m").exists()

@@ -12,8 +12,9 @@ characters, not as a global Doc extension. Gold relations ride in the reference 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from itertools import permutations
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, cast
 
 import numpy
 from spacy.language import Language
@@ -57,11 +58,11 @@ def pair_features(doc: Doc, pairs: list[Pair], labels: list[str], tensor_width: 
     index = {label: n for n, label in enumerate(labels)}
     rows = numpy.zeros((len(pairs), feature_width(width, labels)), dtype="float32")
     for n, (head, tail) in enumerate(pairs):
-        rows[n, :width] = tensor[head.start:head.end].mean(0)
-        rows[n, width:2 * width] = tensor[tail.start:tail.end].mean(0)
+        rows[n, :width] = tensor[head.start : head.end].mean(0)
+        rows[n, width : 2 * width] = tensor[tail.start : tail.end].mean(0)
         left, right = sorted((head, tail), key=lambda s: s.start)
         if right.start > left.end:
-            rows[n, 2 * width:3 * width] = tensor[left.end:right.start].mean(0)
+            rows[n, 2 * width : 3 * width] = tensor[left.end : right.start].mean(0)
         offset = 3 * width
         if head.label_ in index:
             rows[n, offset + index[head.label_]] = 1
@@ -94,16 +95,35 @@ DEFAULT_CONFIG = {  # kg train sets these from its TrainConfig
 }
 
 
-@Language.factory("kg_relation_extractor", default_config=DEFAULT_CONFIG,
-                  requires=["doc.ents", "doc.tensor"], assigns=["doc.user_data"])
-def make_relation_extractor(nlp: Language, name: str, model: Model, threshold: float, positive_weight: float,
-                            tensor_width: int, get_pairs: Callable[[Doc], list[Pair]]) -> RelationExtractor:
+@Language.factory(
+    "kg_relation_extractor",
+    default_config=DEFAULT_CONFIG,
+    requires=["doc.ents", "doc.tensor"],
+    assigns=["doc.user_data"],
+)
+def make_relation_extractor(
+    nlp: Language,
+    name: str,
+    model: Model,
+    threshold: float,
+    positive_weight: float,
+    tensor_width: int,
+    get_pairs: Callable[[Doc], list[Pair]],
+) -> RelationExtractor:
     return RelationExtractor(nlp.vocab, model, name, threshold, get_pairs, positive_weight, tensor_width)
 
 
 class RelationExtractor(TrainablePipe):
-    def __init__(self, vocab: Any, model: Model, name: str, threshold: float, get_pairs: Callable[[Doc], list[Pair]],
-                 positive_weight: float, tensor_width: int) -> None:
+    def __init__(
+        self,
+        vocab: Any,
+        model: Model,
+        name: str,
+        threshold: float,
+        get_pairs: Callable[[Doc], list[Pair]],
+        positive_weight: float,
+        tensor_width: int,
+    ) -> None:
         self.vocab = vocab
         self.positive_weight = positive_weight
         self.tensor_width = tensor_width
@@ -112,6 +132,9 @@ class RelationExtractor(TrainablePipe):
         self.threshold = threshold
         self.get_pairs = get_pairs
         self.cfg: dict[str, Any] = {"labels": [], "entity_labels": []}
+
+    def _floats(self, x: numpy.ndarray) -> Floats2d:
+        return self.model.ops.asarray2f(cast(Floats2d, x))
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -131,7 +154,7 @@ class RelationExtractor(TrainablePipe):
         out = []
         for doc in docs:
             pairs, features = self._features(doc)
-            logits = self.model.predict(self.model.ops.asarray2f(features)) if pairs else numpy.zeros((0, len(self.labels)))
+            logits = self.model.predict(self._floats(features)) if pairs else numpy.zeros((0, len(self.labels)))
             out.append((pairs, _sigmoid(self.model.ops.to_numpy(logits))))
         return out
 
@@ -141,7 +164,9 @@ class RelationExtractor(TrainablePipe):
             for (head, tail), row in zip(pairs, scores):
                 for label, score in zip(self.labels, row):
                     if score >= self.threshold:
-                        found.append((head.start_char, head.end_char, tail.start_char, tail.end_char, label, float(score)))
+                        found.append(
+                            (head.start_char, head.end_char, tail.start_char, tail.end_char, label, float(score))
+                        )
             doc.user_data[USER_DATA] = found
 
     def _gold(self, example: Example, pairs: list[Pair]) -> numpy.ndarray:
@@ -157,8 +182,8 @@ class RelationExtractor(TrainablePipe):
         features, truths = [], []
         for example in examples:
             doc = example.predicted.copy()  # trained on gold entities, set on a copy: the example keeps its own
-            doc.ents = [doc.char_span(e.start_char, e.end_char, e.label_) for e in example.reference.ents
-                        if doc.char_span(e.start_char, e.end_char) is not None]
+            spans = [doc.char_span(e.start_char, e.end_char, e.label_) for e in example.reference.ents]
+            doc.ents = [span for span in spans if span is not None]
             pairs, rows = self._features(doc)
             if pairs:
                 features.append(rows)
@@ -168,15 +193,17 @@ class RelationExtractor(TrainablePipe):
             return numpy.zeros((0, width), "float32"), numpy.zeros((0, len(self.labels)), "float32")
         return numpy.vstack(features), numpy.vstack(truths)
 
-    def update(self, examples: Iterable[Example], *, drop: float = 0.0, sgd: Any = None, losses: dict[str, float] | None = None) -> dict[str, float]:
+    def update(
+        self, examples: Iterable[Example], *, drop: float = 0.0, sgd: Any = None, losses: dict[str, float] | None = None
+    ) -> dict[str, float]:
         losses = {} if losses is None else losses
         losses.setdefault(self.name, 0.0)
         features, truth = self._batch(examples)
         if not len(features):
             return losses
-        logits, backprop = self.model.begin_update(self.model.ops.asarray2f(features))
+        logits, backprop = self.model.begin_update(self._floats(features))
         loss, gradient = self._loss(self.model.ops.to_numpy(logits), truth)
-        backprop(self.model.ops.asarray2f(gradient))
+        backprop(self._floats(gradient))
         if sgd is not None:
             self.finish_update(sgd)
         losses[self.name] += loss
@@ -193,12 +220,20 @@ class RelationExtractor(TrainablePipe):
         _, truth = self._batch(examples)
         return self._loss(self.model.ops.to_numpy(scores), truth)
 
-    def initialize(self, get_examples: Callable[[], Iterator[Example]], *, nlp: Language | None = None,
-                   labels: list[str] | None = None, entity_labels: list[str] | None = None) -> None:
+    def initialize(
+        self,
+        get_examples: Callable[[], Iterator[Example]],
+        *,
+        nlp: Language | None = None,
+        labels: list[str] | None = None,
+        entity_labels: list[str] | None = None,
+    ) -> None:
         examples = list(get_examples())
         found = {lab for ex in examples for *_, labs in ex.reference.user_data.get(GOLD, []) for lab in labs}
         for label in labels or sorted(found):
             self.add_label(label)
-        self.cfg["entity_labels"] = list(entity_labels or sorted({e.label_ for ex in examples for e in ex.reference.ents}))
+        self.cfg["entity_labels"] = list(
+            entity_labels or sorted({e.label_ for ex in examples for e in ex.reference.ents})
+        )
         features, truth = self._batch(examples[:50])
-        self.model.initialize(X=self.model.ops.asarray2f(features), Y=self.model.ops.asarray2f(truth))
+        self.model.initialize(X=self._floats(features), Y=self._floats(truth))

@@ -68,14 +68,17 @@ class TrainConfig:
         if not isinstance(data, dict):
             raise ConfigError(f"{source}: not a JSON object of settings")
         if data.get("version", CONFIG_VERSION) != CONFIG_VERSION:
-            raise ConfigError(f"{source}: configuration version {data['version']!r}; this kg reads version {CONFIG_VERSION}")
+            raise ConfigError(
+                f"{source}: configuration version {data['version']!r}; this kg reads version {CONFIG_VERSION}"
+            )
         fields = {f.name: f for f in dataclasses.fields(cls)}
         for key, value in data.items():
             if key not in fields:
                 raise ConfigError(f"{source}: unknown setting {key!r}; use one of: {', '.join(sorted(fields))}")
             if not _fits(value, str(fields[key].type)):
                 raise ConfigError(f"{source}: {key} = {value!r} is not of type {fields[key].type}")
-        return cls(**{k: float(v) if fields[k].type == "float" else v for k, v in data.items()})
+        values: dict[str, Any] = {k: float(v) if fields[k].type == "float" else v for k, v in data.items()}
+        return cls(**values)
 
     @classmethod
     def load(cls, path: str | Path) -> TrainConfig:
@@ -97,7 +100,9 @@ def _fits(value: Any, annotation: str) -> bool:
     if value is None:
         return "None" in annotation
     if annotation.startswith("dict"):
-        return isinstance(value, dict) and all(isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in value.items())
+        return isinstance(value, dict) and all(
+            isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in value.items()
+        )
     if isinstance(value, bool):
         return annotation == "bool"
     if isinstance(value, int):
@@ -154,7 +159,9 @@ class JointSpec:
         """The spec of a saved cfg.json; an ensemble or pair attention (options of older kg) is a
         ModelError saying to retrain."""
         if data.get("members", 1) != 1 or data.get("pair_width", 0):
-            raise ModelError(f"{source}: saved with --encoder twice or --pair-attention, which kg no longer has; retrain it")
+            raise ModelError(
+                f"{source}: saved with --encoder twice or --pair-attention, which kg no longer has; retrain it"
+            )
         names = {f.name for f in dataclasses.fields(cls)}
         try:
             return cls(**{k: v for k, v in data.items() if k in names})

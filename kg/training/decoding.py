@@ -7,9 +7,10 @@ valid sequence, `best_bio_path`) or from scored spans (`decode_spans`).
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 from spacy.tokens import Doc
@@ -38,7 +39,7 @@ def word_shape(word: str) -> int:
     return 4 if word.isspace() or not word else 0
 
 
-def segments(doc: Doc, max_words: int, hint_labels: list[str] = ()) -> Iterator[Segment]:
+def segments(doc: Doc, max_words: int, hint_labels: Sequence[str] = ()) -> Iterator[Segment]:
     """Whole sentences packed into runs of at most `max_words` words (a longer sentence is cut),
     with the base pipeline's entity tags and token vectors as hints."""
     sentences = list(doc.sents) if doc.has_annotation("SENT_START") else [doc[:]]
@@ -55,14 +56,27 @@ def segments(doc: Doc, max_words: int, hint_labels: list[str] = ()) -> Iterator[
     if end > start:
         bounds.append((start, end))
     index = {label: n for n, label in enumerate(hint_labels)}
-    tensor = doc.tensor if doc.tensor is not None and len(doc.tensor.shape) == 2 and doc.tensor.shape[0] == len(doc) else None
+    tensor = (
+        doc.tensor
+        if doc.tensor is not None and len(doc.tensor.shape) == 2 and doc.tensor.shape[0] == len(doc)
+        else None
+    )
     for start, end in bounds:
         tokens = doc[start:end]
-        hints = [0 if t.ent_iob_ in ("", "O") or t.ent_type_ not in index else 1 + 2 * index[t.ent_type_] + (t.ent_iob_ == "I")
-                 for t in tokens]
+        hints = [
+            0
+            if t.ent_iob_ in ("", "O") or t.ent_type_ not in index
+            else 1 + 2 * index[t.ent_type_] + (t.ent_iob_ == "I")
+            for t in tokens
+        ]
         glued = [t.i > 0 and not doc[t.i - 1].whitespace_ for t in tokens]
-        yield Segment([t.text for t in tokens], offset=start, hints=hints, glued=glued,
-                      vectors=None if tensor is None else tensor[start:end])
+        yield Segment(
+            [t.text for t in tokens],
+            offset=start,
+            hints=hints,
+            glued=glued,
+            vectors=None if tensor is None else tensor[start:end],
+        )
 
 
 def bio_tags(entities: list[tuple[int, int, str]], length: int, tags: list[str]) -> list[int]:
@@ -121,8 +135,12 @@ def _bio_transitions(tags: tuple[str, ...]) -> tuple[Any, Any]:
     """Which tags are I- tags, and the cost of each transition (row: from, column: to): 0, or -inf
     for an I- tag after anything but a B- or I- of its label."""
     inside = np.array([t.startswith("I-") for t in tags])
-    follows = np.array([[not inside[j] or (tags[i] != "O" and tags[i][2:] == tags[j][2:]) for j in range(len(tags))]
-                        for i in range(len(tags))])
+    follows = np.array(
+        [
+            [not inside[j] or (tags[i] != "O" and tags[i][2:] == tags[j][2:]) for j in range(len(tags))]
+            for i in range(len(tags))
+        ]
+    )
     return inside, np.where(follows, 0.0, -np.inf)
 
 

