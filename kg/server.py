@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from kg.errors import InputError, StoreError, one_line
+from kg.errors import ConfigError, InputError, one_line
 from kg.protocol import host_allowed, negotiate, same_origin, service_description
 from kg.results import QueryResult, formats_for
 from kg.sparql_scan import scan
@@ -389,7 +389,7 @@ class SparqlServer:
             try:
                 self.httpd = _HTTPServer((settings.host, settings.port), make_handler(self.pool, settings))
             except OSError as exc:
-                raise StoreError(f"cannot listen on {settings.host}:{settings.port} ({exc.strerror})") from None
+                raise ConfigError(f"cannot listen on {settings.host}:{settings.port} ({exc.strerror})") from None
         except BaseException:
             self.close()
             raise

@@ -391,3 +391,41 @@ def test_server_cli_options_reach_the_server(sample_build, tmp_path):
     finally:
         assert stop(process) == 0
 
+
+
+@pytest.mark.parametrize("request_bytes,status,message", [
+    (b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/sparql-query\r\n\r\n", b"411", b"needs a Content-Length"),
+    (b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nASK{}\r\n0\r\n\r\n", b"411", b"chunked body"),
+    (b"POST /other HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n", b"404", b"the endpoint is /sparql"),
+    (b"GET /sparql?update=CLEAR+ALL HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", b"405", b"needs POST"),
+    (b"GET /sparql?query=ASK%7B%7D&update=CLEAR+ALL HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", b"405", b"needs POST"),
+    (b"GET /sparql?query= HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", b"400", b"no query"),
+    (b"GET /sparql?query=%FF HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", b"400", b"not valid percent-encoded UTF-8"),
+    (b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 24\r\n\r\nquery=ASK%7B%7D&update=X", b"400", b"either a query or an update"),
+    (b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 200000000\r\nExpect: 100-continue\r\n\r\n", b"413", b"--max-body"),
+])
+def test_server_bad_requests(server, request_bytes, status, message):
+    answer = raw(server, request_bytes if b"Connection" in request_bytes else request_bytes.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n", 1))
+    assert answer.startswith(b"HTTP/1.1 " + status) and message in answer, answer[:300]
+
+
+def test_server_update_errors(updatable):
+    status, _, body = http(updatable.url, b"INSERT DATA { <http://x/a> }", {"Content-Type": "application/sparql-update"})
+    assert status == 400 and body.startswith("malformed update")
+    status, _, body = http(updatable.url, b"", {"Content-Type": "application/sparql-update"})
+    assert status == 400 and "no query" in body
+
+
+def test_server_port_in_use_is_one_line(sample_build, server):
+    from kg.errors import ConfigError
+
+    port = server.httpd.server_address[1]
+    with pytest.raises(ConfigError, match=f"cannot listen on 127.0.0.1:{port} "):
+        SparqlServer(sample_build, port=port, workers=1)
+
+
+def test_server_missing_graph(tmp_path):
+    from kg.errors import InputError
+
+    with pytest.raises(InputError, match="no such file or folder"):
+        SparqlServer(tmp_path / "nothing", port=0)

@@ -18,6 +18,7 @@ from kg.sparql_scan import scan, unescape
 MEDIA = [m for kind in ("select", "graph") for f in formats_for(kind) for m in f.media_types]
 
 
+@settings(deadline=None)  # a busy machine is no failure
 @given(st.text())
 def test_protocol_parse_accept_takes_any_text(header):
     for media_range in parse_accept(header):
@@ -25,6 +26,7 @@ def test_protocol_parse_accept_takes_any_text(header):
         assert media_range.type == media_range.type.lower()
 
 
+@settings(max_examples=300, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(MEDIA + ["image/png", "text/*", "application/*", "*/*"]),
                           st.integers(0, 1000)), min_size=1, max_size=6, unique_by=lambda e: e[0]),
        st.sampled_from(["select", "ask", "graph"]))
@@ -81,12 +83,14 @@ def spell(word: str, upper: list[bool], escaped: list[bool]) -> str:
     return out
 
 
+@settings(deadline=None)  # a busy machine is no failure
 @given(KEYWORD_SPELLINGS, KEYWORD_SPELLINGS, GAPS, st.sampled_from(["example.org", "127.0.0.1", "localhost"]))
 def test_scan_finds_service_however_written(upper, escaped, gap, host):
     query = f"SELECT * WHERE {{ ?s ?p ?o . {spell('SERVICE', upper, escaped)}{gap}<http://{host}:8890/sparql> {{ ?s ?p ?o }} }}"
     assert scan(query).remote_hosts() == [host]
 
 
+@settings(deadline=None)  # a busy machine is no failure
 @given(st.lists(st.booleans(), min_size=4, max_size=4), st.lists(st.booleans(), min_size=4, max_size=4))
 def test_scan_finds_load_however_written(upper, escaped):
     update = f"{spell('LOAD', upper, escaped)} <http://internal.example/secret.ttl> INTO GRAPH <http://x/g>"
@@ -110,12 +114,14 @@ def test_scan_cases(text, hosts):
     assert scan(text).remote_hosts() == hosts
 
 
+@settings(deadline=None)  # a busy machine is no failure
 @given(st.text())
 def test_scan_takes_any_text(text):
     found = scan(text)
     assert all(remote.keyword in ("SERVICE", "LOAD") for remote in found.remotes)
 
 
+@settings(deadline=None)  # a busy machine is no failure
 @given(st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=5))
 def test_scan_unescape_undoes_codepoint_escapes(text):
     escaped = "".join(f"\\U{ord(c):08X}" for c in text)
