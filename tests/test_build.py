@@ -135,3 +135,24 @@ def test_build_outputs_refuse_unknown_choices_before_writing(tiny_graph, tmp_pat
         write_outputs(tiny_graph, tmp_path / "out", **options)
     assert message in str(caught.value)
     assert not (tmp_path / "out").exists()
+
+
+def test_build_cli_runs_the_extractors_named(tmp_path):
+    import csv
+
+    from click.testing import CliRunner
+
+    from kg.cli import cli
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "summit.txt").write_text(BYLINE, encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["build", str(tmp_path / "docs"), "-o", str(out), "-q", "--extractor", "metadata"])
+    assert result.exit_code == 0, result.output
+    with open(out / "edges.csv", encoding="utf-8", newline="") as rows:
+        assert {row["relation"] for row in csv.DictReader(rows)} == {"authored_by"}
+    result = CliRunner().invoke(cli, ["build", str(tmp_path / "docs"), "-o", str(out), "--extractor", "pattern"])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        "Error: unknown relation extractor 'pattern'; use one of: learned, metadata, open, patterns, titles"
+    ]
