@@ -73,6 +73,7 @@ class Pattern:
     source: str = ""
     object_phrase: str = "compound"  # a plain-noun object: the noun with its compounds, or its whole "subtree"
     past_only: bool = False  # a statement in the future tense is not (yet) made: "will announce the location"
+    subject_not: str = ""  # a kind of entity (Resources.kinds: "country") never this pattern's subject: "France in Paris"
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +103,7 @@ class Resources:
     nominals: dict[str, tuple[str, ...]] = field(default_factory=dict)  # node type -> nouns of descriptions ("the company")
     kinds: dict[str, frozenset[str]] = field(default_factory=dict)  # kind ("country") -> lower-case names of that kind
     organisation_words: frozenset[str] = frozenset()  # nouns that name organisations ("company", "bank"), from data/nominals.json
+    gatherings: dict[str, Any] = field(default_factory=dict)  # data/gatherings.json: the words of kg/relations/gatherings.py
 
     @cached_property
     def role_names(self) -> frozenset[str]:
@@ -241,6 +243,7 @@ def load_patterns(path: Path, relations: dict[str, RelationType]) -> list[Patter
             confidence=float(item.get("confidence", 0.8)), object_type=object_type,
             expand=bool(item.get("expand", kind == "dependency")), unit_words=tuple(item.get("unit_words", ())), source=str(path),
             object_phrase=_choice(where, item, "object_phrase", ("compound", "subtree")), past_only=bool(item.get("past_only", False)),
+            subject_not=str(item.get("subject_not", "")),
         ))
     return patterns
 
@@ -250,6 +253,10 @@ def _choice(where: str, item: dict[str, Any], key: str, allowed: tuple[str, ...]
     if value not in allowed:
         raise ConfigError(f"{where}: {key} must be one of {', '.join(allowed)}, not {value!r}")
     return value
+
+
+#: the kinds of entity the data files name (Resources.kinds), for a schema's not_between and a pattern's subject_not
+KINDS = ("country",)
 
 
 def load_resources(
@@ -270,6 +277,9 @@ def load_resources(
         if p.id in seen:
             raise ConfigError(f"{p.source}: pattern id {p.id!r} is already used in {seen[p.id]}")
         seen[p.id] = p.source
+    for p in patterns:
+        if p.subject_not and p.subject_not not in KINDS:
+            raise ConfigError(f"{p.source}: pattern {p.id!r}: unknown subject_not {p.subject_not!r}; use one of {', '.join(KINDS)}")
     entity_patterns = _read_json(data_dir / "entity_patterns.json").get("patterns", [])
     open_spec = _read_json(data_dir / "open_relations.json")
     honorifics = load_pairs(data_dir / "honorifics.csv", required=False)
@@ -279,6 +289,7 @@ def load_resources(
     organisation_spec = nominal_spec.get("Organization", ())
     organisation_words = frozenset(w.lower() for w in (organisation_spec.get("nouns", ()) if isinstance(organisation_spec, dict) else organisation_spec))
     roles = _read_json(data_dir / "roles.json")
+    gatherings = _read_json(data_dir / "gatherings.json") if (data_dir / "gatherings.json").is_file() else {}
     if not isinstance(roles.get("heads"), dict):
         raise ConfigError(f"{data_dir / 'roles.json'}: needs \"heads\": {{class: [title, ...]}}")
     return Resources(
@@ -298,6 +309,7 @@ def load_resources(
             frozenset(open_spec.get("generic_nouns", ())),
         ),
         roles=roles,
+        gatherings=gatherings,
         nominals=nominals,
         organisation_words=organisation_words,
         kinds={"country": frozenset(n.lower() for n in load_word_list(data_dir / "countries.csv")[1:])},

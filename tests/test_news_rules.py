@@ -546,8 +546,14 @@ def test_events_place_of_the_sentence_and_date_of_the_previous_sentence():
 def test_events_need_two_parties():
     g = _meeting_graph([("person/a", "met_at", "place/paris", (100, 200))])
     assert not [e for e in g.entities.values() if e.type == "Event"]
-    g = _meeting_graph([("person/a", "met_at", "event/summit", (100, 200)), ("person/b", "met_at", "event/summit", (100, 200))])
+    g = _meeting_graph([("person/a", "met_at", "place/paris", (100, 200)), ("person/b", "met_at", "place/paris", (100, 200))])
     assert len([e for e in g.entities.values() if e.type == "Event" and e.id.startswith("event/meeting")]) == 1
+
+
+def test_events_parties_at_a_named_gathering_are_its_attendees_not_a_new_meeting():
+    g = _meeting_graph([("person/a", "met_at", "event/summit", (100, 200)), ("person/b", "met_at", "event/summit", (300, 400))])
+    assert not [e for e in g.entities.values() if e.id.startswith("event/meeting")]
+    assert {(r.subject, r.object) for r in g.relations if r.predicate == "attendee"} == {("event/summit", "person/a"), ("event/summit", "person/b")}
 
 
 def test_status_of_a_former_post_reaches_rdf_and_tables(build_texts):
@@ -582,3 +588,24 @@ def test_resolution_orders_mentions_of_one_span_the_same_every_time():
     outputs = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
                               env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout for seed in range(6)}
     assert outputs == {"['NP', 'PHRASE', 'X', 'Y', 'Z']\n"}
+
+
+# ---- the gathering an article is about (kg/relations/gatherings.py)
+
+GATHERING_ARTICLE = """Ministers gather for climate summit
+
+The Nordic Climate Summit opens today in the Norwegian city of Bergen.
+
+More than ten ministers are expected to attend, including Swedish Prime Minister Anna Lind and Danish Foreign Minister Lars Holm. The actor Peter Stormare will also be there. Karin Berg, who studied at Uppsala University, attended a school in Oslo. Olof Palme did not attend."""
+
+
+def test_gatherings_people_said_to_take_part_met_at_the_article_gathering_and_its_place(relations):
+    found = {(s, p, o) for s, p, o, _ in relations(GATHERING_ARTICLE) if p == "met_at"}
+    for person in ("Anna Lind", "Lars Holm", "Peter Stormare"):
+        assert {(person, "met_at", "Nordic Climate Summit"), (person, "met_at", "Bergen")} <= found, found
+    assert not [f for f in found if f[0] in ("Olof Palme", "Karin Berg") and f[2] in ("Nordic Climate Summit", "Bergen")]
+
+
+def test_gatherings_need_a_gathering_near_the_start(relations):
+    text = "Acme Ltd cut 300 jobs on Monday.\n\nProfits fell again.\n\nSales were weak.\n\nJohn Smith will attend, and Jane Doe will be there."
+    assert not [f for f in relations(text) if f[1] == "met_at"]

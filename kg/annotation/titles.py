@@ -199,12 +199,25 @@ class Titles:
                 return None
             if size == 1 and last.is_title and last.lower_ in self.first_names and last.ent_iob_ == "B" and last.ent_type_ in NAME_LABELS:
                 return None  # "Dean Boyd", one name to the model: a given name, not a title
-            if last.dep_ == "compound" and last.head.ent_type_ not in NAME_LABELS and not (nxt is not None and nxt.ent_type_ in NAME_LABELS):
+            if last.dep_ == "compound" and last.head.ent_type_ not in NAME_LABELS and not (nxt is not None and self._name_like(doc, nxt)):
                 return None  # "head office", "staff cuts": the word modifies another noun
             if nxt is not None and nxt.text in ("-",) and not nxt.whitespace_:
                 return None  # "chief-" of a longer compound
             return i + size
         return None
+
+    def _name_like(self, doc: Doc, token: Token) -> bool:
+        """Whether `token` starts a person's name, or a name the model mistyped that could be one
+        (two or three capitalised words, a given name first or no word of an organisation's name:
+        "South African President Thabo Mbeki", whom the model took for a place)."""
+        if token.ent_type_ in NAME_LABELS:
+            return True
+        if token.ent_iob_ != "B" or token.ent_type_ not in ("ORG", "GPE", "NORP", "FAC"):
+            return False
+        ent = next((e for e in doc.ents if e.start == token.i), None)
+        if ent is None or not 2 <= len(ent) <= 3 or not all(t.is_title for t in ent):
+            return False
+        return ent[0].lower_ in self.first_names or not any(t.lower_ in self.organisation_words for t in ent)
 
     def _extend_left(self, doc: Doc, start: int) -> int:
         """Take the words that qualify the title ("shadow foreign secretary", "prisons minister");

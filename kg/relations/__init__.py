@@ -6,6 +6,8 @@ runs those its `Settings.extractors` lists, in that order, over one parsed docum
   document, its authors and venue) replace the annotator's of the same span, so it runs first
 - ``patterns``: the schema's dependency and token patterns (data/patterns/*.json)
 - ``titles``: holds_role and the organisation relations of titles ("Japanese Prime Minister Kishida")
+- ``gatherings``: met_at between the people an article says take part in the gathering it is about
+  and that gathering and its place, where the clause names neither (data/gatherings.json)
 - ``open``: the open subject-verb-object layer, when `Settings.open_relations` is set; it adds only
   what the relations found before it do not say
 - ``learned``: the relations of a kg train model, when `Settings.model` is one
@@ -17,7 +19,7 @@ package adds its own through the entry point group ``kg_relation_extractors``.
 Example:
     >>> from kg import registry
     >>> registry.names(registry.relation_extractors)
-    ['learned', 'metadata', 'open', 'patterns', 'titles']
+    ['gatherings', 'learned', 'metadata', 'open', 'patterns', 'titles']
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ __all__ = [
 ]
 
 #: The extractors a build runs, in order (`kg.build.Settings.extractors`)
-DEFAULT_EXTRACTORS = ("metadata", "patterns", "titles", "open", "learned")
+DEFAULT_EXTRACTORS = ("metadata", "patterns", "titles", "gatherings", "open", "learned")
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,8 @@ def make_metadata_extractor(context: ExtractorContext) -> Extractor:
 
 @registry.relation_extractors.register("patterns")
 def make_pattern_extractor(context: ExtractorContext) -> Extractor:
-    patterns = PatternExtractor(context.nlp, context.resources.patterns, context.resources.relations)
+    resources = context.resources
+    patterns = PatternExtractor(context.nlp, resources.patterns, resources.relations, resources.kinds, resources.parties)
 
     def run(extraction: Extraction) -> list[RelationMention]:
         return patterns.extract(
@@ -149,6 +152,20 @@ def make_title_extractor(context: ExtractorContext) -> Extractor:
         return title_relations(
             extraction.doc, extraction.document.id, extraction.mentions, extraction.at, rules, extraction.made
         )
+
+    return run
+
+
+@registry.relation_extractors.register("gatherings")
+def make_gathering_extractor(context: ExtractorContext) -> Extractor | None:
+    if not context.resources.gatherings:
+        return None
+    from kg.relations.gatherings import GatheringRules, gathering_relations
+
+    rules = GatheringRules.from_json(context.resources.gatherings)
+
+    def run(extraction: Extraction) -> list[RelationMention]:
+        return gathering_relations(extraction.doc, extraction.document.id, extraction.at, extraction.made, rules)
 
     return run
 
@@ -204,7 +221,7 @@ class RelationExtractor:
 
     def __init__(self, nlp: Language, resources: Resources, open_layer: bool = True) -> None:
         self.extractors = make_extractors(
-            ("patterns", "titles", "open"), ExtractorContext(nlp, resources, open_relations=open_layer)
+            ("patterns", "titles", "gatherings", "open"), ExtractorContext(nlp, resources, open_relations=open_layer)
         )
 
     def __call__(

@@ -23,7 +23,7 @@ def add_meeting_events(graph: KnowledgeGraph) -> int:
     """Add one Event per meeting a sentence describes; returns how many were added.
 
     The parties a sentence says met (met_with) and that took part in something there (met_at) make
-    one meeting when they are connected; parties in two unconnected pairs ("A met B, and C met D")
+    one meeting when they are connected; a party met_at an Event node is that event's attendee; parties in two unconnected pairs ("A met B, and C met D")
     are two meetings. A meeting's places are the met_at places of its sentence; its date is the one
     full date its sentence names, else the one the previous sentence names. An event's id comes
     from its attendees and date (or, without a date, its document), so the same meeting told twice
@@ -32,8 +32,12 @@ def add_meeting_events(graph: KnowledgeGraph) -> int:
     links: dict[tuple, list[tuple[str, str]]] = defaultdict(list)  # sentence -> (party, party or place)
     places: dict[tuple, set[str]] = defaultdict(set)
     sentences: dict[tuple, Evidence] = {}
-    for r in graph.relations:
+    for r in list(graph.relations):
         if r.predicate not in MEETING_RELATIONS or r.layer != "schema":
+            continue
+        if r.predicate == "met_at" and graph.type_of(r.object) == "Event" and graph.type_of(r.subject) != "Event":
+            # a named gathering ("the World Economic Forum") is the event: its attendees join it
+            graph.add_relation(Relation(r.object, "attendee", r.subject, r.confidence, EXTRACTOR, r.evidence))
             continue
         for e in r.evidence:
             sentences[_key(e)] = e

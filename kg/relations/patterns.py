@@ -25,8 +25,11 @@ class PatternExtractor:
         >>> relations, new_mentions = extractor(doc, "doc-1", mentions)  # doctest: +SKIP
     """
 
-    def __init__(self, nlp: Language, patterns: Sequence[Pattern], schema: Mapping[str, RelationType]) -> None:
+    def __init__(self, nlp: Language, patterns: Sequence[Pattern], schema: Mapping[str, RelationType],
+                 kinds: Mapping[str, frozenset[str]] | None = None, parties: Iterable[str] = ()) -> None:
         self.schema = schema
+        self.kinds = kinds or {}
+        self.parties = frozenset(p.lower() for p in parties)  # works_for a party is member_of it
         self.by_id = {p.id: p for p in patterns}
         self.token = Matcher(nlp.vocab)
         self.name_prefix = [p for p in patterns if p.kind == "name_prefix"]
@@ -104,16 +107,22 @@ class PatternExtractor:
                 make = phrase if pattern.object_phrase == "subtree" else noun_phrase
                 objects = [make(object_, doc_id, pattern.object_type, made)]
             pairs = ((s, o) for s in subjects for o in objects if s != o)
-        spec = self.schema[pattern.relation]
+        if pattern.subject_not:
+            kind = self.kinds.get(pattern.subject_not, frozenset())
+            pairs = [(s, o) for s, o in pairs if s.text.lower().removeprefix("the ") not in kind]
         extractor = f"pattern:{pattern.id}"
         mood = modality(verb) if verb.pos_ in ("VERB", "AUX") else ""
         if not mood and pattern.past_only and verb.pos_ in ("VERB", "AUX") and future(verb):
             mood = "hypothetical"  # "will announce the location": nothing is announced yet
-        return [
-            RelationMention(s, pattern.relation, o, pattern.confidence, extractor, evidence, modality=mood)
-            for s, o in dict.fromkeys(pairs)
-            if s.type in spec.domain and o.type in spec.range
-        ]
+        out = []
+        for s, o in dict.fromkeys(pairs):
+            relation = pattern.relation
+            if relation == "works_for" and o.text.lower() in self.parties and "member_of" in self.schema:
+                relation = "member_of"  # "Labour's Paul Flynn": one works for a firm, but is a member of a party
+            spec = self.schema[relation]
+            if s.type in spec.domain and o.type in spec.range:
+                out.append(RelationMention(s, relation, o, pattern.confidence, extractor, evidence, modality=mood))
+        return out
 
 
 _GATED = {"LEMMA": LEMMA, "LOWER": LOWER, "ORTH": ORTH, "ENT_TYPE": ENT_TYPE, "TAG": TAG}

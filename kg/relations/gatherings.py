@@ -1,0 +1,127 @@
+"""met_at for the gathering a news article is about.
+
+An article about a summit, a forum or a lecture names it, and usually its place, near its start;
+later sentences say who takes part without naming it again: "more than 20 leaders are expected to
+attend, including ...", "Viktor Yushchenko will also be there", "He delivered the lecture". Each
+person such a clause names met_at the gathering and at its place. The words live in
+data/gatherings.json.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from spacy.tokens import Doc, Span, Token
+
+from kg.model import Mention, RelationMention
+from kg.relations.spans import group, modality, noun_phrase, sentence_evidence
+
+EXTRACTOR = "gatherings"
+CONFIDENCE = 0.6
+
+
+@dataclass(frozen=True)
+class GatheringRules:
+    """data/gatherings.json."""
+
+    lead_sentences: int
+    gathering_words: frozenset[str]
+    participation_verbs: frozenset[str]
+    participation_objects: frozenset[str]
+    presence_adverbs: frozenset[str]
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "GatheringRules":
+        words = lambda key: frozenset(w.lower() for w in data.get(key, ()))  # noqa: E731
+        return cls(int(data.get("lead_sentences", 3)), words("gathering_words"), words("participation_verbs"),
+                   words("participation_objects"), words("presence_adverbs"))
+
+
+def gathering_relations(doc: Doc, doc_id: str, at: list[Mention | None], made: dict[tuple[int, int], Mention],
+                        rules: GatheringRules) -> list[RelationMention]:
+    """met_at between the people said to take part in the document's gathering and the gathering
+    and its places; nothing where the document's start names no gathering."""
+    found = _document_gathering(doc, doc_id, at, made, rules)
+    if found is None:
+        return []
+    gathering, places = found
+    out = []
+    named_in = {gathering.sent_start}  # the sentence that names it says what it says through the patterns
+    for verb in doc:
+        if verb.sent.start_char in named_in or not _takes_part(verb, rules) or modality(verb):
+            continue
+        evidence = sentence_evidence(doc_id, verb.sent)
+        for person in _participants(verb, at):
+            for end in (gathering, *places):
+                out.append(RelationMention(person, "met_at", end, CONFIDENCE, EXTRACTOR, evidence))
+    return out
+
+
+def _document_gathering(doc: Doc, doc_id: str, at: list[Mention | None], made: dict[tuple[int, int], Mention],
+                        rules: GatheringRules) -> tuple[Mention, list[Mention]] | None:
+    """The first named event of the lead sentences, else the first gathering noun there, and the
+    places its phrase names ("the World Economic Forum in the Swiss resort of Davos")."""
+    lead = list(doc.sents)[: rules.lead_sentences]
+    tokens = [t for sent in lead for t in sent]
+    named = next((t for t in tokens if at[t.i] is not None and at[t.i].type == "Event"), None)
+    if named is not None:
+        gathering, head = at[named.i], _head_of(doc, at[named.i])
+    else:
+        head = next((t for t in tokens if t.pos_ == "NOUN" and t.lemma_.lower() in rules.gathering_words and t.ent_type_ == ""), None)
+        if head is None:
+            return None
+        gathering = noun_phrase(head, doc_id, "Event", made)  # "Labour Party gathering", without what was said there
+    return gathering, _places_of(head, at)
+
+
+def _head_of(doc: Doc, mention: Mention) -> Token:
+    span = doc.char_span(mention.start, mention.end, alignment_mode="expand")
+    return span.root if isinstance(span, Span) else doc[0]
+
+
+def _places_of(head: Token, at: list[Mention | None]) -> list[Mention]:
+    """Places in the "in"/"at" phrases of the gathering's head, or of the verb it is the subject of
+    ("the summit opens in Bergen"), through "the city of X"."""
+    out: list[Mention] = []
+    holders = [head, head.head] if head.dep_ in ("nsubj", "nsubjpass") and head.head is not head else [head]
+    for prep in (c for h in holders for c in h.children if c.dep_ == "prep" and c.lower_ in ("in", "at")):
+        for obj in (c for c in prep.children if c.dep_ == "pobj"):
+            targets = [obj, *(g for p in obj.children if p.dep_ == "prep" and p.lower_ == "of" for g in p.children if g.dep_ == "pobj")]
+            out += [m for t in targets if (m := at[t.i]) is not None and m.type == "Place" and m not in out]
+    return out
+
+
+def _takes_part(verb: Token, rules: GatheringRules) -> bool:
+    """A clause that says its subject takes part and names no event or place of its own: "attend"
+    without an object, "will be there", "put in an appearance", "delivered the lecture"."""
+    if verb.pos_ not in ("VERB", "AUX"):
+        return False
+    objects = [c for c in verb.children if c.dep_ in ("dobj", "attr")]
+    if any(c.dep_ == "prep" and c.lower_ in ("at", "in") for c in verb.children):
+        return False  # the clause names where: the schema's patterns read it
+    preps = {c.lower_ for c in verb.children if c.dep_ == "prep"}
+    if preps & {"about", "of", "with", "against", "for"} or "to" in preps and "from" not in preps:
+        return False  # "spoke about the summit", "spoke to reporters": no taking part ("from X to Y" lists who)
+    if verb.lemma_ in rules.participation_verbs:
+        return all(o.lemma_.lower() in rules.participation_objects | rules.gathering_words for o in objects)
+    if verb.lemma_ == "be":
+        return any(c.dep_ == "advmod" and c.lower_ in rules.presence_adverbs for c in verb.children)
+    return any(o.lemma_.lower() in rules.participation_objects for o in objects)
+
+
+def _participants(verb: Token, at: list[Mention | None]) -> list[Mention]:
+    """The people the clause names as its subject (with those coordinated or "including" them),
+    the subject of the verb it complements ("is expected to attend"), or those after "as will"."""
+    clause = verb
+    subject = next((c for c in clause.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    while subject is None and clause.dep_ in ("xcomp", "conj") and clause.head is not clause:
+        clause = clause.head
+        subject = next((c for c in clause.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    if subject is None:
+        return []
+    # "leaders are expected to attend, including X and Y"; "figures will appear, from X to Y"
+    listing = ("including",) if at[subject.i] is not None else ("including", "from", "to")
+    heads = [subject, *(g for p in [*subject.children, *verb.children, *clause.children] if p.dep_ == "prep" and p.lower_ in listing
+                        for g in p.children if g.dep_ == "pobj")]
+    return [m for h in heads for m in group(h, at, True) if m.type == "Person"]
