@@ -38,13 +38,13 @@ def test_build_settings_refuse_what_kg_cannot_use(options, message):
 def test_build_settings_unknown_extractor_lists_the_known_ones():
     with pytest.raises(
         UnknownNameError,
-        match=r"unknown relation extractor 'pattern'; use one of: learned, metadata, open, patterns, titles",
+        match=r"unknown relation extractor 'pattern'; use one of: gatherings, learned, metadata, open, patterns, titles",
     ):
         Settings(extractors=("metadata", "pattern"))
 
 
 def test_build_settings_default_extractors_run_in_order():
-    assert Settings().extractors == DEFAULT_EXTRACTORS == ("metadata", "patterns", "titles", "open", "learned")
+    assert Settings().extractors == DEFAULT_EXTRACTORS == ("metadata", "patterns", "titles", "gatherings", "open", "learned")
     assert Settings(extractors=["patterns"]).extractors == ("patterns",)  # any sequence, kept as a tuple
 
 
