@@ -20,10 +20,10 @@ def _bindings(values: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
-def _limits() -> list:
+def _limits(timeout: float) -> list:
     """--timeout and --max-memory, shared by kg query and kg serve."""
     return [
-        click.option("--timeout", type=click.FloatRange(0.1), default=None, help="Seconds a query may run before it is stopped."),
+        click.option("--timeout", type=click.FloatRange(0.1), default=timeout, show_default=True, help="Seconds a query may run before it is stopped."),
         click.option("--max-memory", type=click.IntRange(0), default=2048, show_default=True,
                      help="Megabytes of memory a query may take before it is stopped (0: no cap)."),
     ]
@@ -46,9 +46,9 @@ def _with(options: list):
                    "terminal, CSV otherwise; Turtle for graph results).")
 @click.option("--bind", "binds", multiple=True, help="Fix a query variable: NAME=VALUE (a literal, or <IRI>); repeatable.")
 @click.option("--limit", type=click.IntRange(0), default=0, help="Print at most N rows.")
-@_with(_limits())
+@_with(_limits(60.0))
 @click.option("--list", "list_examples", is_flag=True, help="List the example queries in data/queries/ and stop.")
-def query(graph: Path | None, query: str | None, fmt: str | None, binds: tuple[str, ...], limit: int, timeout: float | None,
+def query(graph: Path | None, query: str | None, fmt: str | None, binds: tuple[str, ...], limit: int, timeout: float,
           max_memory: int, list_examples: bool) -> None:
     """Run a SPARQL query (SELECT, ASK, CONSTRUCT, DESCRIBE) on GRAPH: a build output folder, an RDF
     file or a kg store. QUERY is the query text, a .rq file, or the name of a query in data/queries/
@@ -73,7 +73,7 @@ def query(graph: Path | None, query: str | None, fmt: str | None, binds: tuple[s
         fmt = "table" if sys.stdout.isatty() else "csv"
     registry.get(registry.result_formats, fmt, "format")
     request = Request("query", read_query(query), fmt=fmt, bindings=_bindings(binds), limit=limit)
-    reply = run_bounded(graph, request, Limits(60.0 if timeout is None else timeout, max_memory))
+    reply = run_bounded(graph, request, Limits(timeout, max_memory))
     if reply.status != 200:
         raise QueryError(reply.message)
     output = reply.message
@@ -99,7 +99,7 @@ def load(sources: tuple[Path, ...], store_dir: Path) -> None:
 @click.argument("graph", type=click.Path(path_type=Path))
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (only this machine by default).")
 @click.option("--port", type=click.IntRange(0, 65535), default=7878, show_default=True, help="Port (0: any free one).")
-@_with(_limits())
+@_with(_limits(30.0))
 @click.option("--max-rows", type=click.IntRange(1), default=10000, show_default=True, help="Most result rows a query returns.")
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True, help="Query worker processes (queries answered at once).")
 @click.option("--allow-update", is_flag=True, help="Accept SPARQL Update (refused otherwise); one worker then.")
@@ -110,7 +110,7 @@ def load(sources: tuple[Path, ...], store_dir: Path) -> None:
 @click.option("--allow-host", "hosts", multiple=True, metavar="NAME",
               help="Accept requests addressed to NAME (Host header) besides the bound address and localhost; repeatable.")
 @click.option("--max-body", type=click.IntRange(1), default=16, show_default=True, help="Largest request body, in MB (413 above).")
-def serve(graph: Path, host: str, port: int, timeout: float | None, max_memory: int, max_rows: int, workers: int, allow_update: bool,
+def serve(graph: Path, host: str, port: int, timeout: float, max_memory: int, max_rows: int, workers: int, allow_update: bool,
           cors: tuple[str, ...], federation: tuple[str, ...], hosts: tuple[str, ...], max_body: int) -> None:
     """Serve GRAPH (a kg store, a build output folder or an RDF file) as a SPARQL 1.1 Protocol
     endpoint at /sparql, with a query page at /. Read-only unless --allow-update; a query is
@@ -120,7 +120,7 @@ def serve(graph: Path, host: str, port: int, timeout: float | None, max_memory: 
     """
     from kg.server import SparqlServer
 
-    server = SparqlServer(graph, host=host, port=port, timeout=30.0 if timeout is None else timeout, max_memory=max_memory,
+    server = SparqlServer(graph, host=host, port=port, timeout=timeout, max_memory=max_memory,
                           max_rows=max_rows, workers=workers, allow_update=allow_update, cors=cors, allow_federation=federation,
                           allow_hosts=hosts, max_body=max_body << 20)
     click.echo(f"SPARQL endpoint {server.url} (query page {server.url.removesuffix('sparql')}); Ctrl-C stops it", err=True)
