@@ -24,19 +24,39 @@ def to_networkx(graph: KnowledgeGraph) -> nx.MultiDiGraph:
     nxg = nx.MultiDiGraph()
     for node_id, info in graph.documents.items():
         nxg.add_node(
-            node_id, type="Document", label=info.title or info.id, aliases=[], mention_count=0, document_count=1,
-            date=info.date or "", source=info.source,
+            node_id,
+            type="Document",
+            label=info.title or info.id,
+            aliases=[],
+            mention_count=0,
+            document_count=1,
+            date=info.date or "",
+            source=info.source,
         )
     for entity in graph.entities.values():
         nxg.add_node(
-            entity.id, type=entity.type, label=entity.label, aliases=sorted(entity.aliases),
-            mention_count=len(entity.mentions), document_count=len(entity.documents), date="", source="",
+            entity.id,
+            type=entity.type,
+            label=entity.label,
+            aliases=sorted(entity.aliases),
+            mention_count=len(entity.mentions),
+            document_count=len(entity.documents),
+            date="",
+            source="",
         )
     for r in graph.relations:
         nxg.add_edge(
-            r.subject, r.object, key=r.predicate + (f":{r.status}" if r.status else ""), relation=r.predicate,
-            weight=len(r.evidence), confidence=r.confidence, extractor=r.extractor, layer=r.layer, status=r.status,
-            evidence=[e.sentence for e in r.evidence], documents=sorted({e.doc_id for e in r.evidence}),
+            r.subject,
+            r.object,
+            key=r.predicate + (f":{r.status}" if r.status else ""),
+            relation=r.predicate,
+            weight=len(r.evidence),
+            confidence=r.confidence,
+            extractor=r.extractor,
+            layer=r.layer,
+            status=r.status,
+            evidence=[e.sentence for e in r.evidence],
+            documents=sorted({e.doc_id for e in r.evidence}),
         )
     return nxg
 
@@ -48,11 +68,19 @@ def node_table(graph: KnowledgeGraph) -> list[dict[str, Any]]:
     community = communities(graph)
     rows = []
     for node_id, data in nxg.nodes(data=True):
-        rows.append({
-            "id": node_id, "label": data["label"], "type": data["type"], "aliases": "; ".join(data["aliases"]),
-            "mention_count": data["mention_count"], "document_count": data["document_count"],
-            "degree": degree[node_id], "community": community[node_id], "date": data["date"],
-        })
+        rows.append(
+            {
+                "id": node_id,
+                "label": data["label"],
+                "type": data["type"],
+                "aliases": "; ".join(data["aliases"]),
+                "mention_count": data["mention_count"],
+                "document_count": data["document_count"],
+                "degree": degree[node_id],
+                "community": community[node_id],
+                "date": data["date"],
+            }
+        )
     return rows
 
 
@@ -61,9 +89,20 @@ def edge_table(graph: KnowledgeGraph) -> list[dict[str, Any]]:
     rows = []
     for r in graph.relations:
         first = r.evidence[0]
-        rows.append({
-            "source": r.subject, "target": r.object, "relation": r.predicate, "weight": len(r.evidence),
-            "confidence": round(r.confidence, 4), "extractor": r.extractor, "layer": r.layer, "status": r.status,
-            "evidence": first.sentence, "document": first.doc_id, "evidence_start": first.start, "evidence_end": first.end,
-        })
+        rows.append(
+            {
+                "source": r.subject,
+                "target": r.object,
+                "relation": r.predicate,
+                "weight": len(r.evidence),
+                "confidence": round(r.confidence, 4),
+                "extractor": r.extractor,
+                "layer": r.layer,
+                "status": r.status,
+                "evidence": first.sentence,
+                "document": first.doc_id,
+                "evidence_start": first.start,
+                "evidence_end": first.end,
+            }
+        )
     return rows
