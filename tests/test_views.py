@@ -355,6 +355,7 @@ def test_views_html_of_300_documents_in_headless_chromium(corpus_build, tmp_path
     facts = {ev.sentence for r in schema if person.id in (r.subject, r.object) for ev in r.evidence}
     with Browser(chromium, tmp_path / "profile") as browser:
         browser.open((tmp_path / "view.html").as_uri())
+        browser.evaluate("kgView.settled")  # the layout is done
         browser.evaluate(PAGE_HELPERS)
         assert browser.evaluate("document.title") == "Knowledge graph of 300 documents"
         assert browser.evaluate("kgView.shown()") == {"nodes": len(expected_nodes), "edges": len(schema)}

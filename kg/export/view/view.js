@@ -47,7 +47,8 @@
     const r = 12 * Math.sqrt(i); centre.set(c, [r * Math.cos(i * GOLDEN), r * Math.sin(i * GOLDEN)]);
   });
   const ranked = nodes.map((_, i) => i).sort((a, b) => degree[b] - degree[a] || (nodes[a][1] < nodes[b][1] ? -1 : 1));
-  const labelled = new Set(ranked.slice(0, data.focus ? nodes.length : Math.min(8, nodes.length)).filter((i) => degree[i] > 0 || data.focus));
+  // a small graph: every label; a large one: sigma's label grid shows the biggest (best connected) node of each cell
+  const labelled = new Set(data.focus ? ranked : []);
   nodes.forEach((n, i) => {
     const [cx, cy] = centre.get(n[4]), spread = 3 * Math.sqrt(communitySize.get(n[4]));
     graph.addNode(String(i), {
@@ -59,24 +60,34 @@
   edges.forEach((e, j) => graph.addEdgeWithKey(String(j), String(e[0]), String(e[1]), {
     size: Math.min(4, 0.6 + 0.4 * e[7].length), color: "#b9b9b9", label: e[2],
   }));
-  const laidOut = performance.now();
+  const made = performance.now();
+  // ForceAtlas2 on the nodes that have relations, a few iterations at a time, so the page draws at
+  // once and settles as it goes; the same graph always ends in the same picture
   const connected = graph.copy();
   graph.forEachNode((key) => { if (graph.degree(key) === 0) connected.dropNode(key); });
-  if (connected.order > 1) {
-    const fa2 = graphologyLibrary.layoutForceAtlas2;
-    const settings = Object.assign(fa2.inferSettings(connected), { barnesHutOptimize: connected.order > 400, strongGravityMode: true, gravity: 0.05 });
-    fa2.assign(connected, { iterations: connected.order > 2000 ? 60 : connected.order > 400 ? 120 : 300, settings });
-    connected.forEachNode((key, a) => graph.mergeNodeAttributes(key, { x: a.x, y: a.y }));
-  }
-  // nodes with no relation at all: a grid below the rest (hidden until "show" is ticked)
-  let minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
-  connected.forEachNode((_, a) => { minX = Math.min(minX, a.x); maxX = Math.max(maxX, a.x); minY = Math.min(minY, a.y); maxY = Math.max(maxY, a.y); });
-  if (!isFinite(minX)) { minX = minY = 0; maxX = maxY = 1; }
+  const fa2 = graphologyLibrary.layoutForceAtlas2;
+  const settings = connected.order > 1 ? Object.assign(fa2.inferSettings(connected),
+    { barnesHutOptimize: connected.order > 400, strongGravityMode: true, gravity: 0.05 }) : null;
+  const iterations = connected.order < 2 ? 0 : connected.order > 2000 ? 60 : connected.order > 400 ? 120 : 300;
+  const perStep = connected.order > 2000 ? 2 : connected.order > 400 ? 6 : 30;  // fixed: the same steps on any machine
+  let minX = 0, maxX = 1, minY = 0, maxY = 1;
   const alone = [];
   graph.forEachNode((key) => { if (graph.degree(key) === 0) alone.push(key); });
-  const columns = Math.max(1, Math.ceil(Math.sqrt(alone.length * 4))), step = (maxX - minX || 1) / columns;
-  alone.forEach((key, k) => graph.mergeNodeAttributes(key, { x: minX + step * (k % columns), y: minY - step * (2 + Math.floor(k / columns)) }));
-  const positioned = performance.now();
+  function layoutStep(done) {
+    const n = Math.min(perStep, iterations - done);
+    if (n > 0) fa2.assign(connected, { iterations: n, settings });
+    graph.updateEachNodeAttributes((key, attrs) => (connected.hasNode(key)
+      ? Object.assign(attrs, { x: connected.getNodeAttribute(key, "x"), y: connected.getNodeAttribute(key, "y") }) : attrs));
+    return done + n;
+  }
+  function placeAlone() {  // nodes with no relation at all: a grid below the rest (hidden until "show" is ticked)
+    if (connected.order) {
+      minX = minY = Infinity; maxX = maxY = -Infinity;
+      connected.forEachNode((_, a) => { minX = Math.min(minX, a.x); maxX = Math.max(maxX, a.x); minY = Math.min(minY, a.y); maxY = Math.max(maxY, a.y); });
+    }
+    const columns = Math.max(1, Math.ceil(Math.sqrt(alone.length * 4))), step = (maxX - minX || 1) / columns;
+    alone.forEach((key, k) => graph.mergeNodeAttributes(key, { x: minX + step * (k % columns), y: minY - step * (2 + Math.floor(k / columns)) }));
+  }
 
   // ---- what is shown ----
   let shownNodes = new Uint8Array(nodes.length), shownEdges = new Uint8Array(edges.length);
@@ -103,7 +114,7 @@
   let near = new Set();
   const renderer = new Sigma(graph, $("graph"), {
     defaultEdgeType: "arrow", enableEdgeEvents: true, renderEdgeLabels: !!data.focus, zIndex: true,
-    labelRenderedSizeThreshold: data.focus ? 0 : 7, labelDensity: 0.6, labelGridCellSize: 90, labelSize: 12,
+    labelRenderedSizeThreshold: data.focus ? 0 : 7, labelDensity: 0.5, labelGridCellSize: 150, labelSize: 12,
     labelFont: "system-ui, sans-serif", edgeLabelSize: 10, minCameraRatio: 0.02, maxCameraRatio: 8,
     nodeReducer(key, attrs) {
       const i = +key, out = Object.assign({}, attrs, { color: colourOf(nodes[i]) });
@@ -123,8 +134,6 @@
       return attrs;
     },
   });
-  // fit the camera to the connected nodes: the grid of unrelated ones lies outside it until shown
-  if (connected.order > 1 && alone.length) renderer.setCustomBBox({ x: [minX, maxX], y: [minY, maxY] });
 
   // ---- the facts panel ----
   const escape = (s) => String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]));
@@ -246,11 +255,28 @@
   $("summary").textContent = `${data.summary}`;
   applyFilters();
   renderer.refresh();
-  // for scripts (tests, bench/html_view.py): the renderer, the graph, the timings in ms and the counts shown
+  const firstFrame = performance.now();
+  // for scripts (tests, bench/html_view.py): the renderer, the graph, the counts shown, `settled` (a
+  // promise kept when the layout is done) and the timings in ms: parse the data, make the graph,
+  // first frame (since the script started; `ready`: since the page began to load), the layout
+  const timings = { parse: parsed - started, graph: made - parsed, firstFrame: firstFrame - started, ready: firstFrame };
+  const settled = new Promise((resolve) => {
+    let done = 0;
+    function next() {
+      done = layoutStep(done);
+      if (done < iterations) { setTimeout(next, 0); return; }
+      placeAlone();
+      // fit the camera to the related nodes: the grid of unrelated ones lies outside it until shown
+      if (connected.order > 1 && alone.length) renderer.setCustomBBox({ x: [minX, maxX], y: [minY, maxY] });
+      renderer.refresh();
+      timings.layout = performance.now() - firstFrame;
+      timings.settled = performance.now();
+      resolve(timings);
+    }
+    setTimeout(next, 0);
+  });
   window.kgView = {
-    renderer, graph, select: (id) => select(nodes.findIndex((n) => n[0] === id), true),
+    renderer, graph, settled, timings, select: (id) => select(nodes.findIndex((n) => n[0] === id), true),
     shown: () => ({ nodes: shownNodes.reduce((a, b) => a + b, 0), edges: shownEdges.reduce((a, b) => a + b, 0) }),
-    // ms: parse the data, make the graph, lay it out, the whole script; ready: since the page began to load
-    timings: { parse: parsed - started, graph: laidOut - parsed, layout: positioned - laidOut, total: performance.now() - started, ready: performance.now() },
   };
 })();
