@@ -9,10 +9,12 @@ import pytest
 from kg import registry
 from kg.build import Settings
 from kg.errors import ConfigError, UnknownNameError
+from kg.export import load_graph
 from kg.model import RelationMention
 from kg.relations import DEFAULT_EXTRACTORS, Extraction, ExtractorContext
 
 TEXT = "Fumio Kishida met Joe Biden in Tokyo."
+REGISTERED = "gatherings, learned, metadata, open, patterns, titles"  # kg's own extractors, by name
 BYLINE = "A Summit\nBy Ada Lovelace\n\nFumio Kishida met Joe Biden in Tokyo.\n"
 
 
@@ -38,13 +40,17 @@ def test_build_settings_refuse_what_kg_cannot_use(options, message):
 def test_build_settings_unknown_extractor_lists_the_known_ones():
     with pytest.raises(
         UnknownNameError,
-        match=r"unknown relation extractor 'pattern'; use one of: gatherings, learned, metadata, open, patterns, titles",
+        match=rf"unknown relation extractor 'pattern'; use one of: {REGISTERED}$",
     ):
         Settings(extractors=("metadata", "pattern"))
 
 
 def test_build_settings_default_extractors_run_in_order():
-    assert Settings().extractors == DEFAULT_EXTRACTORS == ("metadata", "patterns", "titles", "gatherings", "open", "learned")
+    assert (
+        Settings().extractors
+        == DEFAULT_EXTRACTORS
+        == ("metadata", "patterns", "titles", "gatherings", "open", "learned")
+    )
     assert Settings(extractors=["patterns"]).extractors == ("patterns",)  # any sequence, kept as a tuple
 
 
@@ -154,5 +160,59 @@ def test_build_cli_runs_the_extractors_named(tmp_path):
     result = CliRunner().invoke(cli, ["build", str(tmp_path / "docs"), "-o", str(out), "--extractor", "pattern"])
     assert result.exit_code == 1
     assert result.output.strip().splitlines() == [
-        "Error: unknown relation extractor 'pattern'; use one of: learned, metadata, open, patterns, titles"
+        f"Error: unknown relation extractor 'pattern'; use one of: {REGISTERED}"
     ]
+
+
+def test_build_runs_an_extractor_of_another_package_through_its_entry_point(tmp_path):
+    """A package of one's own, installed (here: on PYTHONPATH with its dist-info), adds an extractor
+    that `kg build --extractor` runs, with no change to kg."""
+    import os
+    import subprocess
+    import sys
+
+    site = tmp_path / "site"
+    (site / "kg_shout-0.1.dist-info").mkdir(parents=True)
+    (site / "kg_shout-0.1.dist-info" / "METADATA").write_text("Metadata-Version: 2.1\nName: kg-shout\nVersion: 0.1\n")
+    (site / "kg_shout-0.1.dist-info" / "entry_points.txt").write_text(
+        "[kg_relation_extractors]\nshout = kg_shout:make\n"
+    )
+    (site / "kg_shout.py").write_text(
+        "from kg.model import Evidence, RelationMention\n"
+        "def make(context):\n"
+        "    def run(extraction):\n"
+        "        people = [m for m in extraction.mentions if m.type == 'Person']\n"
+        "        text = extraction.document.text\n"
+        "        def evidence(m):\n"
+        "            return Evidence(extraction.document.id, text[m.sent_start:m.sent_end], m.sent_start, m.sent_end)\n"
+        "        pairs = zip(people, people[1:])\n"
+        "        return [RelationMention(a, 'met_with', b, 0.5, 'shout', evidence(a)) for a, b in pairs]\n"
+        "    return run\n"
+    )
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.txt").write_text("Fumio Kishida and Joe Biden spoke.", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    command = [sys.executable, "-m", "kg", "build", str(tmp_path / "docs"), "-o", str(tmp_path / "out"), "-q"]
+    subprocess.run([*command, "--extractor", "shout"], env=env, check=True, timeout=300, capture_output=True)
+    edges = [(r.subject, r.predicate, r.object, r.extractor) for r in load_graph(tmp_path / "out").relations]
+    assert ("person/biden-joe", "met_with", "person/fumio-kishida", "shout") in edges
+    assert {extractor for *_, extractor in edges} <= {"shout", "events:meeting"}
+    assert "shout" not in registry.names(registry.relation_extractors)  # this process has no such package
+
+
+def test_build_docs_name_the_default_extractors_in_order():
+    """README, ARCHITECTURE.md and kg build --help say which extractors run by default: the same list."""
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from kg.cli import cli
+
+    listed = ", ".join(DEFAULT_EXTRACTORS)
+    root = Path(__file__).resolve().parent.parent
+    for text in (
+        (root / "README.md").read_text(),
+        (root / "ARCHITECTURE.md").read_text(),
+        CliRunner().invoke(cli, ["build", "--help"]).output,
+    ):
+        assert listed in " ".join(text.split())

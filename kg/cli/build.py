@@ -126,7 +126,7 @@ def _progress(quiet: bool) -> tuple[Callable[[Any], None] | None, Callable[[], N
     multiple=True,
     metavar="NAME",
     help="Relation extractor to run, by its name in kg.registry.relation_extractors; repeat for several, in order"
-    " (default: metadata, patterns, titles, open, learned).",
+    " (default: metadata, patterns, titles, gatherings, open, learned).",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 def build(
