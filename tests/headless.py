@@ -62,7 +62,7 @@ class Browser:
                 f"--window-size={width},{height}",
                 "about:blank",
             ],
-            pass_fds=(3, 4),
+            close_fds=False,  # the child keeps only descriptors 3 and 4: Python's own are close-on-exec
             preexec_fn=self._wire,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -79,9 +79,14 @@ class Browser:
         self.send("Runtime.enable")
         self.send("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=False)
 
-    def _wire(self) -> None:  # in the child: the pipe ends on descriptors 3 and 4
-        os.dup2(self._commands_read, 3)
-        os.dup2(self._answers_write, 4)
+    def _wire(self) -> None:
+        """In the child, before Chromium starts: the pipe ends on descriptors 3 and 4 (copied first,
+        so that an end that already is 3 or 4 is not overwritten before it is moved)."""
+        commands, answers = os.dup(self._commands_read), os.dup(self._answers_write)
+        os.dup2(commands, 3)
+        os.dup2(answers, 4)
+        os.set_inheritable(3, True)  # dup2 onto itself (a copy that landed on 3) leaves it close-on-exec
+        os.set_inheritable(4, True)
 
     def __enter__(self) -> Browser:
         return self

@@ -27,7 +27,7 @@
 
   const state = {
     colour: "type", types: new Set(Object.keys(data.colours)), relations: new Set(), layers: new Set(["schema"]),
-    minDegree: 0, isolated: false, selected: null, selectedEdge: null,
+    minDegree: 0, isolated: !!data.focus || edges.length === 0, selected: null, selectedEdge: null,  // a neighbourhood: all shown
   };
   const relationCounts = new Map(), layerCounts = new Map(), typeCounts = new Map();
   edges.forEach((e) => {
@@ -53,7 +53,7 @@
     const [cx, cy] = centre.get(n[4]), spread = 3 * Math.sqrt(communitySize.get(n[4]));
     graph.addNode(String(i), {
       x: cx + spread * (random() - 0.5), y: cy + spread * (random() - 0.5),
-      size: 2 + 1.6 * Math.sqrt(degree[i]), label: n[6], color: data.colours[n[2]] || GREY,
+      size: data.focus ? 6 + 3 * Math.sqrt(degree[i]) : 2 + 1.6 * Math.sqrt(degree[i]), label: n[6], color: data.colours[n[2]] || GREY,
       forceLabel: labelled.has(i),
     });
   });
@@ -113,7 +113,7 @@
   };
   let near = new Set();
   const renderer = new Sigma(graph, $("graph"), {
-    defaultEdgeType: "arrow", enableEdgeEvents: true, renderEdgeLabels: !!data.focus, zIndex: true,
+    defaultEdgeType: "arrow", enableEdgeEvents: true, stagePadding: data.focus ? 90 : 30, renderEdgeLabels: !!data.focus, zIndex: true,
     labelRenderedSizeThreshold: data.focus ? 0 : 7, labelDensity: 0.5, labelGridCellSize: 150, labelSize: 12,
     labelFont: "system-ui, sans-serif", edgeLabelSize: 10, minCameraRatio: 0.02, maxCameraRatio: 8,
     nodeReducer(key, attrs) {
@@ -236,6 +236,7 @@
   $("relations-none").addEventListener("click", () => setAll(false));
   $("degree").max = String(Math.max(1, Math.min(50, ...Array.from(degree).concat([1]))));
   $("degree").addEventListener("input", (event) => { state.minDegree = +event.target.value; $("degree-value").textContent = event.target.value; applyFilters(); near = neighbours(); });
+  $("isolated").checked = state.isolated;
   $("isolated").addEventListener("change", (event) => { state.isolated = event.target.checked; applyFilters(); near = neighbours(); });
   function communityLegend() {
     if (state.colour !== "community") { $("communities").innerHTML = ""; return; }
