@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from kg.cli import browse, build, evaluate, info, sparql, train, views  # noqa: F401  (they register their commands)
+from kg.cli import browse, build, evaluate, info, sparql, train, validate, views  # noqa: F401  (they register their commands)
 from kg.cli.group import cli
 
 __all__ = ["cli", "main"]

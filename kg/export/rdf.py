@@ -13,8 +13,9 @@ from __future__ import annotations
 import datetime
 import hashlib
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 from urllib.parse import quote
 
 import pyoxigraph as ox
@@ -63,12 +64,19 @@ class RdfFormat:
     prefixes: bool = True  # written with kg's prefixes (N-Triples has none)
 
 
-for _format in (RdfFormat("ttl", "turtle", ox.RdfFormat.TURTLE), RdfFormat("nt", "nt", ox.RdfFormat.N_TRIPLES, prefixes=False),
-                RdfFormat("jsonld", "json-ld", ox.RdfFormat.JSON_LD), RdfFormat("trig", "trig", ox.RdfFormat.TRIG, named_graph=True)):
+for _format in (
+    RdfFormat("ttl", "turtle", ox.RdfFormat.TURTLE),
+    RdfFormat("nt", "nt", ox.RdfFormat.N_TRIPLES, prefixes=False),
+    RdfFormat("jsonld", "json-ld", ox.RdfFormat.JSON_LD),
+    RdfFormat("trig", "trig", ox.RdfFormat.TRIG, named_graph=True),
+):
     registry.rdf_formats.register(_format.extension, func=_format)
 
 #: file extension -> rdflib's format name, for every registered RDF format
-RDF_FORMATS = {name: registry.get(registry.rdf_formats, name, "RDF format").rdflib_name for name in registry.names(registry.rdf_formats)}
+RDF_FORMATS = {
+    name: registry.get(registry.rdf_formats, name, "RDF format").rdflib_name
+    for name in registry.names(registry.rdf_formats)
+}
 
 
 class RdflibTerms:
@@ -92,7 +100,7 @@ class OxTerms:
     iri = staticmethod(ox.NamedNode)
 
     def lit(self, value: object, datatype: URIRef | None = None) -> ox.Literal:
-        return ox.Literal(value) if datatype is None else ox.Literal(str(value), datatype=self(datatype))
+        return ox.Literal(value) if datatype is None else ox.Literal(str(value), datatype=self(datatype))  # type: ignore[arg-type]
 
     def __call__(self, constant: URIRef) -> ox.NamedNode:
         node = self.cache.get(constant)
@@ -148,7 +156,8 @@ class IRIs:
         """mention/<document>/<start>-<end>; a mention given by the document's metadata and not found
         in its text (no offsets) is named by its field and value: mention/<document>/author/<name>."""
         if m.start == m.end:
-            return self.make(f"{self.base}mention/{segment(m.doc_id)}/{segment(_FIELDS.get(m.label, m.label.lower() or 'metadata'))}/{segment(m.text)}")
+            field = segment(_FIELDS.get(m.label, m.label.lower() or "metadata"))
+            return self.make(f"{self.base}mention/{segment(m.doc_id)}/{field}/{segment(m.text)}")
         return self.make(f"{self.base}mention/{segment(m.doc_id)}/{m.start}-{m.end}")
 
     def evidence(self, e: Evidence) -> Any:
@@ -263,7 +272,8 @@ def relation_triples(iris: IRIs, relation: Relation, spec: RelationType | None, 
     yield s, prop, o
     if spec is not None and spec.symmetric:
         yield o, prop, s
-    ends = ([node_type(relation.subject)], [node_type(relation.object)])
+    # a node of unknown type ("") fits no property of STANDARD_PROPERTIES
+    ends = ([node_type(relation.subject) or ""], [node_type(relation.object) or ""])
     for mapping, term in spec.mappings if spec is not None else ():
         term_iri = expand(term)
         if term_iri is None or mapping not in (*SAME_DIRECTION, INVERSE) or not mapping_fits(mapping, term, *ends):
@@ -309,8 +319,8 @@ def rdf_triples(graph: KnowledgeGraph, base: str = DEFAULT_BASE, vocabulary: boo
         yield from entity_triples(iris, entity, t)
     types = {node_id: "Document" for node_id in graph.documents} | {e.id: e.type for e in graph.entities.values()}
     for relation in graph.relations:
-        yield from relation_triples(iris, relation, graph.schema.get(relation.predicate) if relation.layer == "schema" else None,
-                                    t, types.get)
+        spec = graph.schema.get(relation.predicate) if relation.layer == "schema" else None
+        yield from relation_triples(iris, relation, spec, t, types.get)
 
 
 def to_rdf(graph: KnowledgeGraph, base: str = DEFAULT_BASE, vocabulary: bool = True) -> Graph:
@@ -347,5 +357,6 @@ def serialize(graph: KnowledgeGraph, fmt: str, base: str = DEFAULT_BASE) -> byte
     prefixes = PREFIXES if spec.prefixes else None
     if spec.named_graph:
         name = ox.NamedNode(IRIs(base).base + "graph")
-        return ox.serialize([ox.Quad(s, p, o, name) for s, p, o in triples], format=spec.oxigraph, prefixes=prefixes)
-    return ox.serialize([ox.Triple(s, p, o) for s, p, o in triples], format=spec.oxigraph, prefixes=prefixes)
+        quads = [ox.Quad(s, p, o, name) for s, p, o in triples]
+        return ox.serialize(quads, format=spec.oxigraph, prefixes=prefixes) or b""
+    return ox.serialize([ox.Triple(s, p, o) for s, p, o in triples], format=spec.oxigraph, prefixes=prefixes) or b""

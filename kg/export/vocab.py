@@ -6,7 +6,7 @@ declared from the schema at export time, so a user's own relation gets a propert
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 from urllib.parse import quote
 
 from rdflib import Namespace, URIRef
