@@ -9,6 +9,7 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
+import rdflib
 from click.testing import CliRunner
 from corpus_graph import corpus_graph
 from headless import Browser, find_chromium
@@ -247,6 +248,11 @@ def test_views_communities_in_every_format(tmp_path, gexf_reader):
     assert {n: a["community"] for n, a in gexf_reader(tmp_path / "graph.gexf")["nodes"].items()} == found
     with open(tmp_path / "nodes.csv", newline="") as handle:
         assert {row["Id"]: int(row["community"]) for row in csv.DictReader(handle)} == found
+    rdf = rdflib.Graph().parse(tmp_path / "graph.ttl")
+    community = rdflib.URIRef("http://kg.example/vocab#community")
+    assert {
+        str(s).removeprefix("http://kg.example/id/"): o.toPython() for s, o in rdf.subject_objects(community)
+    } == found
     assert {n[0]: n[4] for n in view_data(graph, "t")["nodes"]} == found  # the view's colouring
 
 

@@ -23,6 +23,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
 from kg import registry
+from kg.export.communities import communities
 from kg.export.vocab import (
     CLASS_MAPPINGS,
     DEFAULT_BASE,
@@ -317,6 +318,8 @@ def rdf_triples(graph: KnowledgeGraph, base: str = DEFAULT_BASE, vocabulary: boo
         yield from document_triples(iris, node_id, info, t)
     for entity in graph.entities.values():
         yield from entity_triples(iris, entity, t)
+    for node_id, number in communities(graph).items():  # numbered by size: 0 is the largest
+        yield iris.node(node_id), t(KG.community), t.lit(number)
     types = {node_id: "Document" for node_id in graph.documents} | {e.id: e.type for e in graph.entities.values()}
     for relation in graph.relations:
         spec = graph.schema.get(relation.predicate) if relation.layer == "schema" else None

@@ -67,6 +67,7 @@ class KG(DefinedNamespace):
     evidenceCount: URIRef
     mentionCount: URIRef
     documentCount: URIRef
+    community: URIRef  # node -> its Louvain community number (kg.export.communities)
     mergedBy: URIRef
     # documents
     source: URIRef
