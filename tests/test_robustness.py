@@ -68,7 +68,7 @@ def bad_corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (docs / "empty.txt").write_text("")
     (docs / "binary.txt").write_bytes(b"\x00\x01\x02\x03binary")
     (docs / "latin1.txt").write_bytes("caf\u00e9 society".encode("latin-1"))
-    (docs / "report.docx").write_bytes(b"PK\x03\x04")
+    (docs / "report.odt").write_bytes(b"PK\x03\x04")
     (docs / "explode.txt").write_text("EXPLODE: this text makes a test component fail.\n")
     (docs / "fails.txt").write_text("Boris Johnson met Joe Biden in London.\n")
     (docs / "loop").symlink_to(docs, target_is_directory=True)
@@ -118,7 +118,7 @@ def test_bad_input_corpus_builds_in_one_go(bad_corpus, tmp_path):
                for s in report["skipped"]}
     expected = {
         "empty.txt": "empty file", "binary.txt": "binary file", "latin1.txt": "not UTF-8",
-        "report.docx": "unsupported file type .docx", "loop": "symbolic link loop", "dangling.txt": "broken symbolic link",
+        "report.odt": "unsupported file type .odt", "loop": "symbolic link loop", "dangling.txt": "broken symbolic link",
         "locked": "folder not read (Permission denied)", "explode.txt": "annotation failed (RuntimeError: test component refuses",
         "fails.txt": "extraction failed (KeyError", "meta.jsonl:3": '"id" must be a string', "meta.jsonl:4": "invalid JSON",
     }
@@ -129,7 +129,7 @@ def test_bad_input_corpus_builds_in_one_go(bad_corpus, tmp_path):
     # each skipped document is one line on the terminal, naming it (unsupported types: one summary line)
     lines = [line for line in result.output.splitlines() if line.startswith("kg: skipped")]
     assert len(lines) == len(expected) - 1 and any("explode.txt: annotation failed" in line for line in lines)
-    assert "left out 1 file(s) of types kg does not read (.docx 1)" in result.output
+    assert "left out 1 file(s) of types kg does not read (.odt 1)" in result.output
     # control characters never reach the tables or split a name
     for name in ("nodes.csv", "edges.csv"):
         text = (out / name).read_text(encoding="utf-8")
