@@ -64,6 +64,21 @@ def test_titles_a_person_tagged_name_the_text_calls_an_organisation_is_one(nlp, 
     assert (name, "ORG") in ents(nlp, text)
 
 
+def test_titles_an_untyped_capitalised_name_after_a_title_and_of_the_is_an_organisation(nlp):
+    text = "Ian Ward, a tutor for the Workers' Educational Association, spoke."
+    with nlp.select_pipes(disable=["kg_titles"]):
+        assert not [e for e in ents(nlp, text) if "Association" in e[0]]  # the rule's input: no entity there
+    assert ("Workers' Educational Association", "ORG") in ents(nlp, text)
+    assert not [e for e in ents(nlp, "Ann Lee, professor of Economics at Leeds, said so.") if e[0] == "Economics"]  # a field, not "the" body
+
+
+def test_titles_two_organisation_names_split_by_a_space_are_one(nlp):
+    text = "Economist Sara Holt of BNP Paribas described the figures as weak."
+    with nlp.select_pipes(disable=["kg_titles"]):
+        assert [e for e in ents(nlp, text) if e[1] == "ORG"] == [("BNP", "ORG"), ("Paribas", "ORG")]  # the rule's input
+    assert ("BNP Paribas", "ORG") in ents(nlp, text)
+
+
 def test_titles_a_given_name_after_an_organisation_word_stays_a_person(nlp):
     found = ents(nlp, "The chairman of the company, John Smith, said profits rose.")
     assert ("John Smith", "PERSON") in found

@@ -125,8 +125,39 @@ class Titles:
         ents = [self._titled_person(doc, e, roles) for e in ents]
         ents = [self._described_organisation(doc, e) for e in ents]
         ents = [e for e in ents if not all(t.lower_.rstrip(".") in self.honorifics for t in e)]  # "Mr" alone names nobody
+        ents = _joined_organisations(doc, ents)
+        ents += self._complement_organisations(doc, ents, roles)
         doc.ents = _clean(doc, ents)
         return doc
+
+    def _complement_organisations(self, doc: Doc, ents: list[Span], roles: list[tuple[int, int]]) -> list[Span]:
+        """The capitalised name after a title and "at", or "of the" or "for the", which the model left
+        untyped, is an organisation's: "an analyst at Petercam", "chairman of the Mozilla foundation",
+        "a tutor for the Workers' Educational Association" (not "professor of Economics"). A given name
+        or honorific first is no such name."""
+        taken = {i for e in ents for i in range(e.start, e.end)}
+        out = []
+        for _, end in roles:
+            if end + 1 >= len(doc) or doc[end].lower_ not in ("of", "at", "for"):
+                continue
+            if doc[end].lower_ != "at" and doc[end + 1].lower_ != "the":
+                continue  # "professor of Economics", "minister for Europe": a field or a place, not "the" body
+            start = end + 1 + (doc[end + 1].lower_ == "the")
+            stop = start
+            while stop < len(doc) and stop not in taken and doc[stop].sent == doc[end].sent and (
+                    doc[stop].is_title or doc[stop].is_upper and doc[stop].is_alpha or doc[stop].text in ("'", "&")
+                    or doc[stop].lower_ in ("of", "for", "on", "and") and stop + 1 < len(doc) and doc[stop + 1].is_title and stop > start):
+                stop += 1
+            if stop < len(doc) and stop > start and doc[stop].lower_ in self.organisation_words and stop not in taken:
+                stop += 1  # "the Mozilla foundation"
+            while stop > start and (doc[stop - 1].lower_ in ("of", "for", "on", "and", "'", "&")):
+                stop -= 1
+            if stop == start or doc[start].lower_ in self.first_names or doc[start].lower_.rstrip(".") in self.honorifics:
+                continue
+            if doc[stop - 1].pos_ not in ("PROPN", "NOUN") or stop < len(doc) and doc[stop].is_title:
+                continue
+            out.append(Span(doc, start, stop, label="ORG"))
+        return out
 
     def _titled_person(self, doc: Doc, ent: Span, roles: list[tuple[int, int]]) -> Span:
         """An ORG, GPE or NORP span of two or three capitalised words, a given name first or no word
@@ -328,6 +359,20 @@ def _place(doc: Doc, ents: list[Span], start: int, end: int) -> list[Span]:
         if org_start > doc[start].sent.start or org_start == doc[start].sent.start and len(doc[org_start:start]) < 3:
             out.append(Span(doc, org_start, start, label="ORG"))  # "NatWest chief executive"
     out.append(role)
+    return out
+
+
+def _joined_organisations(doc: Doc, ents: list[Span]) -> list[Span]:
+    """Two organisation names the model split with nothing but a space between ("BNP" "Paribas") are one."""
+    ordered = sorted(ents, key=lambda e: e.start)
+    out: list[Span] = []
+    for ent in ordered:
+        last = out[-1] if out else None
+        if (last is not None and last.label_ == ent.label_ == "ORG" and last.end == ent.start and doc[last.end - 1].whitespace_ == " "
+                and doc[last.end - 1].text not in ("'s", "'", "’s", "’")):  # "News Corp's News International" are two
+            out[-1] = Span(doc, last.start, ent.end, label="ORG")
+        else:
+            out.append(ent)
     return out
 
 
