@@ -79,6 +79,12 @@ def test_titles_two_organisation_names_split_by_a_space_are_one(nlp):
     assert ("BNP Paribas", "ORG") in ents(nlp, text)
 
 
+def test_titles_an_organisation_after_a_description_title_stays_one(relations):
+    found = relations("According to Jane Roe, head of Leeds-based games maker Pixelforge Studios, costs will rise.")
+    assert ("Jane Roe", "leader_of", "Pixelforge Studios", "") in found  # "Studios": an organisation word in the plural
+    assert not [f for f in found if f[0] == "Pixelforge Studios"]
+
+
 def test_titles_a_given_name_after_an_organisation_word_stays_a_person(nlp):
     found = ents(nlp, "The chairman of the company, John Smith, said profits rose.")
     assert ("John Smith", "PERSON") in found
@@ -348,6 +354,8 @@ def test_patterns_find(relations, text, expected):
     ("Acme Ltd has no plans to go tabloid.", ("Acme Ltd", "announced", "no plans to go tabloid")),
     ("Jane Doe hit back at John Smith's claim that the deal was dead.", ("Jane Doe", "criticised", "John Smith's claim that the deal was dead")),
     ("Acme Ltd said John Smith believed it had bought Globex Corp.", ("Globex Corp.", "part_of", "Acme Ltd")),
+    ("Silvio Berlusconi has promised to cut taxes by 6.5bn euros this year.", ("Silvio Berlusconi", "announced", "cut taxes")),
+    ("Yukos was sold to investment firm Baikal Finance Group. Baikal then sold it on.", ("Baikal Finance Group", "part_of", "Baikal")),
     ("Her appointment by President George Bush surprised many.", ("George Bush", "announced", "Her appointment by President George Bush")),
     ("Dr Alan Greenspan refused to attend the G7 meeting in London.", ("Dr Alan Greenspan", "met_at", "G7 meeting")),
     ("Desmond Tutu said the detentions were legal.", ("Desmond Tutu", "criticised", "detentions")),

@@ -165,7 +165,7 @@ class Titles:
         person."""
         if ent.label_ not in ("ORG", "GPE", "NORP", "FAC") or not 2 <= len(ent) <= 3 or not all(t.is_title for t in ent):
             return ent
-        if ent[0].lower_ not in self.first_names and any(t.lower_ in self.organisation_words for t in ent):
+        if ent[0].lower_ not in self.first_names and any(self._organisation_word(t) for t in ent):
             return ent
         ends = {end for _, end in roles}
         starts = {start for start, _ in roles}
@@ -175,11 +175,14 @@ class Titles:
 
     def _described_organisation(self, doc: Doc, ent: Span) -> Span:
         """A name the model took for a person's is an organisation's where the text says so and it
-        does not start with a given name: right after a word of roles.json's organisation_descriptions
+        does not start with a given name: ending in an organisation word ("Pixelforge Studios"), right
+        after a word of roles.json's organisation_descriptions
         ("trade body Intellect", "Spain's biggest bank, Santander Central Hispano"), or the "of"/"at"
         phrase of a named person ("analyst Mike Powell of Dresdner Kleinwort Wasserstein")."""
         if ent.label_ != "PERSON" or ent[0].lower_ in self.first_names or ent[0].lower_.rstrip(".") in self.honorifics:
             return ent
+        if len(ent) > 1 and self._organisation_word(ent[-1]):
+            return Span(doc, ent.start, ent.end, label="ORG")  # "Pixelforge Studios", "Acme Group"
         before = doc[ent.start - 1] if ent.start >= 1 else None
         if before is not None and before.text == "," and ent.start >= 2 and doc[ent.start - 2].pos_ == "NOUN":
             described = any(c.dep_ in ("poss", "amod") for c in doc[ent.start - 2].children)  # "Spain's biggest bank, X"
@@ -237,6 +240,11 @@ class Titles:
             return i + size
         return None
 
+    def _organisation_word(self, token: Token) -> bool:
+        """A word of an organisation's name, in the singular or plural ("Studios", "Partners")."""
+        word = token.lower_
+        return word in self.organisation_words or word.endswith("s") and word[:-1] in self.organisation_words
+
     def _name_like(self, doc: Doc, token: Token) -> bool:
         """Whether `token` starts a person's name, or a name the model mistyped that could be one
         (two or three capitalised words, a given name first or no word of an organisation's name:
@@ -248,7 +256,7 @@ class Titles:
         ent = next((e for e in doc.ents if e.start == token.i), None)
         if ent is None or not 2 <= len(ent) <= 3 or not all(t.is_title for t in ent):
             return False
-        return ent[0].lower_ in self.first_names or not any(t.lower_ in self.organisation_words for t in ent)
+        return ent[0].lower_ in self.first_names or not any(self._organisation_word(t) for t in ent)
 
     def _extend_left(self, doc: Doc, start: int) -> int:
         """Take the words that qualify the title ("shadow foreign secretary", "prisons minister");

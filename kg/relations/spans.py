@@ -65,7 +65,8 @@ def phrase(token: Token, doc_id: str, type_: str, made: dict[tuple[int, int], Me
     tokens = [t for t in token.subtree]
     cut = next((t.left_edge.i if t.dep_ in ("relcl", "advcl") else t.i for t in tokens
                 if t.i > token.i and t.dep_ in ("relcl", "advcl") or t.is_punct and t.i > token.i and t.text != "-"
-                or t.head.i == token.i and t.dep_ == "prep" and t.lower_ == "by" and t.i > token.i), None)  # "nomination by X": X acts
+                or t.head.i == token.i and token.pos_ == "NOUN" and t.dep_ == "prep" and t.lower_ == "by" and t.i > token.i),
+               None)  # "nomination by X": X acts (but "cut taxes by 6.5bn euros")
     # the words before the head that belong to its phrase ("a fuel surcharge", "its two Welsh factories");
     # a word the parse hung there from elsewhere ("that" of "told the Commons that ...") does not
     lefts = [c for c in token.lefts if c.dep_ in _PHRASE_LEFT_DEPS]
