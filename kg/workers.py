@@ -170,10 +170,11 @@ class Worker:
         self.process.start()
         theirs.close()
 
-    def wait_ready(self) -> None:
-        """Wait until the worker has opened the graph; raise its error (a KGError) if it could not."""
+    def wait_ready(self, seconds: float | None = START_SECONDS) -> None:
+        """Wait until the worker has opened the graph (at most `seconds`; None: as long as loading
+        takes, the worker's end being seen as the pipe's); raise its error (a KGError) if it could not."""
         try:
-            if not self.conn.poll(START_SECONDS):
+            if not self.conn.poll(seconds):
                 raise EOFError
             status, kind, message = self.conn.recv()
         except (EOFError, OSError):
@@ -217,7 +218,7 @@ def run_bounded(graph: Path, request: Request, limits: Limits) -> Reply:
     """
     worker = Worker(graph, limits)
     try:
-        worker.wait_ready()
+        worker.wait_ready(None)  # a large RDF file takes its time to load; the limits bound the query
         return worker.ask(request)[0]
     finally:
         worker.kill()
