@@ -162,9 +162,9 @@ def answer(store: Any, request: Request) -> Reply:
 class Worker:
     """One worker process and the pipe to it."""
 
-    def __init__(self, graph: Path, limits: Limits, writable: bool = False) -> None:
+    def __init__(self, graph: Path, limits: Limits, writable: bool = False, start: str = "spawn") -> None:
         self.graph, self.limits, self.writable = Path(graph), limits, writable
-        context = mp.get_context("spawn")
+        context = mp.get_context(start)
         self.conn, theirs = context.Pipe()
         self.process = context.Process(target=_main, args=(str(graph), writable, limits.max_memory, theirs), daemon=True)
         self.process.start()
@@ -214,9 +214,11 @@ class Worker:
 def run_bounded(graph: Path, request: Request, limits: Limits) -> Reply:
     """Run one request on `graph` in a worker of its own, within `limits`.
 
-    Raises the worker's KGError when the graph cannot be opened.
+    Raises the worker's KGError when the graph cannot be opened. A process with no other thread
+    (the kg command) forks the worker, which then needs no second import of kg (about a second).
     """
-    worker = Worker(graph, limits)
+    forkable = "fork" in mp.get_all_start_methods() and threading.active_count() == 1
+    worker = Worker(graph, limits, start="fork" if forkable else "spawn")
     try:
         worker.wait_ready(None)  # a large RDF file takes its time to load; the limits bound the query
         return worker.ask(request)[0]
