@@ -338,6 +338,9 @@ def test_title_relations_member_is_no_title_but_a_membership(relations):
     ("Amnesty International's Kate Allen said the law was wrong.", {("Kate Allen", "works_for", "Amnesty International")}),
     ("Acme Ltd said on Monday that it had bought Globex Corp.", {("Globex Corp.", "part_of", "Acme Ltd")}),
     ("The BBC said last week it was offering voluntary redundancy to 30 reporters.", {("BBC", "announced", "voluntary redundancy")}),
+    ("Jane Doe served on the Leeds City Council for ten years.", {("Jane Doe", "member_of", "Leeds City Council")}),
+    ("Acme Ltd made the appointment after a long search.", {("Acme Ltd", "announced", "appointment")}),
+    ("The deal was signed at the US firm, Globex Corp, last week.", {("Globex Corp", "located_in", "US")}),
 ])
 def test_patterns_find(relations, text, expected):
     found = {(s, p, o) for s, p, o, _ in relations(text)}
@@ -355,6 +358,7 @@ def test_patterns_find(relations, text, expected):
     ("Jane Doe hit back at John Smith's claim that the deal was dead.", ("Jane Doe", "criticised", "John Smith's claim that the deal was dead")),
     ("Acme Ltd said John Smith believed it had bought Globex Corp.", ("Globex Corp.", "part_of", "Acme Ltd")),
     ("Silvio Berlusconi has promised to cut taxes by 6.5bn euros this year.", ("Silvio Berlusconi", "announced", "cut taxes")),
+    ("Advisers helped John Smith make decisions quickly.", ("John Smith", "announced", "decisions")),
     ("Yukos was sold to investment firm Baikal Finance Group. Baikal then sold it on.", ("Baikal Finance Group", "part_of", "Baikal")),
     ("Her appointment by President George Bush surprised many.", ("George Bush", "announced", "Her appointment by President George Bush")),
     ("Dr Alan Greenspan refused to attend the G7 meeting in London.", ("Dr Alan Greenspan", "met_at", "G7 meeting")),
