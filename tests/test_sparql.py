@@ -418,3 +418,14 @@ def test_sparql_push_errors(sample_build, oxigraph_server):
     assert refused.exit_code != 0 and "the server refused the data (404" in refused.output
     unreachable = CliRunner().invoke(cli, ["push", str(sample_build), "--endpoint", f"http://127.0.0.1:{free_port()}/store", "--retries", "1"])
     assert unreachable.exit_code != 0 and "cannot reach the server" in unreachable.output and "after 2 attempts" in unreachable.output
+
+
+def test_sparql_query_command_stops_a_runaway_query_in_one_line(sample_build):
+    """As a user runs it (a process with one thread: the worker is forked): exit 1, one line on stderr."""
+    runaway = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?c ?f ?i"
+    done = subprocess.run([sys.executable, "-m", "kg", "query", str(sample_build), runaway, "--max-memory", "200", "--timeout", "120"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.splitlines() == ["Error: the query was stopped: it needed more than 200 MB (the limit set by --max-memory)"]
+    done = subprocess.run([sys.executable, "-m", "kg", "query", str(sample_build), "roles", "-f", "csv"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and "Fumio Kishida,Prime Minister" in done.stdout.splitlines()
