@@ -414,6 +414,15 @@ def test_resolution_title_used_alone_joins_the_titled_person(rules):
     assert key_of(assigned, "chancellor", mentions) is None  # nobody here is the chancellor
 
 
+def test_resolution_title_used_alone_is_not_the_shadow_of_that_post(rules):
+    text = "Foreign Secretary Jack Straw went. Shadow foreign secretary Tim Lee stayed. The foreign secretary said it went well."
+    assigned, mentions = resolve(rules, text, [("Jack Straw", "Person", "PERSON"), ("Tim Lee", "Person", "PERSON"),
+                                               ("foreign secretary", "Person", "NOMINAL")],
+                                 titles=[("Jack Straw", "Foreign Secretary"), ("Tim Lee", "Shadow foreign secretary")])
+    assert "shadow" in rules.other_post_modifiers  # data/roles.json
+    assert key_of(assigned, "foreign secretary", mentions) == key_of(assigned, "Jack Straw", mentions)
+
+
 def test_resolution_description_joins_the_organisation_named_most(rules):
     text = "Acme Ltd cut jobs. Acme Ltd blamed Zenith Corp. Zenith Corp denied it. The company said more cuts would come."
     assigned, mentions = resolve(rules, text, [("Acme Ltd", "Organization", "ORG"), ("Acme Ltd", "Organization", "ORG"),

@@ -32,6 +32,9 @@ class NameRules:
     #: resolution rules switched off (for measuring each rule's effect: bench/resolution_rules.py)
     off: frozenset[str] = frozenset()
     honorific_words: frozenset[str] = frozenset()  # lower-case honorifics ("mr", "dr", "sir")
+    #: words that make a title another post than its head ("shadow", "deputy"): "the foreign secretary"
+    #: is not the shadow foreign secretary (data/roles.json "other_post_modifiers")
+    other_post_modifiers: frozenset[str] = frozenset()
 
     @classmethod
     def from_resources(cls, resources: Resources) -> "NameRules":
@@ -47,7 +50,8 @@ class NameRules:
             forms.setdefault(alias.canonical, set()).add(alias.alias)
         return cls(table, {k: frozenset(v) for k, v in forms.items()}, frozenset(prefixes), frozenset(roles),
                    resources.designators, dict(resources.genders), frozenset(),
-                   frozenset(h.lower().rstrip(".") for h in resources.honorifics))
+                   frozenset(h.lower().rstrip(".") for h in resources.honorifics),
+                   frozenset(w.lower() for w in resources.roles.get("other_post_modifiers", ())))
 
     def gender(self, name: str) -> str | None:
         """male or female by the honorific or the given name a person's name starts with, else None.

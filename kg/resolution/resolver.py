@@ -69,7 +69,7 @@ def resolve_document(document: Document, mentions: Iterable[Mention], rules: Nam
     if on("organisation's first word"):
         _link_organisation_first_words(assigned, rules)
     descriptions = [m for m in ordered if m.label == "NOMINAL" and on("title used alone" if m.type == "Person" else "description")]
-    _link_descriptions(descriptions, named, assigned, list(titles))
+    _link_descriptions(descriptions, named, assigned, list(titles), rules.other_post_modifiers)
     if on("pronoun"):
         _link_pronouns([m for m in ordered if m.label == "PRON"], named, assigned, rules)
     return list(assigned.values())
@@ -248,15 +248,16 @@ def _sentence_index(mentions: Iterable[Mention]) -> dict[int, int]:
 
 
 def _link_descriptions(descriptions: list[Mention], named: list[Mention], assigned: dict[Mention, Assignment],
-                       titles: list[tuple[Mention, str]]) -> None:
-    """A title used alone ("the foreign secretary") joins the person the document gives that title,
-    the nearest before it (else after it); "the company" joins the organisation the document has
+                       titles: list[tuple[Mention, str]], other_post: frozenset[str] = frozenset()) -> None:
+    """A title used alone ("the foreign secretary") joins the person the document gives that title
+    (not the shadow foreign secretary: `other_post` words make another post), the nearest before it
+    (else after it); "the company" joins the organisation the document has
     named most so far (news keeps to its main company). Never across types."""
     titled = [(p, set(normalize_name(t).split())) for p, t in titles if p in assigned]
     for d in descriptions:
         if d.type == "Person":
             words = set(normalize_name(d.text).split())
-            holders = [p for p, title in titled if words and words <= title]
+            holders = [p for p, title in titled if words and words <= title and not (title - words) & other_post]
             before = [p for p in holders if p.start < d.start]
             after = [p for p in holders if p.start > d.end]
             chosen = max(before, key=lambda p: p.start) if before else min(after, key=lambda p: p.start) if after else None
