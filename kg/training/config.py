@@ -31,12 +31,12 @@ class TrainConfig:
     max_epochs: int = 30  # of the relation classifier, or of the encoder with `encoder`
     patience: int = 6  # stop after this many epochs without a better dev relation F1
     entity_types: dict[str, str | None] = field(default_factory=dict)  # data label -> kg node type
+    threshold: float = 0.5  # a relation is kept from this probability
     # spaCy only (no encoder): NER fine-tuned, then kg_relation_extractor on the frozen token vectors
     ner_epochs: int = 15
     batch_size: int = 16
     dropout: float = 0.2
     hidden_width: int = 128
-    threshold: float = 0.5  # a relation is kept from this probability
     max_pair_distance: int = 40  # tokens between the starts of a candidate pair's entities
     positive_weight: float = 3.0  # loss weight of the (rare) gold pairs
     # with an encoder: kg_joint_extractor on a fine-tuned transformer (a folder or a packaged name)
