@@ -645,3 +645,16 @@ def test_gatherings_people_said_to_take_part_met_at_the_article_gathering_and_it
 def test_gatherings_need_a_gathering_near_the_start(relations):
     text = "Acme Ltd cut 300 jobs on Monday.\n\nProfits fell again.\n\nSales were weak.\n\nJohn Smith will attend, and Jane Doe will be there."
     assert not [f for f in relations(text) if f[1] == "met_at"]
+
+
+def test_gatherings_representatives_and_the_place_the_lead_gives_another_gathering_word(relations):
+    text = """Talks held on fishing rights
+
+Three days of talks on fishing rights begin later on Monday.
+
+Delegates at the three-day conference at the prime minister's country house, Harpsund, will plan a new quota system.
+
+Norway's fisheries minister Eva Dahl will represent the Norwegian fleet. Iceland is being represented by its trade envoy, Jon Gunnarsson."""
+    found = {(s, p, o) for s, p, o, _ in relations(text) if p == "met_at"}
+    for person in ("Eva Dahl", "Jon Gunnarsson"):
+        assert {(person, "met_at", "Talks"), (person, "met_at", "Harpsund")} <= found, found

@@ -30,12 +30,17 @@ class GatheringRules:
     participation_verbs: frozenset[str]
     participation_objects: frozenset[str]
     presence_adverbs: frozenset[str]
+    representing_verbs: frozenset[str] = frozenset()
+
+    def is_gathering(self, token: Token) -> bool:
+        """A word for a gathering, as written or by its lemma ("talks", "summits")."""
+        return token.lower_ in self.gathering_words or token.lemma_.lower() in self.gathering_words
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "GatheringRules":
         words = lambda key: frozenset(w.lower() for w in data.get(key, ()))  # noqa: E731
         return cls(int(data.get("lead_sentences", 3)), words("gathering_words"), words("participation_verbs"),
-                   words("participation_objects"), words("presence_adverbs"))
+                   words("participation_objects"), words("presence_adverbs"), words("representing_verbs"))
 
 
 def gathering_relations(doc: Doc, doc_id: str, at: list[Mention | None], made: dict[tuple[int, int], Mention],
@@ -68,11 +73,16 @@ def _document_gathering(doc: Doc, doc_id: str, at: list[Mention | None], made: d
     if named is not None:
         gathering, head = at[named.i], _head_of(doc, at[named.i])
     else:
-        head = next((t for t in tokens if t.pos_ == "NOUN" and t.lemma_.lower() in rules.gathering_words and t.ent_type_ == ""), None)
+        head = next((t for t in tokens if t.pos_ in ("NOUN", "PROPN") and rules.is_gathering(t) and t.ent_type_ == ""), None)
         if head is None:
             return None
         gathering = noun_phrase(head, doc_id, "Event", made)  # "Labour Party gathering", without what was said there
-    return gathering, _places_of(head, at)
+    # where: the places the lead gives this gathering, or the other gathering words there ("the
+    # two-day summit at the foreign secretary's official Kent house, Chevening")
+    places = _places_of(head, at)
+    for other in (t for t in tokens if t.i != head.i and t.pos_ in ("NOUN", "PROPN") and rules.is_gathering(t)):
+        places += [m for m in _places_of(other, at) if m not in places]
+    return gathering, places
 
 
 def _head_of(doc: Doc, mention: Mention) -> Token:
@@ -87,7 +97,8 @@ def _places_of(head: Token, at: list[Mention | None]) -> list[Mention]:
     holders = [head, head.head] if head.dep_ in ("nsubj", "nsubjpass") and head.head is not head else [head]
     for prep in (c for h in holders for c in h.children if c.dep_ == "prep" and c.lower_ in ("in", "at")):
         for obj in (c for c in prep.children if c.dep_ == "pobj"):
-            targets = [obj, *(g for p in obj.children if p.dep_ == "prep" and p.lower_ == "of" for g in p.children if g.dep_ == "pobj")]
+            targets = [obj, *(g for p in obj.children if p.dep_ == "prep" and p.lower_ == "of" for g in p.children if g.dep_ == "pobj"),
+                       *(c for c in obj.children if c.dep_ == "appos")]  # "the resort of Davos", "his house, Chevening"
             out += [m for t in targets if (m := at[t.i]) is not None and m.type == "Place" and m not in out]
     return out
 
@@ -103,6 +114,8 @@ def _takes_part(verb: Token, rules: GatheringRules) -> bool:
     preps = {c.lower_ for c in verb.children if c.dep_ == "prep"}
     if preps & {"about", "of", "with", "against", "for"} or "to" in preps and "from" not in preps:
         return False  # "spoke about the summit", "spoke to reporters": no taking part ("from X to Y" lists who)
+    if verb.lemma_ in rules.representing_verbs:
+        return True  # "Peter Caruana will represent the British citizens", "Madrid is represented by X"
     if verb.lemma_ in rules.participation_verbs:
         return all(o.lemma_.lower() in rules.participation_objects | rules.gathering_words for o in objects)
     if verb.lemma_ == "be":
@@ -114,6 +127,11 @@ def _participants(verb: Token, at: list[Mention | None]) -> list[Mention]:
     """The people the clause names as its subject (with those coordinated or "including" them),
     the subject of the verb it complements ("is expected to attend"), or those after "as will"."""
     clause = verb
+    agents = [g for a in verb.children if a.dep_ == "agent" for g in a.children if g.dep_ == "pobj"]
+    if agents:  # "Madrid is represented by Spain's director general for Europe, Jose Maria Pons" (the name
+        # in apposition, wherever the parse hangs it in the agent's phrase)
+        heads = [*agents, *(t for a in agents for t in a.subtree if t.dep_ == "appos")]
+        return list(dict.fromkeys(m for h in heads for m in group(h, at, True) if m.type == "Person"))
     subject = next((c for c in clause.children if c.dep_ in ("nsubj", "nsubjpass")), None)
     while subject is None and clause.dep_ in ("xcomp", "conj") and clause.head is not clause:
         clause = clause.head
