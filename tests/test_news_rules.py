@@ -339,6 +339,8 @@ def test_title_relations_member_is_no_title_but_a_membership(relations):
     ("Acme Ltd said on Monday that it had bought Globex Corp.", {("Globex Corp.", "part_of", "Acme Ltd")}),
     ("The BBC said last week it was offering voluntary redundancy to 30 reporters.", {("BBC", "announced", "voluntary redundancy")}),
     ("Jane Doe served on the Leeds City Council for ten years.", {("Jane Doe", "member_of", "Leeds City Council")}),
+    ("In a panel discussion at a Linux summit in California, Ann Berg said patents were a problem.",
+     {("Ann Berg", "met_at", "Linux summit"), ("Ann Berg", "met_at", "California")}),
     ("Acme Ltd made the appointment after a long search.", {("Acme Ltd", "announced", "appointment")}),
     ("The deal was signed at the US firm, Globex Corp, last week.", {("Globex Corp", "located_in", "US")}),
 ])
@@ -632,12 +634,12 @@ GATHERING_ARTICLE = """Ministers gather for climate summit
 
 The Nordic Climate Summit opens today in the Norwegian city of Bergen.
 
-More than ten ministers are expected to attend, including Swedish Prime Minister Anna Lind and Danish Foreign Minister Lars Holm. The actor Peter Stormare will also be there. Karin Berg, who studied at Uppsala University, attended a school in Oslo. Olof Palme did not attend."""
+Delegates will hear Environment Minister Ola Sund's opening speech on Monday. More than ten ministers are expected to attend, including Swedish Prime Minister Anna Lind and Danish Foreign Minister Lars Holm. The actor Peter Stormare will also be there. Karin Berg, who studied at Uppsala University, attended a school in Oslo. Olof Palme did not attend."""
 
 
 def test_gatherings_people_said_to_take_part_met_at_the_article_gathering_and_its_place(relations):
     found = {(s, p, o) for s, p, o, _ in relations(GATHERING_ARTICLE) if p == "met_at"}
-    for person in ("Anna Lind", "Lars Holm", "Peter Stormare"):
+    for person in ("Anna Lind", "Lars Holm", "Peter Stormare", "Ola Sund"):
         assert {(person, "met_at", "Nordic Climate Summit"), (person, "met_at", "Bergen")} <= found, found
     assert not [f for f in found if f[0] in ("Olof Palme", "Karin Berg") and f[2] in ("Nordic Climate Summit", "Bergen")]
 

@@ -60,6 +60,13 @@ def gathering_relations(doc: Doc, doc_id: str, at: list[Mention | None], made: d
         for person in _participants(verb, at):
             for end in (gathering, *places):
                 out.append(RelationMention(person, "met_at", end, CONFIDENCE, EXTRACTOR, evidence))
+    for talk in doc:  # "Tony Blair's opening speech": who gives the speech is there
+        if talk.sent.start_char in named_in or talk.lemma_.lower() not in rules.participation_objects:
+            continue
+        speakers = [m for c in talk.children if c.dep_ == "poss" and c.pos_ != "PRON"  # "his speech": whose, the sentence says
+                    for m in group(c, at, True) if m.type == "Person"]
+        evidence = sentence_evidence(doc_id, talk.sent)
+        out += [RelationMention(s, "met_at", end, CONFIDENCE, EXTRACTOR, evidence) for s in speakers for end in (gathering, *places)]
     return out
 
 
