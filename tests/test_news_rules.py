@@ -663,3 +663,12 @@ Norway's fisheries minister Eva Dahl will represent the Norwegian fleet. Iceland
     found = {(s, p, o) for s, p, o, _ in relations(text) if p == "met_at"}
     for person in ("Eva Dahl", "Jon Gunnarsson"):
         assert {(person, "met_at", "Talks"), (person, "met_at", "Harpsund")} <= found, found
+
+
+def test_title_relations_a_company_post_without_organisation_is_in_the_article_organisation(relations):
+    article = "Acme Ltd cut 300 jobs. Acme Ltd blamed costs. Shares in Acme Ltd fell. \"We must save money,\" said chief executive Jane Roe."
+    assert ("Jane Roe", "leader_of", "Acme Ltd", "") in relations(article)
+    two = "Acme Ltd cut 300 jobs. Globex Corp cut 200. Acme Ltd and Globex Corp blamed costs. \"We must save money,\" said chief executive Jane Roe."
+    assert not [f for f in relations(two) if f[0] == "Jane Roe" and f[1] == "leader_of"]  # no one organisation the article is about
+    committee = "Acme Ltd cut 300 jobs. Acme Ltd blamed costs. Shares in Acme Ltd fell. Committee chairman Tom Hall said it was sad."
+    assert not [f for f in relations(committee) if f[0] == "Tom Hall" and f[1] == "leader_of"]  # another body's chairman

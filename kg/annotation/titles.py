@@ -48,6 +48,7 @@ class RoleLexicon:
     organisation_descriptions: frozenset[str] = frozenset()
     portfolios: frozenset[str] = frozenset()
     seats: frozenset[str] = frozenset()
+    article_heads: frozenset[str] = frozenset()  # company posts that, printed with no organisation, are in the article's
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "RoleLexicon":
@@ -64,6 +65,7 @@ class RoleLexicon:
             frozenset(w.lower() for w in data.get("organisation_descriptions", ())),
             frozenset(w.lower() for w in data.get("portfolios", ())),
             frozenset(w.lower() for w in data.get("seats", ())),
+            frozenset(w.lower() for w in data.get("heads_of_the_article_organisation", ())),
         )
 
     @cached_property

@@ -21,6 +21,7 @@ from spacy.tokens import Doc, Span, Token
 from kg.annotation.titles import RoleLexicon
 from kg.model import Mention, RelationMention
 from kg.relations.spans import sentence_evidence
+from kg.text import normalize_name
 
 EXTRACTOR = "titles"
 _ORG_PREPS = frozenset({"of", "at", "for", "with", "from", "in"})
@@ -90,7 +91,8 @@ def title_relations(doc: Doc, doc_id: str, mentions: Iterable[Mention], at: list
         evidence = sentence_evidence(doc_id, span.sent)
         extractor = f"{EXTRACTOR}:{via}"
         facts = [("holds_role", role, 0.85)] if rules.is_title(role) else []
-        for org, how in _organisations(doc, span, holder, at, via, rules.lexicon.status) or _described_organisation(doc, span, mentions, rules):
+        for org, how in (_organisations(doc, span, holder, at, via, rules.lexicon.status) or _described_organisation(doc, span, mentions, rules)
+                         or _article_organisation(span, mentions, rules)):
             if predicate := _relation(rules, role, org, how):
                 facts.append((predicate, org, 0.8))
         for person in [holder, *(_listed_with(doc, holder, at) if via in ("before", "such as") and _plural(span) else ())]:
@@ -224,6 +226,26 @@ def _described_organisation(doc: Doc, role: Span, mentions: list[Mention], rules
     text = max(named, key=lambda t: (named[t], max(m.start for m in mentions if m.text == t)))
     org = max((m for m in mentions if m.text == text and m.end <= role.start_char), key=lambda m: m.start)
     return [(org, "described")]
+
+
+def _article_organisation(role: Span, mentions: list[Mention], rules: TitleRules) -> list[tuple[Mention, str]]:
+    """A company post printed with no organisation ("chief executive Willie Walsh") is in the one
+    organisation the document is about: named at least three times, and twice as often as any
+    other (no party). Only the heads roles.json lists as "heads_of_the_article_organisation"."""
+    words = role.text.lower().replace("-", " ").split()
+    size = next((n for n in range(min(4, len(words)), 0, -1) if " ".join(words[-n:]) in rules.lexicon.article_heads), 0)
+    if not size or any(w not in rules.lexicon.modifiers and w not in rules.lexicon.status for w in words[:-size]):
+        return []  # "finance committee chairman": another body's post
+    before = role.doc[role.start - 1] if role.start > role.sent.start else None
+    if before is not None and before.pos_ in ("NOUN", "PROPN"):
+        return []  # "Committee chairman", "Lyric chairman": the word before names the body
+    named = Counter(normalize_name(m.text) for m in mentions if m.type == "Organization" and m.label not in ("NOMINAL", "PRON"))
+    ranked = named.most_common(2)
+    if not ranked or ranked[0][1] < 3 or len(ranked) > 1 and ranked[0][1] < 2 * ranked[1][1] or ranked[0][0] in rules.parties:
+        return []
+    org = min((m for m in mentions if m.type == "Organization" and normalize_name(m.text) == ranked[0][0]),
+              key=lambda m: abs(m.start - role.start_char))
+    return [(org, "article")]
 
 
 def _plural(role: Span) -> bool:
