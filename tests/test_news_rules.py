@@ -337,6 +337,7 @@ def test_title_relations_member_is_no_title_but_a_membership(relations):
     ("Jane Doe hit back at John Smith's claim that the deal was dead.", {("Jane Doe", "criticised", "John Smith")}),
     ("Amnesty International's Kate Allen said the law was wrong.", {("Kate Allen", "works_for", "Amnesty International")}),
     ("Acme Ltd said on Monday that it had bought Globex Corp.", {("Globex Corp.", "part_of", "Acme Ltd")}),
+    ("The deal was agreed by Acme Holdings, which owns Globex Corp, last week.", {("Globex Corp", "part_of", "Acme Holdings")}),
     ("The BBC said last week it was offering voluntary redundancy to 30 reporters.", {("BBC", "announced", "voluntary redundancy")}),
     ("Jane Doe served on the Leeds City Council for ten years.", {("Jane Doe", "member_of", "Leeds City Council")}),
     ("Tom Hall, a fierce critic of Acme Ltd, spoke first.", {("Tom Hall", "criticised", "Acme Ltd")}),

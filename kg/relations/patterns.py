@@ -95,6 +95,8 @@ class PatternExtractor:
         verb = verb if verb is not None else subject.head  # the pattern's node named "verb", else the subject's head
         if subject.lower_ in ("who", "which", "that") and subject.head.dep_ == "relcl":
             subject = subject.head.head  # "Dr Greenspan, who has been in the UK to attend ...": the antecedent
+        if object_.lower_ in ("who", "which", "that") and object_.head.dep_ == "relcl":
+            object_ = object_.head.head  # "News International, which publishes The Sun": the antecedent
         # "Universal said it had bought ...": the one who said it
         subject = reported_speaker(subject) or subject if subject.pos_ == "PRON" else subject
         object_ = reported_speaker(object_) or object_ if object_.pos_ == "PRON" else object_
