@@ -52,11 +52,11 @@ def main() -> None:
         if not target.exists():
             target.symlink_to(DATA / "bbc" / name)
     subprocess.run([sys.executable, "-m", "kg", "build", str(docs), "-o", str(args.out / "graph"), "-q", "--no-cache"], check=True)
-    labels = {r["id"]: r["label"] for r in csv.DictReader((args.out / "graph" / "nodes.csv").open(encoding="utf-8"))}
+    labels = {r["Id"]: r["Label"] for r in csv.DictReader((args.out / "graph" / "nodes.csv").open(encoding="utf-8"))}
     for row in csv.DictReader((args.out / "graph" / "edges.csv").open(encoding="utf-8")):
         if row["layer"] == "schema" and row["relation"] in TYPED:
-            print("\t".join([row["document"], labels.get(row["source"], row["source"]), row["relation"],
-                             labels.get(row["target"], row["target"]), row["status"], row["evidence"]]))
+            print("\t".join([row["document"], labels.get(row["Source"], row["Source"]), row["relation"],
+                             labels.get(row["Target"], row["Target"]), row["status"], row["evidence"]]))
 
 
 if __name__ == "__main__":

@@ -73,6 +73,8 @@ def phrase(token: Token, doc_id: str, type_: str, made: dict[tuple[int, int], Me
     start = min(c.left_edge.i for c in lefts) if lefts else token.i
     start += token.doc[start].lower_ in ("to", "that") and start < token.i  # "to cut jobs", "that it would close"
     end = min(cut if cut is not None else tokens[-1].i + 1, start + MAX_PHRASE)
+    while end - 1 > token.i and token.doc[end - 1].pos_ in ("DET", "ADP", "CCONJ", "PART", "PUNCT", "PRON") and token.doc[end - 1].dep_ != "prt":
+        end -= 1  # "the debate as a" (cut before a quotation): no dangling function words
     span = token.doc[start:end]
     if not span.text.strip():
         return noun_phrase(token, doc_id, type_, made)
