@@ -678,3 +678,10 @@ def test_title_relations_a_company_post_without_organisation_is_in_the_article_o
     assert not [f for f in relations(two) if f[0] == "Jane Roe" and f[1] == "leader_of"]  # no one organisation the article is about
     committee = "Acme Ltd cut 300 jobs. Acme Ltd blamed costs. Shares in Acme Ltd fell. Committee chairman Tom Hall said it was sad."
     assert not [f for f in relations(committee) if f[0] == "Tom Hall" and f[1] == "leader_of"]  # another body's chairman
+
+
+def test_title_relations_its_title_belongs_to_the_organisation_of_its_sentence(relations):
+    text = "Acme Ltd cut jobs. Acme Ltd blamed costs. Shares in Acme Ltd fell. Globex Corp said its chief executive Jane Roe would resign."
+    found = relations(text)
+    assert ("Jane Roe", "leader_of", "Globex Corp", "") in found
+    assert ("Jane Roe", "leader_of", "Acme Ltd", "") not in found

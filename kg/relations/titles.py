@@ -210,7 +210,8 @@ def _holder_of_predicate(role: Span, at: list[Mention | None]) -> tuple[Mention,
 
 def _described_organisation(doc: Doc, role: Span, mentions: list[Mention], rules: TitleRules) -> list[tuple[Mention, str]]:
     """"its chief executive", "the company's president": the title's organisation is described, not
-    named; it is the one the document has named most so far."""
+    named; "its" is the organisation its sentence named last, else (and for "the company's") the one
+    the document has named most so far."""
     i = role.start - 1
     described = False
     if i >= 0 and doc[i].lower_ in ("its", "their"):
@@ -219,6 +220,10 @@ def _described_organisation(doc: Doc, role: Span, mentions: list[Mention], rules
         described = True
     if not described:
         return []
+    sentence = [m for m in mentions if m.type == "Organization" and m.label not in ("NOMINAL", "PRON")
+                and role.sent.start_char <= m.start and m.end <= role.start_char and m.text.lower() not in rules.parties]
+    if sentence and doc[i].lower_ in ("its", "their"):
+        return [(max(sentence, key=lambda m: m.start), "described")]  # "Yukos says ... its former chief executive"
     named = Counter(m.text for m in mentions if m.type == "Organization" and m.label not in ("NOMINAL", "PRON")
                     and m.end <= role.start_char and m.text.lower() not in rules.parties)
     if not named:
