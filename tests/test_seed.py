@@ -72,9 +72,9 @@ def test_seed_aliases_are_one_node(names, canonical, forms):
     assert len(nodes) == 1, f"{canonical}: {forms} -> {nodes}"
 
 
-def test_seed_short_forms_come_from_alias_data(resources):
+def test_seed_short_forms_come_from_alias_data(resources, seed_file):
     """SDF, SCC and RAND Corporation do not occur in the text: the shipped alias data has them."""
-    text = (SEED / "alliance_commentary.txt").read_text()
+    text = seed_file.read_text()
     shipped = {a.alias for a in resources.aliases}
     for form in ("SDF", "SCC", "RAND Corporation"):
         assert form not in text
