@@ -29,13 +29,17 @@ def main() -> None:
     from kg.relations import Extraction, ExtractorContext
     from kg.resolution.resolver import resolve_document
 
-    files = sorted(p for p in DATA.glob("*/*.txt"))[:: max(1, len(list(DATA.glob("*/*.txt"))) // args.limit)][: args.limit]
+    files = sorted(p for p in DATA.glob("*/*.txt"))[:: max(1, len(list(DATA.glob("*/*.txt"))) // args.limit)][
+        : args.limit
+    ]
     documents = [d for f in files for d in read_file(f, f.relative_to(DATA).as_posix())]
     settings = Settings()
     pipeline = DocumentPipeline(settings)
     nlp, costs = pipeline.nlp, Counter()
     context = ExtractorContext(nlp, pipeline.resources, settings.model, settings.open_relations)
-    made_extractors = ((name, registry.get(registry.relation_extractors, name)(context)) for name in settings.extractors)
+    made_extractors = (
+        (name, registry.get(registry.relation_extractors, name)(context)) for name in settings.extractors
+    )
     extractors = [(name, extractor) for name, extractor in made_extractors if extractor is not None]
     words = sum(len(d.text.split()) for d in documents)
     for document in documents:
@@ -45,7 +49,13 @@ def main() -> None:
             doc = component(doc)
             costs[f"spaCy {name}"] += time.perf_counter() - started
         started = time.perf_counter()
-        mentions = doc_mentions(doc, document.id, pipeline.resources.entity_labels, document.info.span_of("title"), pipeline.resources.nominals)
+        mentions = doc_mentions(
+            doc,
+            document.id,
+            pipeline.resources.entity_labels,
+            document.info.span_of("title"),
+            pipeline.resources.nominals,
+        )
         costs["kg mentions"] += time.perf_counter() - started
         extraction = Extraction(document, doc, mentions)
         for name, extractor in extractors:
@@ -54,11 +64,16 @@ def main() -> None:
             costs[f"kg relations: {name}"] += time.perf_counter() - started
         started = time.perf_counter()
         found = extraction.found
-        titles = [(r.subject, r.object.text) for r in found if r.predicate == "holds_role" and r.subject.label != "NOMINAL"]
+        titles = [
+            (r.subject, r.object.text) for r in found if r.predicate == "holds_role" and r.subject.label != "NOMINAL"
+        ]
         resolve_document(document, [*extraction.mentions, *extraction.made.values()], pipeline.rules, titles)
         costs["kg in-document resolution"] += time.perf_counter() - started
     total = sum(costs.values())
-    print(f"{len(documents)} BBC articles, {words:,} words, per-document stage {total:.1f} s (one process, components one document at a time)")
+    print(
+        f"{len(documents)} BBC articles, {words:,} words, per-document stage {total:.1f} s"
+        " (one process, components one document at a time)"
+    )
     print(f"{'part':<36} {'seconds':>8} {'share':>7}")
     for name, seconds in costs.most_common():
         print(f"{name:<36} {seconds:>8.2f} {seconds / total:>7.1%}")

@@ -13,7 +13,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data"
-RULES = ("one type", "acronym", "other name", "partial name", "shorter name", "organisation's first word", "title used alone", "description", "pronoun", "pronoun gender")
+RULES = (
+    "one type",
+    "acronym",
+    "other name",
+    "partial name",
+    "shorter name",
+    "organisation's first word",
+    "title used alone",
+    "description",
+    "pronoun",
+    "pronoun gender",
+)
 
 
 def main() -> None:
@@ -35,7 +46,10 @@ def main() -> None:
     annotated = list(zip(pipeline.nlp.pipe(d.text for d in documents), documents))
     words = spacy_phrase_words(pipeline.nlp)
     base_rules = pipeline.rules
-    print(f"{'rules':<26} {'news_dev not split':>18} {'joined':>7} {'recall':>7} {'precision':>9} {'ReDocRED B3-F1':>15} {'MUC-F1':>7}")
+    print(
+        f"{'rules':<26} {'news_dev not split':>18} {'joined':>7} {'recall':>7} {'precision':>9}"
+        f" {'ReDocRED B3-F1':>15} {'MUC-F1':>7}"
+    )
     for off in [None, *args.rules]:
         rules = dataclasses.replace(base_rules, off=frozenset({off} if off else ()))
         pipeline.rules = rules
@@ -44,8 +58,10 @@ def main() -> None:
         res = score_resolution(redocred, mapping, rules)["kg"]
         groups = scores["alias_groups"]
         name = "all rules" if off is None else f"without {off}"
-        print(f"{name:<26} {groups['not_split_ratio']:>18.3f} {groups.get('joined', 0):>7d} {scores['recall']:>7.3f} "
-              f"{scores['precision']['strict']:>9.3f} {res['b_cubed']['f1']:>15.4f} {res['muc']['f1']:>7.4f}")
+        print(
+            f"{name:<26} {groups['not_split_ratio']:>18.3f} {groups.get('joined', 0):>7d} {scores['recall']:>7.3f} "
+            f"{scores['precision']['strict']:>9.3f} {res['b_cubed']['f1']:>15.4f} {res['muc']['f1']:>7.4f}"
+        )
 
 
 if __name__ == "__main__":

@@ -22,12 +22,25 @@ from pathlib import Path
 
 DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 PER_CATEGORY = (("politics", 7), ("business", 7), ("tech", 6), ("entertainment", 5))
-TYPED = {"holds_role", "leader_of", "works_for", "member_of", "met_with", "met_at", "located_in", "announced", "criticised", "part_of"}
+TYPED = {
+    "holds_role",
+    "leader_of",
+    "works_for",
+    "member_of",
+    "met_with",
+    "met_at",
+    "located_in",
+    "announced",
+    "criticised",
+    "part_of",
+}
 
 
 def sample(seed: int) -> list[str]:
     bbc = DATA / "bbc"
-    dev = {json.loads(line)["doc"] for line in (DATA / "news_dev" / "facts.jsonl").read_text().splitlines() if line.strip()}
+    dev = {
+        json.loads(line)["doc"] for line in (DATA / "news_dev" / "facts.jsonl").read_text().splitlines() if line.strip()
+    }
     duplicates = {name for line in (bbc / "duplicates.tsv").read_text().splitlines() for name in line.split()}
     rng = random.Random(seed)
     chosen = []
@@ -51,12 +64,24 @@ def main() -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         if not target.exists():
             target.symlink_to(DATA / "bbc" / name)
-    subprocess.run([sys.executable, "-m", "kg", "build", str(docs), "-o", str(args.out / "graph"), "-q", "--no-cache"], check=True)
+    subprocess.run(
+        [sys.executable, "-m", "kg", "build", str(docs), "-o", str(args.out / "graph"), "-q", "--no-cache"], check=True
+    )
     labels = {r["Id"]: r["Label"] for r in csv.DictReader((args.out / "graph" / "nodes.csv").open(encoding="utf-8"))}
     for row in csv.DictReader((args.out / "graph" / "edges.csv").open(encoding="utf-8")):
         if row["layer"] == "schema" and row["relation"] in TYPED:
-            print("\t".join([row["document"], labels.get(row["Source"], row["Source"]), row["relation"],
-                             labels.get(row["Target"], row["Target"]), row["status"], row["evidence"]]))
+            print(
+                "\t".join(
+                    [
+                        row["document"],
+                        labels.get(row["Source"], row["Source"]),
+                        row["relation"],
+                        labels.get(row["Target"], row["Target"]),
+                        row["status"],
+                        row["evidence"],
+                    ]
+                )
+            )
 
 
 if __name__ == "__main__":

@@ -22,9 +22,10 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from kg.errors import ConfigError, DocumentLoadError
 from kg.evaluate import read_lines
@@ -91,8 +92,19 @@ def load_facts(folder: Path, documents: Path | None = None) -> FactsGold:
         try:
             raw = json.loads(line)
             aliases = tuple((str(k), tuple(map(str, v))) for k, v in (raw.get("aliases") or {}).items())
-            facts.append(Fact(str(raw["doc"]), str(raw["subject"]), str(raw["subject_type"]), str(raw["relation"]),
-                              str(raw["object"]), str(raw["object_type"]), str(raw.get("evidence", "")), aliases, str(raw.get("note", ""))))
+            facts.append(
+                Fact(
+                    str(raw["doc"]),
+                    str(raw["subject"]),
+                    str(raw["subject_type"]),
+                    str(raw["relation"]),
+                    str(raw["object"]),
+                    str(raw["object_type"]),
+                    str(raw.get("evidence", "")),
+                    aliases,
+                    str(raw.get("note", "")),
+                )
+            )
         except json.JSONDecodeError as exc:
             raise ConfigError(f"{path}:{lineno}: invalid JSON ({exc.msg})") from None
         except (KeyError, TypeError, AttributeError) as exc:
@@ -100,7 +112,11 @@ def load_facts(folder: Path, documents: Path | None = None) -> FactsGold:
     if not facts:
         raise DocumentLoadError(str(path), "no facts")
     gold = FactsGold(folder, facts, _load_groups(folder / ENTITIES_FILE))
-    roots = [documents] if documents is not None else [folder, *sorted(p for p in folder.parent.iterdir() if p.is_dir() and p != folder)]
+    roots = (
+        [documents]
+        if documents is not None
+        else [folder, *sorted(p for p in folder.parent.iterdir() if p.is_dir() and p != folder)]
+    )
     for doc in sorted({f.doc for f in facts} | set(gold.groups)):
         found = next((Path(r) / doc for r in roots if (Path(r) / doc).is_file()), None)
         if found is None:
@@ -115,8 +131,11 @@ def _load_groups(path: Path) -> dict[str, dict[str, tuple[str, ...]]]:
         return {}
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return {doc: {str(k): tuple(map(str, v)) for k, v in spec.get("one_node_each", {}).items()}
-                for doc, spec in data.items() if not doc.startswith("_")}
+        return {
+            doc: {str(k): tuple(map(str, v)) for k, v in spec.get("one_node_each", {}).items()}
+            for doc, spec in data.items()
+            if not doc.startswith("_")
+        }
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError) as exc:
         raise ConfigError(f"{path}: not an entities file ({exc})") from None
 
@@ -138,13 +157,20 @@ class DocumentView:
                 self.labels[entity.id] = entity.label
                 self.types[entity.id] = entity.type
         wanted = set(relations)
-        self.edges = sorted({(r.subject, r.predicate, r.object) for r in graph.relations
-                             if r.predicate in wanted and r.layer == "schema" and any(e.doc_id == doc_id for e in r.evidence)})
+        self.edges = sorted(
+            {
+                (r.subject, r.predicate, r.object)
+                for r in graph.relations
+                if r.predicate in wanted and r.layer == "schema" and any(e.doc_id == doc_id for e in r.evidence)
+            }
+        )
 
     def nodes_named(self, names: frozenset[str], types: Iterable[str] | None = None) -> set[str]:
         """The nodes (of `types`, if given) with one of `names` among their forms here."""
         wanted = None if types is None else set(types)
-        return {n for n, forms in self.forms.items() if forms & names and (wanted is None or self.types.get(n) in wanted)}
+        return {
+            n for n, forms in self.forms.items() if forms & names and (wanted is None or self.types.get(n) in wanted)
+        }
 
 
 class Matcher:
@@ -180,7 +206,11 @@ class Matcher:
             return False
         if self.end_matches(subject, fact, "subject") and self.end_matches(object_, fact, "object"):
             return True
-        return fact.relation == "met_with" and self.end_matches(object_, fact, "subject") and self.end_matches(subject, fact, "object")
+        return (
+            fact.relation == "met_with"
+            and self.end_matches(object_, fact, "subject")
+            and self.end_matches(subject, fact, "object")
+        )
 
     def why_missed(self, fact: Fact) -> str:
         """Why no edge states `fact`: a missing node, no edge between the nodes, or another relation."""
@@ -215,7 +245,9 @@ class FactScores:
     lenient: int = 0
     groups: Counter = field(default_factory=Counter)
     misses: list[tuple[Fact, str]] = field(default_factory=list)
-    unmatched_edges: list[tuple[str, str, str, str]] = field(default_factory=list)  # doc, subject, relation, object labels
+    unmatched_edges: list[tuple[str, str, str, str]] = field(
+        default_factory=list
+    )  # doc, subject, relation, object labels
 
     def as_dict(self) -> dict[str, Any]:
         found, total = sum(self.found.values()), sum(self.total.values())
@@ -223,13 +255,25 @@ class FactScores:
             "facts": total,
             "recall": _ratio(found, total),
             "found": found,
-            "relations": {r: {"found": self.found[r], "facts": self.total[r], "recall": _ratio(self.found[r], self.total[r])}
-                          for r in self.relations if self.total[r]},
-            "categories": {c: {"found": f, "facts": t, "recall": _ratio(f, t)} for c, (f, t) in sorted(self.by_category.items())},
-            "precision": {"edges": self.edges, "strict": _ratio(self.strict, self.edges), "strict_matched": self.strict,
-                          "lenient": _ratio(self.lenient, self.edges), "lenient_matched": self.lenient},
-            "alias_groups": {**dict(sorted(self.groups.items())),
-                             "not_split_ratio": _ratio(self.groups["not split"], self.groups["found"])},
+            "relations": {
+                r: {"found": self.found[r], "facts": self.total[r], "recall": _ratio(self.found[r], self.total[r])}
+                for r in self.relations
+                if self.total[r]
+            },
+            "categories": {
+                c: {"found": f, "facts": t, "recall": _ratio(f, t)} for c, (f, t) in sorted(self.by_category.items())
+            },
+            "precision": {
+                "edges": self.edges,
+                "strict": _ratio(self.strict, self.edges),
+                "strict_matched": self.strict,
+                "lenient": _ratio(self.lenient, self.edges),
+                "lenient_matched": self.lenient,
+            },
+            "alias_groups": {
+                **dict(sorted(self.groups.items())),
+                "not_split_ratio": _ratio(self.groups["not split"], self.groups["found"]),
+            },
         }
 
 
@@ -261,12 +305,17 @@ def score_facts(gold: FactsGold, graph: KnowledgeGraph, phrase_words: PhraseWord
         for edge in view.edges:
             scores.edges += 1
             strict = any(matcher.edge_matches(edge, f) for f in facts)
-            lenient = strict or edge[1] in ("works_for", "member_of") and any(
-                matcher.edge_matches(edge, f, edge[1]) for f in facts if f.relation == "leader_of")
+            lenient = (
+                strict
+                or edge[1] in ("works_for", "member_of")
+                and any(matcher.edge_matches(edge, f, edge[1]) for f in facts if f.relation == "leader_of")
+            )
             scores.strict += strict
             scores.lenient += lenient
             if not strict:
-                scores.unmatched_edges.append((doc, view.labels.get(edge[0], edge[0]), edge[1], view.labels.get(edge[2], edge[2])))
+                scores.unmatched_edges.append(
+                    (doc, view.labels.get(edge[0], edge[0]), edge[1], view.labels.get(edge[2], edge[2]))
+                )
         _score_groups(view, gold.groups.get(doc, {}), scores.groups)
     return scores
 
@@ -298,13 +347,17 @@ def _score_groups(view: DocumentView, groups: dict[str, tuple[str, ...]], counts
 def spacy_phrase_words(nlp: Any) -> PhraseWords:
     """Phrase words by spaCy: the head is the lemma of the phrase's syntactic root and of the nouns
     compounded with it ("fuel surcharge for passengers" -> {"fuel", "surcharge"})."""
+
     def words(text: str) -> tuple[frozenset[str], frozenset[str]]:
         if not text.strip():
             return frozenset(), frozenset()
         doc = nlp(text)
         root = next((t for t in doc if t.head is t), doc[0])
         head = [root] + [c for c in root.lefts if c.dep_ == "compound"]
-        return frozenset(t.lemma_.casefold() for t in head if t.is_alpha), frozenset(t.lemma_.casefold() for t in doc if t.is_alpha)
+        return frozenset(t.lemma_.casefold() for t in head if t.is_alpha), frozenset(
+            t.lemma_.casefold() for t in doc if t.is_alpha
+        )
+
     return words
 
 
@@ -312,5 +365,12 @@ def plain_phrase_words(text: str) -> tuple[frozenset[str], frozenset[str]]:
     """A parser-free stand-in for `spacy_phrase_words`: the head is the last word before the first
     preposition or relative word, and words are compared as written."""
     words = re.findall(r"[\w'-]+", text.casefold())
-    stop = next((i for i, w in enumerate(words) if w in {"of", "for", "to", "in", "on", "at", "with", "by", "from", "that", "which"}), len(words))
-    return frozenset(words[max(0, stop - 1):stop]), frozenset(words)
+    stop = next(
+        (
+            i
+            for i, w in enumerate(words)
+            if w in {"of", "for", "to", "in", "on", "at", "with", "by", "from", "that", "which"}
+        ),
+        len(words),
+    )
+    return frozenset(words[max(0, stop - 1) : stop]), frozenset(words)

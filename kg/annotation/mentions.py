@@ -46,8 +46,13 @@ def mention_of_token(token: Token, doc_id: str, type_: str, label: str) -> Menti
     return mention_of_span(token.doc[token.i : token.i + 1], doc_id, type_, label)
 
 
-def doc_mentions(doc: Doc, doc_id: str, entity_labels: dict[str, str], headline: tuple[int, int] | None = None,
-                 nominals: dict[str, tuple[str, ...]] | None = None) -> list[Mention]:
+def doc_mentions(
+    doc: Doc,
+    doc_id: str,
+    entity_labels: dict[str, str],
+    headline: tuple[int, int] | None = None,
+    nominals: dict[str, tuple[str, ...]] | None = None,
+) -> list[Mention]:
     """Every entity mention of `doc` whose label maps to a node type, plus personal pronouns.
 
     Dates that name no year ("this week", "April") are left out: they name no day a graph can hold.
@@ -68,12 +73,12 @@ def doc_mentions(doc: Doc, doc_id: str, entity_labels: dict[str, str], headline:
     ]
     if headline is not None:
         in_body = [m for m in mentions if not headline[0] <= m.start < headline[1]]
-        body = {m.text.casefold() for m in in_body} | {m.text.split()[-1].casefold() for m in in_body if m.type == "Person"}
+        body = {m.text.casefold() for m in in_body} | {
+            m.text.split()[-1].casefold() for m in in_body if m.type == "Person"
+        }
         mentions = [m for m in mentions if not headline[0] <= m.start < headline[1] or m.text.casefold() in body]
     mentions += [
-        mention_of_token(t, doc_id, "Person", "PRON")
-        for t in doc
-        if t.lower_ in PERSON_PRONOUNS and t.pos_ == "PRON"
+        mention_of_token(t, doc_id, "Person", "PRON") for t in doc if t.lower_ in PERSON_PRONOUNS and t.pos_ == "PRON"
     ]
     mentions += nominal_mentions(doc, doc_id, nominals or {})
     return sorted(mentions, key=lambda m: (m.start, m.end))  # stable: a description follows its title
@@ -89,12 +94,19 @@ def nominal_mentions(doc: Doc, doc_id: str, nominals: dict[str, tuple[str, ...]]
     heads = {noun: type_ for type_, nouns in nominals.items() for noun in nouns}
     for token in doc:
         type_ = heads.get(token.lower_)
-        if type_ is None or token.ent_type_ or token.pos_ != "NOUN" or not token.dep_ in ARGUMENT_DEPS:
+        if type_ is None or token.ent_type_ or token.pos_ != "NOUN" or token.dep_ not in ARGUMENT_DEPS:
             continue
         start = token.i
-        while start > 0 and doc[start - 1].head.i == token.i and doc[start - 1].dep_ in ("amod", "compound") and not doc[start - 1].ent_type_ in ("ORG", "PERSON"):
+        while (
+            start > 0
+            and doc[start - 1].head.i == token.i
+            and doc[start - 1].dep_ in ("amod", "compound")
+            and doc[start - 1].ent_type_ not in ("ORG", "PERSON")
+        ):
             start -= 1
-        if _definite_argument(doc, start, token) and not any(c.dep_ == "prep" and c.lower_ == "of" for c in token.children):
+        if _definite_argument(doc, start, token) and not any(
+            c.dep_ == "prep" and c.lower_ == "of" for c in token.children
+        ):
             out.append(mention_of_span(doc[start - 1 : token.i + 1], doc_id, type_, "NOMINAL"))
     return out
 
@@ -105,4 +117,9 @@ def _definite_argument(doc: Doc, start: int, root: Token) -> bool:
 
 def _names_follow(doc: Doc, end: int) -> bool:
     """A title right before a name or an organisation's name is printed with it, not used alone."""
-    return end < len(doc) and (doc[end].ent_type_ in ("PERSON", "ORG") or doc[end].lower_ == "of" and end + 1 < len(doc) and doc[end + 1].lower_ != "the")
+    return end < len(doc) and (
+        doc[end].ent_type_ in ("PERSON", "ORG")
+        or doc[end].lower_ == "of"
+        and end + 1 < len(doc)
+        and doc[end + 1].lower_ != "the"
+    )

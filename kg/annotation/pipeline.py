@@ -36,7 +36,19 @@ def make_nlp(resources: Resources, model: str = DEFAULT_MODEL) -> Language:
     nlp.add_pipe("kg_gazetteer", after="ner", config={"phrases": phrases, "patterns": list(resources.entity_patterns)})
     first_names = sorted(n for n in resources.genders if n not in {h.lower() for h in resources.honorifics})
     organisation_words = sorted(resources.designators | set(resources.organisation_words))
-    nlp.add_pipe("kg_titles", after="kg_gazetteer", config={"roles": resources.roles, "honorifics": sorted(resources.honorifics),
-                 "first_names": first_names, "organisation_words": organisation_words})
-    nlp.add_pipe("kg_name_consistency", after="kg_titles", config={"organisation_words": organisation_words, "first_names": first_names})
+    nlp.add_pipe(
+        "kg_titles",
+        after="kg_gazetteer",
+        config={
+            "roles": resources.roles,
+            "honorifics": sorted(resources.honorifics),
+            "first_names": first_names,
+            "organisation_words": organisation_words,
+        },
+    )
+    nlp.add_pipe(
+        "kg_name_consistency",
+        after="kg_titles",
+        config={"organisation_words": organisation_words, "first_names": first_names},
+    )
     return nlp

@@ -19,9 +19,10 @@ one PERSON, "Acme chief Jane Doe" as one ORG). This component, driven by the rol
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Iterable
+from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
@@ -29,7 +30,9 @@ from spacy.tokens import Doc, Span, Token
 NAME_LABELS = frozenset({"PERSON", "PER"})
 PLACE_LABELS = frozenset({"GPE", "NORP", "LOC"})
 _PREFIXES = frozenset({"vice", "co", "non"})  # "vice-", "co-", "non-" before a title's head
-_ARGUMENT_DEPS = frozenset({"nsubj", "nsubjpass", "dobj", "pobj", "poss", "attr", "conj", "appos", "ROOT", "dative", "oprd"})
+_ARGUMENT_DEPS = frozenset(
+    {"nsubj", "nsubjpass", "dobj", "pobj", "poss", "attr", "conj", "appos", "ROOT", "dative", "oprd"}
+)
 
 
 @dataclass(frozen=True)
@@ -48,13 +51,16 @@ class RoleLexicon:
     organisation_descriptions: frozenset[str] = frozenset()
     portfolios: frozenset[str] = frozenset()
     seats: frozenset[str] = frozenset()
-    article_heads: frozenset[str] = frozenset()  # company posts that, printed with no organisation, are in the article's
+    article_heads: frozenset[str] = (
+        frozenset()
+    )  # company posts that, printed with no organisation, are in the article's
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "RoleLexicon":
+    def from_json(cls, data: dict[str, Any]) -> RoleLexicon:
         heads = {h.lower(): kind for kind, words in data.get("heads", {}).items() for h in words}
         return cls(
-            heads, frozenset(w.lower() for w in data.get("modifiers", ())),
+            heads,
+            frozenset(w.lower() for w in data.get("modifiers", ())),
             {k.lower(): v for k, v in data.get("status", {}).items()},
             frozenset(w.lower() for w in data.get("not_roles", ())),
             frozenset(w.lower() for w in data.get("complements", ())),
@@ -79,8 +85,13 @@ class RoleLexicon:
 
     def may_start(self, word: str) -> bool:
         word = word.lower()
-        return word in self.first_words or word.endswith("s") and word[:-1] in self.first_words or \
-            word.endswith("men") and word[:-3] + "man" in self.first_words
+        return (
+            word in self.first_words
+            or word.endswith("s")
+            and word[:-1] in self.first_words
+            or word.endswith("men")
+            and word[:-3] + "man" in self.first_words
+        )
 
     def head_kind(self, phrase: str) -> str | None:
         """The class of a head phrase as written ("Chief Executive", "ministers"), or None."""
@@ -100,8 +111,14 @@ class RoleLexicon:
     requires=["doc.ents", "token.dep", "token.pos"],
     assigns=["doc.ents"],
 )
-def make_titles(nlp: Language, name: str, roles: dict[str, Any], honorifics: list[str], first_names: list[str],
-                organisation_words: list[str]) -> "Titles":
+def make_titles(
+    nlp: Language,
+    name: str,
+    roles: dict[str, Any],
+    honorifics: list[str],
+    first_names: list[str],
+    organisation_words: list[str],
+) -> Titles:
     """ROLE entities for titles, entities split around them, person names over their honorifics;
     a name the model took for an organisation or place is a person's when a title is printed with
     it and it starts with a given name or has no word of an organisation's name ("Olaf Scholz, the
@@ -110,8 +127,13 @@ def make_titles(nlp: Language, name: str, roles: dict[str, Any], honorifics: lis
 
 
 class Titles:
-    def __init__(self, lexicon: RoleLexicon, honorifics: Iterable[str], first_names: Iterable[str] = (),
-                 organisation_words: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        lexicon: RoleLexicon,
+        honorifics: Iterable[str],
+        first_names: Iterable[str] = (),
+        organisation_words: Iterable[str] = (),
+    ) -> None:
         self.lexicon = lexicon
         self.first_names = frozenset(n.lower() for n in first_names)
         self.organisation_words = frozenset(w.lower() for w in organisation_words)
@@ -126,7 +148,9 @@ class Titles:
         ents = [self._with_honorific(doc, e, in_role) for e in ents]
         ents = [self._titled_person(doc, e, roles) for e in ents]
         ents = [self._described_organisation(doc, e) for e in ents]
-        ents = [e for e in ents if not all(t.lower_.rstrip(".") in self.honorifics for t in e)]  # "Mr" alone names nobody
+        ents = [
+            e for e in ents if not all(t.lower_.rstrip(".") in self.honorifics for t in e)
+        ]  # "Mr" alone names nobody
         ents = _joined_organisations(doc, ents)
         ents += self._complement_organisations(doc, ents, roles)
         doc.ents = _clean(doc, ents)
@@ -146,15 +170,31 @@ class Titles:
                 continue  # "professor of Economics", "minister for Europe": a field or a place, not "the" body
             start = end + 1 + (doc[end + 1].lower_ == "the")
             stop = start
-            while stop < len(doc) and stop not in taken and doc[stop].sent == doc[end].sent and (
-                    doc[stop].is_title or doc[stop].is_upper and doc[stop].is_alpha or doc[stop].text in ("'", "&")
-                    or doc[stop].lower_ in ("of", "for", "on", "and") and stop + 1 < len(doc) and doc[stop + 1].is_title and stop > start):
+            while (
+                stop < len(doc)
+                and stop not in taken
+                and doc[stop].sent == doc[end].sent
+                and (
+                    doc[stop].is_title
+                    or doc[stop].is_upper
+                    and doc[stop].is_alpha
+                    or doc[stop].text in ("'", "&")
+                    or doc[stop].lower_ in ("of", "for", "on", "and")
+                    and stop + 1 < len(doc)
+                    and doc[stop + 1].is_title
+                    and stop > start
+                )
+            ):
                 stop += 1
             if stop < len(doc) and stop > start and doc[stop].lower_ in self.organisation_words and stop not in taken:
                 stop += 1  # "the Mozilla foundation"
             while stop > start and (doc[stop - 1].lower_ in ("of", "for", "on", "and", "'", "&")):
                 stop -= 1
-            if stop == start or doc[start].lower_ in self.first_names or doc[start].lower_.rstrip(".") in self.honorifics:
+            if (
+                stop == start
+                or doc[start].lower_ in self.first_names
+                or doc[start].lower_.rstrip(".") in self.honorifics
+            ):
                 continue
             if doc[stop - 1].pos_ not in ("PROPN", "NOUN") or stop < len(doc) and doc[stop].is_title:
                 continue
@@ -165,14 +205,22 @@ class Titles:
         """An ORG, GPE or NORP span of two or three capitalised words, a given name first or no word
         of an organisation's name in it, printed right after a title or with one in apposition, is a
         person."""
-        if ent.label_ not in ("ORG", "GPE", "NORP", "FAC") or not 2 <= len(ent) <= 3 or not all(t.is_title for t in ent):
+        if (
+            ent.label_ not in ("ORG", "GPE", "NORP", "FAC")
+            or not 2 <= len(ent) <= 3
+            or not all(t.is_title for t in ent)
+        ):
             return ent
         if ent[0].lower_ not in self.first_names and any(self._organisation_word(t) for t in ent):
             return ent
         ends = {end for _, end in roles}
         starts = {start for start, _ in roles}
         after_title = ent.start in ends
-        apposed = ent.end + 1 < len(doc) and doc[ent.end].text == "," and (ent.end + 1 in starts or ent.end + 2 in starts and doc[ent.end + 1].lower_ in ("the", "a", "an"))
+        apposed = (
+            ent.end + 1 < len(doc)
+            and doc[ent.end].text == ","
+            and (ent.end + 1 in starts or ent.end + 2 in starts and doc[ent.end + 1].lower_ in ("the", "a", "an"))
+        )
         return Span(doc, ent.start, ent.end, label="PERSON") if after_title or apposed else ent
 
     def _described_organisation(self, doc: Doc, ent: Span) -> Span:
@@ -187,12 +235,19 @@ class Titles:
             return Span(doc, ent.start, ent.end, label="ORG")  # "Pixelforge Studios", "Acme Group"
         before = doc[ent.start - 1] if ent.start >= 1 else None
         if before is not None and before.text == "," and ent.start >= 2 and doc[ent.start - 2].pos_ == "NOUN":
-            described = any(c.dep_ in ("poss", "amod") for c in doc[ent.start - 2].children)  # "Spain's biggest bank, X"
+            described = any(
+                c.dep_ in ("poss", "amod") for c in doc[ent.start - 2].children
+            )  # "Spain's biggest bank, X"
             before = doc[ent.start - 2] if described else None
         if before is not None and before.ent_type_ == "" and before.lower_ in self.lexicon.organisation_descriptions:
             return Span(doc, ent.start, ent.end, label="ORG")
         head = ent.root.head
-        if ent.root.dep_ == "pobj" and head.lower_ in ("of", "at") and head.head.ent_type_ == "PERSON" and head.head.i < ent.start:
+        if (
+            ent.root.dep_ == "pobj"
+            and head.lower_ in ("of", "at")
+            and head.head.ent_type_ == "PERSON"
+            and head.head.i < ent.start
+        ):
             return Span(doc, ent.start, ent.end, label="ORG")
         return ent
 
@@ -230,12 +285,24 @@ class Titles:
             before_name = nxt is not None and nxt.ent_type_ in NAME_LABELS
             before_full_name = before_name and i + size + 1 < len(doc) and doc[i + size + 1].ent_iob_ == "I"
             if last.pos_ not in ("NOUN", "PROPN") and not (before_full_name and last.pos_ == "ADJ"):
-                continue  # "official" is often tagged an adjective; before a full name it is a title ("NUJ official Barry Fitzpatrick")
+                # "official" is often tagged an adjective; before a full name it is a title
+                # ("NUJ official Barry Fitzpatrick")
+                continue
             if span.text.lower() in self.lexicon.not_roles or last.is_punct:
                 return None
-            if size == 1 and last.is_title and last.lower_ in self.first_names and last.ent_iob_ == "B" and last.ent_type_ in NAME_LABELS:
+            if (
+                size == 1
+                and last.is_title
+                and last.lower_ in self.first_names
+                and last.ent_iob_ == "B"
+                and last.ent_type_ in NAME_LABELS
+            ):
                 return None  # "Dean Boyd", one name to the model: a given name, not a title
-            if last.dep_ == "compound" and last.head.ent_type_ not in NAME_LABELS and not (nxt is not None and self._name_like(doc, nxt)):
+            if (
+                last.dep_ == "compound"
+                and last.head.ent_type_ not in NAME_LABELS
+                and not (nxt is not None and self._name_like(doc, nxt))
+            ):
                 return None  # "head office", "staff cuts": the word modifies another noun
             if nxt is not None and nxt.text in ("-",) and not nxt.whitespace_:
                 return None  # "chief-" of a longer compound
@@ -269,22 +336,40 @@ class Titles:
             low = tok.lower_
             if low in self.lexicon.status or low in ("the", "a", "an") or tok.is_punct and tok.text != "-":
                 break
-            if tok.text == "-" and not tok.whitespace_ and start - 2 >= sent_start and (doc[start - 2].lower_ in self.lexicon.modifiers or doc[start - 2].lower_ in _PREFIXES):
+            if (
+                tok.text == "-"
+                and not tok.whitespace_
+                and start - 2 >= sent_start
+                and (doc[start - 2].lower_ in self.lexicon.modifiers or doc[start - 2].lower_ in _PREFIXES)
+            ):
                 start -= 2  # "vice-", "co-", "non-"
                 continue
             if low in self.lexicon.modifiers:
                 start -= 1
                 continue
-            if tok.text[:1].isupper() and low in self.lexicon.portfolios and low not in ("and", "of") and self._all_portfolio(doc, tok):
+            if (
+                tok.text[:1].isupper()
+                and low in self.lexicon.portfolios
+                and low not in ("and", "of")
+                and self._all_portfolio(doc, tok)
+            ):
                 ent_start = start - 1  # "Constitutional Affairs Minister", "Work and Pensions Secretary"
-                while ent_start - 1 >= sent_start and doc[ent_start - 1].lower_ in self.lexicon.portfolios and (
-                        doc[ent_start - 1].text[:1].isupper() or doc[ent_start - 1].lower_ in ("and", "of")):
+                while (
+                    ent_start - 1 >= sent_start
+                    and doc[ent_start - 1].lower_ in self.lexicon.portfolios
+                    and (doc[ent_start - 1].text[:1].isupper() or doc[ent_start - 1].lower_ in ("and", "of"))
+                ):
                     ent_start -= 1
                 while doc[ent_start].lower_ in ("and", "of"):
                     ent_start += 1
                 start = ent_start
                 continue
-            if tok.ent_type_ == "" and tok.pos_ in ("NOUN", "ADJ") and tok.is_lower and tok.dep_ in ("compound", "amod", "nmod"):
+            if (
+                tok.ent_type_ == ""
+                and tok.pos_ in ("NOUN", "ADJ")
+                and tok.is_lower
+                and tok.dep_ in ("compound", "amod", "nmod")
+            ):
                 start -= 1  # "prisons minister", "aviation analyst"
                 continue
             break
@@ -311,14 +396,23 @@ class Titles:
         last = obj.i  # the complement's own words, up to a comma (an apposition hung on it is not the title's)
         while last + 1 in subtree and not doc[last + 1].is_punct:
             last += 1
-        if all(t.lower_ in self.lexicon.portfolios or t.lower_ == "the" for t in doc[end + 1 : last + 1]) and obj.text[:1].isupper():
+        if (
+            all(t.lower_ in self.lexicon.portfolios or t.lower_ == "the" for t in doc[end + 1 : last + 1])
+            and obj.text[:1].isupper()
+        ):
             return last + 1  # "Undersecretary of State", "Secretary of State for Health"
         if last - end > 4 or any(t.ent_type_ in ("ORG", "PERSON", "FAC") for t in doc[end : last + 1]):
             return end
         head = doc[end - 1].lower_
         if obj.ent_type_ in PLACE_LABELS and head in self.lexicon.heads_of_places:
             return end  # "president of Ukraine": the place is the one led, not part of the title
-        bare_noun = prep.lower_ == "of" and obj.is_lower and obj.pos_ == "NOUN" and last - end <= 2 and not any(c.dep_ in ("det", "poss") for c in obj.children)
+        bare_noun = (
+            prep.lower_ == "of"
+            and obj.is_lower
+            and obj.pos_ == "NOUN"
+            and last - end <= 2
+            and not any(c.dep_ in ("det", "poss") for c in obj.children)
+        )
         if not (obj.ent_type_ in PLACE_LABELS or bare_noun):
             return end  # "chairman of the club", "working peer for practical political reasons" end at the head
         return last + 1
@@ -329,7 +423,13 @@ class Titles:
         """A person's span over the honorific before it ("Mr" + "Boateng"); a one-word name the model
         gave another label becomes a person when an honorific stands before it."""
         start = ent.start
-        while start > 0 and start - 1 not in in_role and doc[start - 1].lower_.rstrip(".") in self.honorifics and doc[start - 1].is_title and doc[start - 1].ent_type_ in ("", ent.label_):
+        while (
+            start > 0
+            and start - 1 not in in_role
+            and doc[start - 1].lower_.rstrip(".") in self.honorifics
+            and doc[start - 1].is_title
+            and doc[start - 1].ent_type_ in ("", ent.label_)
+        ):
             start -= 1
         if start == ent.start:
             return ent
@@ -355,16 +455,30 @@ def _place(doc: Doc, ents: list[Span], start: int, end: int) -> list[Span]:
                 return ents  # the title ends a name ("Council of Economic Advisers"): leave the name
             out.append(Span(doc, ent.start, start, label=ent.label_))
             continue
-        before = Span(doc, ent.start, start, label=ent.label_ if ent.label_ not in NAME_LABELS else "ORG") if ent.start < start else None
+        before = (
+            Span(doc, ent.start, start, label=ent.label_ if ent.label_ not in NAME_LABELS else "ORG")
+            if ent.start < start
+            else None
+        )
         after = doc[end : ent.end]
         if not after or not all(t.is_title or t.is_upper or t.is_punct for t in after):
             return ents  # "Council of Economic Advisers" is a name, not a title
         if before is not None:
             out.append(before)
         out.append(Span(doc, end, ent.end, label="PERSON"))
-    if start > 0 and doc[start - 1].pos_ == "PROPN" and not doc[start - 1].ent_type_ and doc[start - 1].text[0].isupper() and doc[start - 1].lower_ not in ("mr", "mrs", "ms"):
+    if (
+        start > 0
+        and doc[start - 1].pos_ == "PROPN"
+        and not doc[start - 1].ent_type_
+        and doc[start - 1].text[0].isupper()
+        and doc[start - 1].lower_ not in ("mr", "mrs", "ms")
+    ):
         org_start = start - 1
-        while org_start > doc[start].sent.start and doc[org_start - 1].pos_ == "PROPN" and not doc[org_start - 1].ent_type_:
+        while (
+            org_start > doc[start].sent.start
+            and doc[org_start - 1].pos_ == "PROPN"
+            and not doc[org_start - 1].ent_type_
+        ):
             org_start -= 1
         if org_start > doc[start].sent.start or org_start == doc[start].sent.start and len(doc[org_start:start]) < 3:
             out.append(Span(doc, org_start, start, label="ORG"))  # "NatWest chief executive"
@@ -378,8 +492,13 @@ def _joined_organisations(doc: Doc, ents: list[Span]) -> list[Span]:
     out: list[Span] = []
     for ent in ordered:
         last = out[-1] if out else None
-        if (last is not None and last.label_ == ent.label_ == "ORG" and last.end == ent.start and doc[last.end - 1].whitespace_ == " "
-                and doc[last.end - 1].text not in ("'s", "'", "’s", "’")):  # "News Corp's News International" are two
+        if (
+            last is not None
+            and last.label_ == ent.label_ == "ORG"
+            and last.end == ent.start
+            and doc[last.end - 1].whitespace_ == " "
+            and doc[last.end - 1].text not in ("'s", "'", "’s", "’")
+        ):  # "News Corp's News International" are two
             out[-1] = Span(doc, last.start, ent.end, label="ORG")
         else:
             out.append(ent)

@@ -23,7 +23,8 @@ def add_meeting_events(graph: KnowledgeGraph) -> int:
     """Add one Event per meeting a sentence describes; returns how many were added.
 
     The parties a sentence says met (met_with) and that took part in something there (met_at) make
-    one meeting when they are connected; a party met_at an Event node is that event's attendee; parties in two unconnected pairs ("A met B, and C met D")
+    one meeting when they are connected; a party met_at an Event node is that event's attendee;
+    parties in two unconnected pairs ("A met B, and C met D")
     are two meetings. A meeting's places are the met_at places of its sentence; its date is the one
     full date its sentence names, else the one the previous sentence names. An event's id comes
     from its attendees and date (or, without a date, its document), so the same meeting told twice
@@ -78,14 +79,23 @@ def _meetings(links: list[tuple[str, str]]) -> list[list[str]]:
     return out
 
 
-def _add_event(graph: KnowledgeGraph, attendees: list[str], places: list[str], date: str | None, evidence: Evidence) -> int:
+def _add_event(
+    graph: KnowledgeGraph, attendees: list[str], places: list[str], date: str | None, evidence: Evidence
+) -> int:
     names = [graph.label_of(a) for a in attendees]
     label = "Meeting of " + (", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0])
     slug_date = date.removeprefix("date/") if date else evidence.doc_id
     event_id = "event/meeting-" + "-".join(a.split("/", 1)[1] for a in attendees) + f"-{slug_date}"
     event_id = event_id.replace("/", "-").replace("event-meeting", "event/meeting", 1)
     new = event_id not in graph.entities
-    graph.add_entity(Entity(event_id, label + (f" ({slug_date})" if date else ""), "Event", merges=(("meeting in one sentence", evidence.sentence[:80]),)))
+    graph.add_entity(
+        Entity(
+            event_id,
+            label + (f" ({slug_date})" if date else ""),
+            "Event",
+            merges=(("meeting in one sentence", evidence.sentence[:80]),),
+        )
+    )
     for attendee in attendees:
         graph.add_relation(Relation(event_id, "attendee", attendee, 0.8, EXTRACTOR, (evidence,)))
     for place in places:
@@ -109,7 +119,11 @@ def _dates_by_sentence(graph: KnowledgeGraph, sentences: dict[tuple, Evidence]) 
         doc_id, start, end = key
         here = {d for s, e, _, d in in_doc.get(doc_id, ()) if start <= s and e <= end}
         if not here:  # the previous sentence: it ends where this one starts, but for white space
-            here = {d for _, e, sent_end, d in in_doc.get(doc_id, ()) if e <= start and 0 <= start - sent_end <= PREVIOUS_GAP}
+            here = {
+                d
+                for _, e, sent_end, d in in_doc.get(doc_id, ())
+                if e <= start and 0 <= start - sent_end <= PREVIOUS_GAP
+            }
         if len(here) == 1:
             out[key] = next(iter(here))
     return out

@@ -37,14 +37,21 @@ class GatheringRules:
         return token.lower_ in self.gathering_words or token.lemma_.lower() in self.gathering_words
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "GatheringRules":
+    def from_json(cls, data: dict[str, Any]) -> GatheringRules:
         words = lambda key: frozenset(w.lower() for w in data.get(key, ()))  # noqa: E731
-        return cls(int(data.get("lead_sentences", 3)), words("gathering_words"), words("participation_verbs"),
-                   words("participation_objects"), words("presence_adverbs"), words("representing_verbs"))
+        return cls(
+            int(data.get("lead_sentences", 3)),
+            words("gathering_words"),
+            words("participation_verbs"),
+            words("participation_objects"),
+            words("presence_adverbs"),
+            words("representing_verbs"),
+        )
 
 
-def gathering_relations(doc: Doc, doc_id: str, at: list[Mention | None], made: dict[tuple[int, int], Mention],
-                        rules: GatheringRules) -> list[RelationMention]:
+def gathering_relations(
+    doc: Doc, doc_id: str, at: list[Mention | None], made: dict[tuple[int, int], Mention], rules: GatheringRules
+) -> list[RelationMention]:
     """met_at between the people said to take part in the document's gathering and the gathering
     and its places; nothing where the document's start names no gathering."""
     found = _document_gathering(doc, doc_id, at, made, rules)
@@ -63,26 +70,39 @@ def gathering_relations(doc: Doc, doc_id: str, at: list[Mention | None], made: d
     for talk in doc:  # "Tony Blair's opening speech": who gives the speech is there
         if talk.sent.start_char in named_in or talk.lemma_.lower() not in rules.participation_objects:
             continue
-        speakers = [m for c in talk.children if c.dep_ == "poss" and c.pos_ != "PRON"  # "his speech": whose, the sentence says
-                    for m in group(c, at, True) if m.type == "Person"]
+        speakers = [
+            m
+            for c in talk.children
+            if c.dep_ == "poss" and c.pos_ != "PRON"  # "his speech": whose, the sentence says
+            for m in group(c, at, True)
+            if m.type == "Person"
+        ]
         evidence = sentence_evidence(doc_id, talk.sent)
-        out += [RelationMention(s, "met_at", end, CONFIDENCE, EXTRACTOR, evidence) for s in speakers for end in (gathering, *places)]
+        out += [
+            RelationMention(s, "met_at", end, CONFIDENCE, EXTRACTOR, evidence)
+            for s in speakers
+            for end in (gathering, *places)
+        ]
     return out
 
 
-def _document_gathering(doc: Doc, doc_id: str, at: list[Mention | None], made: dict[tuple[int, int], Mention],
-                        rules: GatheringRules) -> tuple[Mention, list[Mention]] | None:
+def _document_gathering(
+    doc: Doc, doc_id: str, at: list[Mention | None], made: dict[tuple[int, int], Mention], rules: GatheringRules
+) -> tuple[Mention, list[Mention]] | None:
     """The first named event of the lead sentences, else the first gathering noun there, and the
     places its phrase names ("the World Economic Forum in the Swiss resort of Davos")."""
     lead = list(doc.sents)[: rules.lead_sentences]
     tokens = [t for sent in lead for t in sent]
-    named = next((t for t in tokens if at[t.i] is not None and at[t.i].type == "Event"), None)
+    named = next((m for t in tokens if (m := at[t.i]) is not None and m.type == "Event"), None)
     if named is not None:
-        gathering, head = at[named.i], _head_of(doc, at[named.i])
+        gathering, head = named, _head_of(doc, named)
     else:
-        head = next((t for t in tokens if t.pos_ in ("NOUN", "PROPN") and rules.is_gathering(t) and t.ent_type_ == ""), None)
-        if head is None:
+        noun = next(
+            (t for t in tokens if t.pos_ in ("NOUN", "PROPN") and rules.is_gathering(t) and t.ent_type_ == ""), None
+        )
+        if noun is None:
             return None
+        head = noun
         gathering = noun_phrase(head, doc_id, "Event", made)  # "Labour Party gathering", without what was said there
     # where: the places the lead gives this gathering, or the other gathering words there ("the
     # two-day summit at the foreign secretary's official Kent house, Chevening")
@@ -104,8 +124,17 @@ def _places_of(head: Token, at: list[Mention | None]) -> list[Mention]:
     holders = [head, head.head] if head.dep_ in ("nsubj", "nsubjpass") and head.head is not head else [head]
     for prep in (c for h in holders for c in h.children if c.dep_ == "prep" and c.lower_ in ("in", "at")):
         for obj in (c for c in prep.children if c.dep_ == "pobj"):
-            targets = [obj, *(g for p in obj.children if p.dep_ == "prep" and p.lower_ == "of" for g in p.children if g.dep_ == "pobj"),
-                       *(c for c in obj.children if c.dep_ == "appos")]  # "the resort of Davos", "his house, Chevening"
+            targets = [
+                obj,
+                *(
+                    g
+                    for p in obj.children
+                    if p.dep_ == "prep" and p.lower_ == "of"
+                    for g in p.children
+                    if g.dep_ == "pobj"
+                ),
+                *(c for c in obj.children if c.dep_ == "appos"),
+            ]  # "the resort of Davos", "his house, Chevening"
             out += [m for t in targets if (m := at[t.i]) is not None and m.type == "Place" and m not in out]
     return out
 
@@ -147,6 +176,14 @@ def _participants(verb: Token, at: list[Mention | None]) -> list[Mention]:
         return []
     # "leaders are expected to attend, including X and Y"; "figures will appear, from X to Y"
     listing = ("including",) if at[subject.i] is not None else ("including", "from", "to")
-    heads = [subject, *(g for p in [*subject.children, *verb.children, *clause.children] if p.dep_ == "prep" and p.lower_ in listing
-                        for g in p.children if g.dep_ == "pobj")]
+    heads = [
+        subject,
+        *(
+            g
+            for p in [*subject.children, *verb.children, *clause.children]
+            if p.dep_ == "prep" and p.lower_ in listing
+            for g in p.children
+            if g.dep_ == "pobj"
+        ),
+    ]
     return [m for h in heads for m in group(h, at, True) if m.type == "Person"]

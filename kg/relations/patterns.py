@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from itertools import permutations
-from typing import Iterable, Mapping, Sequence
 
 from spacy.attrs import ENT_TYPE, LEMMA, LOWER, ORTH, TAG
 from spacy.language import Language
@@ -12,7 +12,16 @@ from spacy.tokens import Doc, Token
 
 from kg.annotation.mentions import mention_of_span
 from kg.model import Mention, RelationMention
-from kg.relations.spans import future, group, modality, noun_phrase, phrase, reported_speaker, sentence_evidence, token_index
+from kg.relations.spans import (
+    future,
+    group,
+    modality,
+    noun_phrase,
+    phrase,
+    reported_speaker,
+    sentence_evidence,
+    token_index,
+)
 from kg.resources import Pattern, RelationType
 from kg.text import normalize_name
 
@@ -25,8 +34,14 @@ class PatternExtractor:
         >>> relations, new_mentions = extractor(doc, "doc-1", mentions)  # doctest: +SKIP
     """
 
-    def __init__(self, nlp: Language, patterns: Sequence[Pattern], schema: Mapping[str, RelationType],
-                 kinds: Mapping[str, frozenset[str]] | None = None, parties: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        nlp: Language,
+        patterns: Sequence[Pattern],
+        schema: Mapping[str, RelationType],
+        kinds: Mapping[str, frozenset[str]] | None = None,
+        parties: Iterable[str] = (),
+    ) -> None:
         self.schema = schema
         self.kinds = kinds or {}
         self.parties = frozenset(p.lower() for p in parties)  # works_for a party is member_of it
@@ -34,7 +49,9 @@ class PatternExtractor:
         self.token = Matcher(nlp.vocab)
         self.name_prefix = [p for p in patterns if p.kind == "name_prefix"]
         self.vocab = nlp.vocab
-        self.requirements = {p.id: _requirements(p.pattern, nlp.vocab.strings) for p in patterns if p.kind == "dependency"}
+        self.requirements = {
+            p.id: _requirements(p.pattern, nlp.vocab.strings) for p in patterns if p.kind == "dependency"
+        }
         self._matchers: dict[tuple[str, ...], DependencyMatcher] = {}
         self._node_index = {}
         for p in patterns:
@@ -43,13 +60,21 @@ class PatternExtractor:
             elif p.kind == "token":
                 self.token.add(p.id, [p.pattern])
 
-    def __call__(self, doc: Doc, doc_id: str, mentions: Sequence[Mention]) -> tuple[list[RelationMention], list[Mention]]:
+    def __call__(
+        self, doc: Doc, doc_id: str, mentions: Sequence[Mention]
+    ) -> tuple[list[RelationMention], list[Mention]]:
         """Relations between `mentions`, and the noun-phrase mentions made for them."""
         made: dict[tuple[int, int], Mention] = {}
         return self.extract(doc, doc_id, mentions, token_index(doc, mentions), made), list(made.values())
 
-    def extract(self, doc: Doc, doc_id: str, mentions: Sequence[Mention], at: list[Mention | None],
-                made: dict[tuple[int, int], Mention]) -> list[RelationMention]:
+    def extract(
+        self,
+        doc: Doc,
+        doc_id: str,
+        mentions: Sequence[Mention],
+        at: list[Mention | None],
+        made: dict[tuple[int, int], Mention],
+    ) -> list[RelationMention]:
         out: list[RelationMention] = []
         vocab = doc.vocab.strings
         matcher = self._dependency_matcher(doc)
@@ -59,7 +84,8 @@ class PatternExtractor:
             subject, object_ = doc[tokens[nodes[pattern.subject]]], doc[tokens[nodes[pattern.object]]]
             verb = doc[tokens[nodes["verb"]]] if "verb" in nodes else None
             out += self._relate(pattern, doc, doc_id, at, made, subject, object_, verb)
-        for match_id, start, end, alignment in self.token(doc, with_alignments=True):
+        token_matches: list[tuple[int, int, int, list[int]]] = self.token(doc, with_alignments=True)  # type: ignore[assignment]
+        for match_id, start, _end, alignment in token_matches:
             pattern = self.by_id[vocab[match_id]]
             subject = next(doc[start + i] for i, n in enumerate(alignment) if n == pattern.subject)
             object_ = next(doc[start + i] for i, n in enumerate(alignment) if n == pattern.object)
@@ -89,8 +115,17 @@ class PatternExtractor:
                 matcher.add(pid, [self.by_id[pid].pattern])
         return matcher
 
-    def _relate(self, pattern: Pattern, doc: Doc, doc_id: str, at: list[Mention | None],
-                made: dict[tuple[int, int], Mention], subject: Token, object_: Token, verb: Token | None = None) -> list[RelationMention]:
+    def _relate(
+        self,
+        pattern: Pattern,
+        doc: Doc,
+        doc_id: str,
+        at: list[Mention | None],
+        made: dict[tuple[int, int], Mention],
+        subject: Token,
+        object_: Token,
+        verb: Token | None = None,
+    ) -> list[RelationMention]:
         evidence = sentence_evidence(doc_id, subject.sent)
         verb = verb if verb is not None else subject.head  # the pattern's node named "verb", else the subject's head
         if subject.lower_ in ("who", "which", "that") and subject.head.dep_ == "relcl":
@@ -105,7 +140,9 @@ class PatternExtractor:
             pairs: Iterable[tuple[Mention, Mention]] = permutations(subjects, 2)
         else:
             objects = group(object_, at, pattern.expand)
-            if not objects and pattern.object_type and object_.pos_ != "PRON":  # "criticised it": an unresolved pronoun says nothing
+            if (
+                not objects and pattern.object_type and object_.pos_ != "PRON"
+            ):  # "criticised it": an unresolved pronoun says nothing
                 make = phrase if pattern.object_phrase == "subtree" else noun_phrase
                 objects = [make(object_, doc_id, pattern.object_type, made)]
             pairs = ((s, o) for s in subjects for o in objects if s != o)
@@ -148,8 +185,9 @@ def _requirements(nodes: list[dict], strings) -> list[tuple[int, frozenset[int]]
     return out
 
 
-def _name_prefix_relations(pattern: Pattern, doc: Doc, doc_id: str, mentions: Sequence[Mention],
-                           made: dict[tuple[int, int], Mention]) -> list[RelationMention]:
+def _name_prefix_relations(
+    pattern: Pattern, doc: Doc, doc_id: str, mentions: Sequence[Mention], made: dict[tuple[int, int], Mention]
+) -> list[RelationMention]:
     """An organisation named "<Org> ... <unit word>" is part of <Org>."""
     orgs = [m for m in mentions if m.type == "Organization"]
     names = {normalize_name(m.text): m for m in orgs}
@@ -165,8 +203,22 @@ def _name_prefix_relations(pattern: Pattern, doc: Doc, doc_id: str, mentions: Se
                 span = doc.char_span(unit.start, parent_end, alignment_mode="expand")
                 if span is None:
                     break
-                parent = made.setdefault((span.start_char, span.end_char), mention_of_span(span, doc_id, "Organization", "NAME"))
-                sent = doc.char_span(unit.start, unit.end, alignment_mode="expand").sent
-                out.append(RelationMention(unit, pattern.relation, parent, pattern.confidence, f"pattern:{pattern.id}", sentence_evidence(doc_id, sent)))
+                parent = made.setdefault(
+                    (span.start_char, span.end_char), mention_of_span(span, doc_id, "Organization", "NAME")
+                )
+                unit_span = doc.char_span(unit.start, unit.end, alignment_mode="expand")
+                if unit_span is None:
+                    break
+                sent = unit_span.sent
+                out.append(
+                    RelationMention(
+                        unit,
+                        pattern.relation,
+                        parent,
+                        pattern.confidence,
+                        f"pattern:{pattern.id}",
+                        sentence_evidence(doc_id, sent),
+                    )
+                )
                 break
     return out

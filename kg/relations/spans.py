@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from spacy.tokens import Doc, Span, Token
 
@@ -53,9 +53,27 @@ def group(token: Token, at: list[Mention | None], expand: bool) -> list[Mention]
 
 
 MAX_PHRASE = 14  # words of a whole-phrase object ("the closure of one of its two Welsh factories")
-_PHRASE_LEFT_DEPS = frozenset({"det", "amod", "compound", "poss", "nummod", "quantmod", "nmod", "aux", "neg", "advmod",
-                               "nsubj", "mark", "predet", "case", "npadvmod", "auxpass", "prt"})
-
+_PHRASE_LEFT_DEPS = frozenset(
+    {
+        "det",
+        "amod",
+        "compound",
+        "poss",
+        "nummod",
+        "quantmod",
+        "nmod",
+        "aux",
+        "neg",
+        "advmod",
+        "nsubj",
+        "mark",
+        "predet",
+        "case",
+        "npadvmod",
+        "auxpass",
+        "prt",
+    }
+)
 
 
 def phrase(token: Token, doc_id: str, type_: str, made: dict[tuple[int, int], Mention]) -> Mention:
@@ -63,17 +81,34 @@ def phrase(token: Token, doc_id: str, type_: str, made: dict[tuple[int, int], Me
     jobs"), without a leading "to", cut before a relative clause, the head's own "by" phrase (its
     agent) or after MAX_PHRASE words."""
     tokens = [t for t in token.subtree]
-    cut = next((t.left_edge.i if t.dep_ in ("relcl", "advcl") else t.i for t in tokens
-                if t.i > token.i and t.dep_ in ("relcl", "advcl") or t.is_punct and t.i > token.i and t.text != "-"
-                or t.head.i == token.i and token.pos_ == "NOUN" and t.dep_ == "prep" and t.lower_ == "by" and t.i > token.i),
-               None)  # "nomination by X": X acts (but "cut taxes by 6.5bn euros")
+    cut = next(
+        (
+            t.left_edge.i if t.dep_ in ("relcl", "advcl") else t.i
+            for t in tokens
+            if t.i > token.i
+            and t.dep_ in ("relcl", "advcl")
+            or t.is_punct
+            and t.i > token.i
+            and t.text != "-"
+            or t.head.i == token.i
+            and token.pos_ == "NOUN"
+            and t.dep_ == "prep"
+            and t.lower_ == "by"
+            and t.i > token.i
+        ),
+        None,
+    )  # "nomination by X": X acts (but "cut taxes by 6.5bn euros")
     # the words before the head that belong to its phrase ("a fuel surcharge", "its two Welsh factories");
     # a word the parse hung there from elsewhere ("that" of "told the Commons that ...") does not
     lefts = [c for c in token.lefts if c.dep_ in _PHRASE_LEFT_DEPS]
     start = min(c.left_edge.i for c in lefts) if lefts else token.i
     start += token.doc[start].lower_ in ("to", "that") and start < token.i  # "to cut jobs", "that it would close"
     end = min(cut if cut is not None else tokens[-1].i + 1, start + MAX_PHRASE)
-    while end - 1 > token.i and token.doc[end - 1].pos_ in ("DET", "ADP", "CCONJ", "PART", "PUNCT", "PRON") and token.doc[end - 1].dep_ != "prt":
+    while (
+        end - 1 > token.i
+        and token.doc[end - 1].pos_ in ("DET", "ADP", "CCONJ", "PART", "PUNCT", "PRON")
+        and token.doc[end - 1].dep_ != "prt"
+    ):
         end -= 1  # "the debate as a" (cut before a quotation): no dangling function words
     span = token.doc[start:end]
     if not span.text.strip():
@@ -96,13 +131,61 @@ def noun_phrase(token: Token, doc_id: str, type_: str, made: dict[tuple[int, int
 #: auxiliaries that make a clause a wish, a possibility or a recommendation, not a statement of fact
 HYPOTHETICAL_AUX = frozenset({"should", "would", "could", "might", "may", "must", "ought"})
 #: verbs whose complement clause is asked for, hoped or refused, not done ("called for talks to ...")
-HYPOTHETICAL_HEADS = frozenset({"call", "urge", "ask", "demand", "want", "hope", "wish", "seek", "try", "threaten", "push",
-                                "press", "propose", "suggest", "consider", "plan", "intend", "expect", "refuse", "fail",
-                                "decline", "reject", "deny", "oppose"})
+HYPOTHETICAL_HEADS = frozenset(
+    {
+        "call",
+        "urge",
+        "ask",
+        "demand",
+        "want",
+        "hope",
+        "wish",
+        "seek",
+        "try",
+        "threaten",
+        "push",
+        "press",
+        "propose",
+        "suggest",
+        "consider",
+        "plan",
+        "intend",
+        "expect",
+        "refuse",
+        "fail",
+        "decline",
+        "reject",
+        "deny",
+        "oppose",
+    }
+)
 NEGATING_HEADS = frozenset({"refuse", "fail", "decline", "reject", "deny", "oppose"})
 #: verbs that report what their subject said, decided or knows: in "Acme said it would ...", "it" is Acme
-REPORTING_VERBS = frozenset({"say", "announce", "confirm", "add", "state", "report", "reveal", "disclose", "insist", "claim",
-                             "explain", "tell", "warn", "admit", "argue", "declare", "decide", "believe", "expect", "hope", "think"})
+REPORTING_VERBS = frozenset(
+    {
+        "say",
+        "announce",
+        "confirm",
+        "add",
+        "state",
+        "report",
+        "reveal",
+        "disclose",
+        "insist",
+        "claim",
+        "explain",
+        "tell",
+        "warn",
+        "admit",
+        "argue",
+        "declare",
+        "decide",
+        "believe",
+        "expect",
+        "hope",
+        "think",
+    }
+)
 
 
 def reported_speaker(pronoun: Token) -> Token | None:
@@ -110,12 +193,22 @@ def reported_speaker(pronoun: Token) -> Token | None:
     of the pronoun's kind: "Acme said it had bought X" (it: an organisation, place or group), "Tony
     Blair said he would go" (he/she: a person). Else None."""
     clause = pronoun.head
-    if pronoun.dep_ not in ("nsubj", "nsubjpass") or clause.dep_ != "ccomp" or clause.head.lemma_ not in REPORTING_VERBS:
+    if (
+        pronoun.dep_ not in ("nsubj", "nsubjpass")
+        or clause.dep_ != "ccomp"
+        or clause.head.lemma_ not in REPORTING_VERBS
+    ):
         return None
     speaker = next((c for c in clause.head.children if c.dep_ == "nsubj"), None)
     if speaker is None or not speaker.ent_type_:
         return None
-    kinds = ("ORG", "GPE", "NORP") if pronoun.lower_ in ("it", "they") else ("PERSON",) if pronoun.lower_ in ("he", "she") else ()
+    kinds = (
+        ("ORG", "GPE", "NORP")
+        if pronoun.lower_ in ("it", "they")
+        else ("PERSON",)
+        if pronoun.lower_ in ("he", "she")
+        else ()
+    )
     return speaker if speaker.ent_type_ in kinds else None
 
 
@@ -132,8 +225,11 @@ def modality(verb: Token) -> str:
         return "hypothetical"
     if any(c.dep_ == "mark" and c.lower_ in ("if", "unless", "whether") for c in verb.children):
         return "hypothetical"
-    if verb.dep_ in ("xcomp", "conj") and verb.head is not verb and any(
-            c.dep_ == "mark" and c.lower_ in ("if", "unless", "whether") for c in verb.head.children):
+    if (
+        verb.dep_ in ("xcomp", "conj")
+        and verb.head is not verb
+        and any(c.dep_ == "mark" and c.lower_ in ("if", "unless", "whether") for c in verb.head.children)
+    ):
         return "hypothetical"  # "if he was to launch a rival airline"
     head = verb.head
     if verb.dep_ in ("xcomp", "ccomp") and head is not verb and head.pos_ in ("VERB", "AUX"):
@@ -148,4 +244,8 @@ def future(verb: Token) -> bool:
     """Whether the clause of `verb` speaks of the future ("will announce", "is to announce")."""
     if any(c.dep_ in ("aux", "auxpass") and c.lower_ in ("will", "shall", "'ll") for c in verb.children):
         return True
-    return verb.dep_ == "xcomp" and any(c.lower_ == "to" for c in verb.children) and verb.head.lemma_ in ("be", "go", "plan", "intend", "expect")
+    return (
+        verb.dep_ == "xcomp"
+        and any(c.lower_ == "to" for c in verb.children)
+        and verb.head.lemma_ in ("be", "go", "plan", "intend", "expect")
+    )

@@ -13,8 +13,8 @@ statements former or future.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from spacy.tokens import Doc, Span, Token
 
@@ -26,10 +26,52 @@ from kg.text import normalize_name
 EXTRACTOR = "titles"
 _ORG_PREPS = frozenset({"of", "at", "for", "with", "from", "in"})
 _SKIP_BEFORE_ROLE = frozenset({"a", "an", "the", "its", "their", "his", "her"})
-_COPULAS = frozenset({"be", "become", "remain", "serve", "act", "name", "appoint", "make", "elect", "succeed", "return", "stay", "continue"})
+_COPULAS = frozenset(
+    {
+        "be",
+        "become",
+        "remain",
+        "serve",
+        "act",
+        "name",
+        "appoint",
+        "make",
+        "elect",
+        "succeed",
+        "return",
+        "stay",
+        "continue",
+    }
+)
 #: verbs whose subject is what "as <title>" says it is ("served as chairman", "entered the Lords as a peer")
-_AS_SUBJECT_VERBS = frozenset({"serve", "act", "work", "enter", "join", "return", "remain", "stay", "continue", "start", "begin",
-                               "retire", "resign", "quit", "step", "stand", "take", "sit", "run", "appoint", "name", "elect", "confirm", "install"})
+_AS_SUBJECT_VERBS = frozenset(
+    {
+        "serve",
+        "act",
+        "work",
+        "enter",
+        "join",
+        "return",
+        "remain",
+        "stay",
+        "continue",
+        "start",
+        "begin",
+        "retire",
+        "resign",
+        "quit",
+        "step",
+        "stand",
+        "take",
+        "sit",
+        "run",
+        "appoint",
+        "name",
+        "elect",
+        "confirm",
+        "install",
+    }
+)
 _FUTURE_AUX = frozenset({"will", "shall", "to", "'ll"})
 _BY_CLASS = {"leader": "leader_of", "member": "member_of", "staff": "works_for"}
 
@@ -62,7 +104,11 @@ class TitleRules:
         """former/future from the words just before a title ("former", "ex-", "incoming")."""
         i = start_token - 1
         sent_start = doc[start_token].sent.start
-        while i >= sent_start and (doc[i].text in ("-", "'s") or doc[i].ent_type_ in ("ORG", "GPE", "NORP") or doc[i].lower_ in _SKIP_BEFORE_ROLE):
+        while i >= sent_start and (
+            doc[i].text in ("-", "'s")
+            or doc[i].ent_type_ in ("ORG", "GPE", "NORP")
+            or doc[i].lower_ in _SKIP_BEFORE_ROLE
+        ):
             if doc[i].lower_ in self.lexicon.status:
                 break
             i -= 1
@@ -71,8 +117,14 @@ class TitleRules:
         return ""
 
 
-def title_relations(doc: Doc, doc_id: str, mentions: Iterable[Mention], at: list[Mention | None], rules: TitleRules,
-                    made: dict[tuple[int, int], Mention]) -> list[RelationMention]:
+def title_relations(
+    doc: Doc,
+    doc_id: str,
+    mentions: Iterable[Mention],
+    at: list[Mention | None],
+    rules: TitleRules,
+    made: dict[tuple[int, int], Mention],
+) -> list[RelationMention]:
     """holds_role and the organisation relations of every title attached to a person in `doc`."""
     out: list[RelationMention] = []
     mentions = list(mentions)
@@ -81,7 +133,11 @@ def title_relations(doc: Doc, doc_id: str, mentions: Iterable[Mention], at: list
         span = doc.char_span(role.start, role.end, alignment_mode="expand")
         if span is None:
             continue
-        found = (described[(role.start, role.end)], "description", None) if (role.start, role.end) in described else _holder(doc, span, at, rules.lexicon.status)
+        found = (
+            (described[(role.start, role.end)], "description", None)
+            if (role.start, role.end) in described
+            else _holder(doc, span, at, rules.lexicon.status)
+        )
         if found is None:
             continue
         holder, via, verb = found
@@ -91,12 +147,21 @@ def title_relations(doc: Doc, doc_id: str, mentions: Iterable[Mention], at: list
         evidence = sentence_evidence(doc_id, span.sent)
         extractor = f"{EXTRACTOR}:{via}"
         facts = [("holds_role", role, 0.85)] if rules.is_title(role) else []
-        for org, how in (_organisations(doc, span, holder, at, via, rules.lexicon.status) or _described_organisation(doc, span, mentions, rules)
-                         or _article_organisation(span, mentions, rules)):
+        for org, how in (
+            _organisations(doc, span, holder, at, via, rules.lexicon.status)
+            or _described_organisation(doc, span, mentions, rules)
+            or _article_organisation(span, mentions, rules)
+        ):
             if predicate := _relation(rules, role, org, how):
                 facts.append((predicate, org, 0.8))
-        for person in [holder, *(_listed_with(doc, holder, at) if via in ("before", "such as") and _plural(span) else ())]:
-            out += [RelationMention(person, predicate, end, confidence, extractor, evidence, status=status) for predicate, end, confidence in facts]
+        for person in [
+            holder,
+            *(_listed_with(doc, holder, at) if via in ("before", "such as") and _plural(span) else ()),
+        ]:
+            out += [
+                RelationMention(person, predicate, end, confidence, extractor, evidence, status=status)
+                for predicate, end, confidence in facts
+            ]
     out += _party_before_name(doc, doc_id, mentions, at, rules)
     out += _possessive_person(doc, doc_id, mentions, at, rules)
     return out
@@ -119,45 +184,76 @@ def _relation(rules: TitleRules, role: Mention, org: Mention, how: str) -> str |
     return None
 
 
+def _span_of(doc: Doc, mention: Mention) -> Span:
+    """The tokens of a mention of `doc` (its offsets always lie in the document)."""
+    span = doc.char_span(mention.start, mention.end, alignment_mode="expand")
+    if span is None:
+        raise ValueError(f"mention {mention.text!r} at {mention.start}-{mention.end} is not in the document")
+    return span
+
+
 def _mention_at(at: list[Mention | None], i: int, type_: str) -> Mention | None:
     m = at[i] if 0 <= i < len(at) else None
     return m if m is not None and m.type == type_ else None
 
 
-def _holder(doc: Doc, role: Span, at: list[Mention | None], status_words: Iterable[str] = ()) -> tuple[Mention, str, Token | None] | None:
+def _holder(
+    doc: Doc, role: Span, at: list[Mention | None], status_words: Iterable[str] = ()
+) -> tuple[Mention, str, Token | None] | None:
     """The person the title is printed with, how ("before", "such as", "apposition", "predicate"),
     and the verb of a predicate ("became")."""
-    return _holder_after(doc, role, at) or _holder_in_apposition(doc, role, at, status_words) or _holder_of_predicate(role, at)
+    return (
+        _holder_after(doc, role, at)
+        or _holder_in_apposition(doc, role, at, status_words)
+        or _holder_of_predicate(role, at)
+    )
 
 
 def _holder_after(doc: Doc, role: Span, at: list[Mention | None]) -> tuple[Mention, str, None] | None:
-    """"Foreign Secretary Jack Straw", "playwrights such as Martin Lynch", "the head of the troubled
+    """ "Foreign Secretary Jack Straw", "playwrights such as Martin Lynch", "the head of the troubled
     Child Support Agency Doug Smith"."""
     sent = role.sent
     if role.end < sent.end and (p := _mention_at(at, role.end, "Person")) is not None:
         return p, "before", None
-    if role.end + 2 < sent.end and doc[role.end].lower_ == "such" and doc[role.end + 1].lower_ == "as" and (p := _mention_at(at, role.end + 2, "Person")) is not None:
+    if (
+        role.end + 2 < sent.end
+        and doc[role.end].lower_ == "such"
+        and doc[role.end + 1].lower_ == "as"
+        and (p := _mention_at(at, role.end + 2, "Person")) is not None
+    ):
         return p, "such as", None
     org = _complement_organisation(doc, role, at)
     if org is not None:
-        end = doc.char_span(org.start, org.end, alignment_mode="expand").end
+        end = _span_of(doc, org).end
         if end < sent.end and (p := _mention_at(at, end, "Person")) is not None:
             return p, "before", None
     return None
 
 
-def _holder_in_apposition(doc: Doc, role: Span, at: list[Mention | None], status_words: Iterable[str] = ()) -> tuple[Mention, str, None] | None:
-    """"Rod Eddington, BA's chief executive", "Lillian Tan, presently a director", "the previous High
+def _holder_in_apposition(
+    doc: Doc, role: Span, at: list[Mention | None], status_words: Iterable[str] = ()
+) -> tuple[Mention, str, None] | None:
+    """ "Rod Eddington, BA's chief executive", "Lillian Tan, presently a director", "the previous High
     Commissioner, Ann Grant", and the parse's apposition where the words between hold another name."""
     sent = role.sent
     i = role.start - 1
-    while i > sent.start and (doc[i].lower_ in _SKIP_BEFORE_ROLE or doc[i].text in ("'s", "'", "-") or doc[i].ent_type_ in ("ORG", "GPE", "NORP")
-                              or doc[i].lower_ in status_words
-                              or doc[i].pos_ == "ADV" or at[i] is not None and at[i].label == "NOMINAL"):
+    while i > sent.start and (
+        doc[i].lower_ in _SKIP_BEFORE_ROLE
+        or doc[i].text in ("'s", "'", "-")
+        or doc[i].ent_type_ in ("ORG", "GPE", "NORP")
+        or doc[i].lower_ in status_words
+        or doc[i].pos_ == "ADV"
+        or (m := at[i]) is not None
+        and m.label == "NOMINAL"
+    ):
         i -= 1
     if i > sent.start and doc[i].text == "," and (p := _mention_at(at, i - 1, "Person")) is not None:
         return p, "apposition", None
-    if role.root.dep_ == "appos" and (p := _mention_at(at, role.root.head.i, "Person")) is not None and p.end <= role.start_char:
+    if (
+        role.root.dep_ == "appos"
+        and (p := _mention_at(at, role.root.head.i, "Person")) is not None
+        and p.end <= role.start_char
+    ):
         return p, "apposition", None
     j = role.end
     after_as = role.root.dep_ == "pobj" and role.root.head.lower_ == "as"  # "... as US President, Tony Blair has said"
@@ -169,7 +265,7 @@ def _holder_in_apposition(doc: Doc, role: Span, at: list[Mention | None], status
 
 
 def _holder_of_predicate(role: Span, at: list[Mention | None]) -> tuple[Mention, str, Token] | None:
-    """"Sir John Gieve was Home Office permanent secretary", "he became an MP", "entered the Lords as
+    """ "Sir John Gieve was Home Office permanent secretary", "he became an MP", "entered the Lords as
     a working peer", "appointed Bill Lee as chairman", "Maria Lopez, who is a professor at Yale"."""
     # the title's word that hangs outside it as the predicate ("vice - president": the parse may hang
     # "vice" as acomp and "president" as attr of "became")
@@ -208,24 +304,44 @@ def _holder_of_predicate(role: Span, at: list[Mention | None]) -> tuple[Mention,
     return None
 
 
-def _described_organisation(doc: Doc, role: Span, mentions: list[Mention], rules: TitleRules) -> list[tuple[Mention, str]]:
-    """"its chief executive", "the company's president": the title's organisation is described, not
+def _described_organisation(
+    doc: Doc, role: Span, mentions: list[Mention], rules: TitleRules
+) -> list[tuple[Mention, str]]:
+    """ "its chief executive", "the company's president": the title's organisation is described, not
     named; "its" is the organisation its sentence named last, else (and for "the company's") the one
     the document has named most so far."""
     i = role.start - 1
     described = False
     if i >= 0 and doc[i].lower_ in ("its", "their"):
         described = True
-    elif i >= 1 and doc[i].text in ("'s", "'") and doc[i - 1].lower_ in rules.lexicon.organisation_descriptions and doc[i - 1].ent_type_ == "":
+    elif (
+        i >= 1
+        and doc[i].text in ("'s", "'")
+        and doc[i - 1].lower_ in rules.lexicon.organisation_descriptions
+        and doc[i - 1].ent_type_ == ""
+    ):
         described = True
     if not described:
         return []
-    sentence = [m for m in mentions if m.type == "Organization" and m.label not in ("NOMINAL", "PRON")
-                and role.sent.start_char <= m.start and m.end <= role.start_char and m.text.lower() not in rules.parties]
+    sentence = [
+        m
+        for m in mentions
+        if m.type == "Organization"
+        and m.label not in ("NOMINAL", "PRON")
+        and role.sent.start_char <= m.start
+        and m.end <= role.start_char
+        and m.text.lower() not in rules.parties
+    ]
     if sentence and doc[i].lower_ in ("its", "their"):
         return [(max(sentence, key=lambda m: m.start), "described")]  # "Yukos says ... its former chief executive"
-    named = Counter(m.text for m in mentions if m.type == "Organization" and m.label not in ("NOMINAL", "PRON")
-                    and m.end <= role.start_char and m.text.lower() not in rules.parties)
+    named = Counter(
+        m.text
+        for m in mentions
+        if m.type == "Organization"
+        and m.label not in ("NOMINAL", "PRON")
+        and m.end <= role.start_char
+        and m.text.lower() not in rules.parties
+    )
     if not named:
         return []
     text = max(named, key=lambda t: (named[t], max(m.start for m in mentions if m.text == t)))
@@ -244,12 +360,22 @@ def _article_organisation(role: Span, mentions: list[Mention], rules: TitleRules
     before = role.doc[role.start - 1] if role.start > role.sent.start else None
     if before is not None and before.pos_ in ("NOUN", "PROPN"):
         return []  # "Committee chairman", "Lyric chairman": the word before names the body
-    named = Counter(normalize_name(m.text) for m in mentions if m.type == "Organization" and m.label not in ("NOMINAL", "PRON"))
+    named = Counter(
+        normalize_name(m.text) for m in mentions if m.type == "Organization" and m.label not in ("NOMINAL", "PRON")
+    )
     ranked = named.most_common(2)
-    if not ranked or ranked[0][1] < 3 or len(ranked) > 1 and ranked[0][1] < 2 * ranked[1][1] or ranked[0][0] in rules.parties:
+    if (
+        not ranked
+        or ranked[0][1] < 3
+        or len(ranked) > 1
+        and ranked[0][1] < 2 * ranked[1][1]
+        or ranked[0][0] in rules.parties
+    ):
         return []
-    org = min((m for m in mentions if m.type == "Organization" and normalize_name(m.text) == ranked[0][0]),
-              key=lambda m: abs(m.start - role.start_char))
+    org = min(
+        (m for m in mentions if m.type == "Organization" and normalize_name(m.text) == ranked[0][0]),
+        key=lambda m: abs(m.start - role.start_char),
+    )
     return [(org, "article")]
 
 
@@ -260,7 +386,7 @@ def _plural(role: Span) -> bool:
 
 def _listed_with(doc: Doc, holder: Mention, at: list[Mention | None]) -> list[Mention]:
     """The people listed after `holder` ("Presidents George W Bush, Bill Clinton and Ronald Reagan")."""
-    span = doc.char_span(holder.start, holder.end, alignment_mode="expand")
+    span = _span_of(doc, holder)
     out = []
     for token in span.root.conjuncts:
         m = at[token.i]
@@ -288,15 +414,20 @@ def _verb_status(verb: Token | None) -> str:
         return ""
     if any(c.dep_ in ("aux", "auxpass") and c.lower_ in _FUTURE_AUX for c in verb.children):
         return "future"
-    if verb.dep_ == "xcomp" and any(c.lower_ == "to" for c in verb.children) and verb.head.lemma_ in ("be", "expect", "set", "due"):
+    if (
+        verb.dep_ == "xcomp"
+        and any(c.lower_ == "to" for c in verb.children)
+        and verb.head.lemma_ in ("be", "expect", "set", "due")
+    ):
         return "future"
     if verb.lemma_ == "succeed":
         return "future"
     return ""
 
 
-def _organisations(doc: Doc, role: Span, holder: Mention, at: list[Mention | None], via: str,
-                   status_words: Iterable[str] = ()) -> list[tuple[Mention, str]]:
+def _organisations(
+    doc: Doc, role: Span, holder: Mention, at: list[Mention | None], via: str, status_words: Iterable[str] = ()
+) -> list[tuple[Mention, str]]:
     """The organisations or places named with the title: just before it ("BA chairman", "BA's
     chief executive", "Gibraltar's Chief Minister"), in a complement ("director of Liberty",
     "analyst at Petercam"), or after the name ("Mike Powell of Dresdner Kleinwort Wasserstein")."""
@@ -310,7 +441,10 @@ def _organisations(doc: Doc, role: Span, holder: Mention, at: list[Mention | Non
     i -= possessive
     if i >= role.sent.start and (m := at[i]) is not None and m.type in ("Organization", "Place"):
         found.append((m, "possessive" if possessive else "before"))
-    for head in (role.root, doc.char_span(holder.start, holder.end, alignment_mode="expand").root if via == "before" else None):
+    for head in (
+        role.root,
+        _span_of(doc, holder).root if via == "before" else None,
+    ):
         if head is None:
             continue
         for prep in head.children:
@@ -319,14 +453,22 @@ def _organisations(doc: Doc, role: Span, holder: Mention, at: list[Mention | Non
             for obj in prep.children:
                 if obj.dep_ != "pobj":
                     continue
-                m = at[obj.i] or next((at[c.i] for c in obj.children if c.dep_ in ("appos", "compound") and at[c.i] is not None), None)
-                if m is not None and m.type in ("Organization", "Place") and (m.type == "Organization" or prep.lower_ == "of"):
+                m = at[obj.i] or next(
+                    (at[c.i] for c in obj.children if c.dep_ in ("appos", "compound") and at[c.i] is not None), None
+                )
+                if (
+                    m is not None
+                    and m.type in ("Organization", "Place")
+                    and (m.type == "Organization" or prep.lower_ == "of")
+                ):
                     found.append((m, "complement"))
     return list(dict.fromkeys(found))
 
 
-def _possessive_person(doc: Doc, doc_id: str, mentions: Iterable[Mention], at: list[Mention | None], rules: TitleRules) -> list[RelationMention]:
-    """"War on Want's John Hilary": an organisation's person works for it (a party's is a member)."""
+def _possessive_person(
+    doc: Doc, doc_id: str, mentions: Iterable[Mention], at: list[Mention | None], rules: TitleRules
+) -> list[RelationMention]:
+    """ "War on Want's John Hilary": an organisation's person works for it (a party's is a member)."""
     out = []
     for m in mentions:
         if m.type != "Person" or m.label in ("PRON", "NOMINAL"):
@@ -337,12 +479,16 @@ def _possessive_person(doc: Doc, doc_id: str, mentions: Iterable[Mention], at: l
         org = at[span.start - 2]
         if org is not None and org.type == "Organization":
             predicate = "member_of" if org.text.lower() in rules.parties else "works_for"
-            out.append(RelationMention(m, predicate, org, 0.7, f"{EXTRACTOR}:possessive", sentence_evidence(doc_id, span.sent)))
+            out.append(
+                RelationMention(m, predicate, org, 0.7, f"{EXTRACTOR}:possessive", sentence_evidence(doc_id, span.sent))
+            )
     return out
 
 
-def _party_before_name(doc: Doc, doc_id: str, mentions: Iterable[Mention], at: list[Mention | None], rules: TitleRules) -> list[RelationMention]:
-    """"Conservative Graham Brady": a party name right before a person's name is the person's party."""
+def _party_before_name(
+    doc: Doc, doc_id: str, mentions: Iterable[Mention], at: list[Mention | None], rules: TitleRules
+) -> list[RelationMention]:
+    """ "Conservative Graham Brady": a party name right before a person's name is the person's party."""
     out = []
     for m in mentions:
         if m.type != "Organization" or m.text.lower() not in rules.parties:
@@ -352,5 +498,7 @@ def _party_before_name(doc: Doc, doc_id: str, mentions: Iterable[Mention], at: l
             continue
         person = _mention_at(at, span.end, "Person")
         if person is not None:
-            out.append(RelationMention(person, "member_of", m, 0.8, f"{EXTRACTOR}:party", sentence_evidence(doc_id, span.sent)))
+            out.append(
+                RelationMention(person, "member_of", m, 0.8, f"{EXTRACTOR}:party", sentence_evidence(doc_id, span.sent))
+            )
     return out

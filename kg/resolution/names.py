@@ -37,9 +37,11 @@ class NameRules:
     other_post_modifiers: frozenset[str] = frozenset()
 
     @classmethod
-    def from_resources(cls, resources: Resources) -> "NameRules":
+    def from_resources(cls, resources: Resources) -> NameRules:
         roles = {normalize_name(a.alias) for a in resources.aliases if a.type == "Role"}
-        prefixes = roles | {normalize_name(h) for h in resources.honorifics} | {normalize_name(d) for d in resources.demonyms}
+        prefixes = (
+            roles | {normalize_name(h) for h in resources.honorifics} | {normalize_name(d) for d in resources.demonyms}
+        )
         prefixes |= {normalize_name(a.alias) for a in resources.aliases if a.type == "Place" and len(a.alias) <= 5}
         table: dict[str, Alias] = {}
         for alias in resources.aliases:
@@ -48,10 +50,17 @@ class NameRules:
         forms: dict[str, set[str]] = {}
         for alias in resources.aliases:
             forms.setdefault(alias.canonical, set()).add(alias.alias)
-        return cls(table, {k: frozenset(v) for k, v in forms.items()}, frozenset(prefixes), frozenset(roles),
-                   resources.designators, dict(resources.genders), frozenset(),
-                   frozenset(h.lower().rstrip(".") for h in resources.honorifics),
-                   frozenset(w.lower() for w in resources.roles.get("other_post_modifiers", ())))
+        return cls(
+            table,
+            {k: frozenset(v) for k, v in forms.items()},
+            frozenset(prefixes),
+            frozenset(roles),
+            resources.designators,
+            dict(resources.genders),
+            frozenset(),
+            frozenset(h.lower().rstrip(".") for h in resources.honorifics),
+            frozenset(w.lower() for w in resources.roles.get("other_post_modifiers", ())),
+        )
 
     def gender(self, name: str) -> str | None:
         """male or female by the honorific or the given name a person's name starts with, else None.

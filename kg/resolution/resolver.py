@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from kg.model import Assignment, Document, Entity, Mention
 from kg.resolution.names import NameRules, initials, normalize_name, strip_prefix_words
@@ -20,7 +20,12 @@ PRONOUN_WINDOW = 3  # sentences back in which a pronoun looks for its antecedent
 _ACRONYM_AFTER = re.compile(r"\s*\(\s*([A-Z][A-Za-z&]*[A-Z])\s*\)")
 #: what stands between a name and another name of the same thing: "Chennai (Madras)", "Jay-Z, also
 #: known as Shawn Carter", "Bedwellty (later Islwyn)", "Yuganskneftegas (Yugansk)"
-_OTHER_NAME_BETWEEN = re.compile(r"\s*(?:\(\s*(?:formerly|later|now|aka|also known as|known as)?\s*|,?\s*(?:also |better |formerly |previously |now )?known as\s+|,?\s*(?:aka|a\.k\.a\.)\s+)", re.IGNORECASE)
+_OTHER_NAME_BETWEEN = re.compile(
+    r"\s*(?:\(\s*(?:formerly|later|now|aka|also known as|known as)?\s*"
+    r"|,?\s*(?:also |better |formerly |previously |now )?known as\s+"
+    r"|,?\s*(?:aka|a\.k\.a\.)\s+)",
+    re.IGNORECASE,
+)
 
 
 def _key(type_: str, name: str) -> str:
@@ -37,8 +42,9 @@ def entity_id(key: str) -> str:
     return f"{type_.lower()}/{_slug(name)}"
 
 
-def resolve_document(document: Document, mentions: Iterable[Mention], rules: NameRules,
-                     titles: Iterable[tuple[Mention, str]] = ()) -> list[Assignment]:
+def resolve_document(
+    document: Document, mentions: Iterable[Mention], rules: NameRules, titles: Iterable[tuple[Mention, str]] = ()
+) -> list[Assignment]:
     """Cluster the mentions of one document. Unresolved pronouns and descriptions are left out.
 
     `titles` are (person mention, title) pairs the text prints ("Foreign Secretary Jack Straw"):
@@ -53,7 +59,11 @@ def resolve_document(document: Document, mentions: Iterable[Mention], rules: Nam
         elif (alias := rules.alias(m.text)) is not None and (alias.type == m.type or m.type not in ("Person", "Date")):
             assigned[m] = Assignment(m, _key(alias.type, normalize_name(alias.canonical)), "alias")
         elif name := rules.key(m.text, m.type):
-            rule = "name order" if m.type == "Person" and name != " ".join(normalize_name(m.text, rules.person_prefixes).split()) else "same name"
+            rule = (
+                "name order"
+                if m.type == "Person" and name != " ".join(normalize_name(m.text, rules.person_prefixes).split())
+                else "same name"
+            )
             assigned[m] = Assignment(m, _key(m.type, name), rule)
     on = lambda rule: rule not in rules.off  # noqa: E731
     if on("one type"):
@@ -68,7 +78,9 @@ def resolve_document(document: Document, mentions: Iterable[Mention], rules: Nam
         _link_shorter_names(assigned, rules)
     if on("organisation's first word"):
         _link_organisation_first_words(assigned, rules)
-    descriptions = [m for m in ordered if m.label == "NOMINAL" and on("title used alone" if m.type == "Person" else "description")]
+    descriptions = [
+        m for m in ordered if m.label == "NOMINAL" and on("title used alone" if m.type == "Person" else "description")
+    ]
     _link_descriptions(descriptions, named, assigned, list(titles), rules.other_post_modifiers)
     if on("pronoun"):
         _link_pronouns([m for m in ordered if m.label == "PRON"], named, assigned, rules)
@@ -103,7 +115,7 @@ def _unify_types(assigned: dict[Mention, Assignment], rules: NameRules) -> None:
 
 
 def _link_other_names(document: Document, assigned: dict[Mention, Assignment]) -> None:
-    """"Chennai (Madras)", "Jay-Z, also known as Shawn Carter", "Bedwellty (later Islwyn)": the name in
+    """ "Chennai (Madras)", "Jay-Z, also known as Shawn Carter", "Bedwellty (later Islwyn)": the name in
     parentheses or after "known as" is another name of the entity just before it (same type)."""
     by_start = {m.start: m for m in assigned}
     ordered = sorted(assigned, key=lambda m: m.start)
@@ -125,7 +137,7 @@ def _link_other_names(document: Document, assigned: dict[Mention, Assignment]) -
 
 
 def _link_acronyms(document: Document, assigned: dict[Mention, Assignment]) -> None:
-    """"Self-Defense Forces (SDF)" and a bare "SDF" whose letters are a longer name's initials."""
+    """ "Self-Defense Forces (SDF)" and a bare "SDF" whose letters are a longer name's initials."""
     long_forms: dict[str, Assignment] = {}
     for a in assigned.values():
         m = a.mention
@@ -135,7 +147,12 @@ def _link_acronyms(document: Document, assigned: dict[Mention, Assignment]) -> N
             long_forms.setdefault(initials(m.text), a)
     for m, a in list(assigned.items()):
         short = m.text.strip()
-        if a.rule != "alias" and short.isupper() and 2 <= len(short) <= 8 and (target := long_forms.get(short.replace(".", ""))):
+        if (
+            a.rule != "alias"
+            and short.isupper()
+            and 2 <= len(short) <= 8
+            and (target := long_forms.get(short.replace(".", "")))
+        ):
             if target.mention is not m:
                 assigned[m] = Assignment(m, target.key, "acronym")
 
@@ -147,6 +164,7 @@ def _words(a: Assignment, rules: NameRules) -> list[str]:
 
 def _relink(assigned: dict[Mention, Assignment], target: dict[str, str], rule_of: dict[str, str]) -> None:
     """Move every mention of a key in `target` to the key it points to (following chains)."""
+
     def final(key: str) -> str:
         seen = set()
         while key in target and key not in seen:
@@ -185,7 +203,12 @@ def _fits(short: list[str], long: list[str]) -> bool:
     "Henrik August Angell" and "John Henry Dearle")."""
     if len(short) > len(long) or short[-1] != long[-1] and len(short) > 1:
         return False
-    if 1 < len(short) < len(long) and long[-len(short):] == short and len(short[0]) > 1 and not set(short[:-1]) & set(long[:-len(short)]):
+    if (
+        1 < len(short) < len(long)
+        and long[-len(short) :] == short
+        and len(short[0]) > 1
+        and not set(short[:-1]) & set(long[: -len(short)])
+    ):
         return True  # a surname of several words: "Mohd Saaid" in "Ainum Mohd Saaid"
     if len(short) == 1:
         return len(long) > 1 and short[0] in (long[0], long[-1])
@@ -200,19 +223,20 @@ _HEAD_NAMED = ("Organization", "Event")
 
 
 def _link_shorter_names(assigned: dict[Mention, Assignment], rules: NameRules) -> None:
-    """"Supreme Court" joins "United States Supreme Court" (the name's head: organisations and events) and "US Airways" joins "US Airways Group Inc." (only designators follow: any type),
+    """ "Supreme Court" joins "United States Supreme Court" (the name's head: organisations and events)
+    and "US Airways" joins "US Airways Group Inc." (only designators follow: any type),
     where one longer name of the same type in the document fits. A place is never joined by its
     head: "Pittsburgh" is not the "Roman Catholic Diocese of Pittsburgh"."""
     for type_ in ("Organization", "Place", "Event", "Concept"):
         names = {a.key: _words(a, rules) for a in assigned.values() if a.mention.type == type_ and a.rule != "alias"}
         names = {k: w for k, w in names.items() if w and k.startswith(type_ + "|")}
 
-        def fits(short: list[str], long: list[str]) -> bool:
+        def fits(short: list[str], long: list[str], type_: str = type_) -> bool:
             if len(short) >= len(long):
                 return False
-            if type_ in _HEAD_NAMED and long[-len(short):] == short:
+            if type_ in _HEAD_NAMED and long[-len(short) :] == short:
                 return True
-            return long[: len(short)] == short and all(w in rules.designators for w in long[len(short):])
+            return long[: len(short)] == short and all(w in rules.designators for w in long[len(short) :])
 
         target = _unique_targets(names, names, fits)
         _relink(assigned, target, {k: "shorter name" for k in target})
@@ -225,7 +249,11 @@ def _link_organisation_first_words(assigned: dict[Mention, Assignment], rules: N
     people: dict[str, list[str]] = {}
     honorific_keys = set()
     for a in assigned.values():
-        if a.mention.type == "Person" and a.rule not in ("alias", "surname", "part of full name") and a.key.startswith("Person|"):
+        if (
+            a.mention.type == "Person"
+            and a.rule not in ("alias", "surname", "part of full name")
+            and a.key.startswith("Person|")
+        ):
             words = _words(a, rules)
             if len(words) == 1 and words[0] not in rules.genders:
                 people[a.key] = words
@@ -239,16 +267,29 @@ def _link_organisation_first_words(assigned: dict[Mention, Assignment], rules: N
 
 
 #: the gender a pronoun asks of its antecedent
-PRONOUN_GENDER = {"he": "male", "him": "male", "his": "male", "himself": "male",
-                  "she": "female", "her": "female", "hers": "female", "herself": "female"}
+PRONOUN_GENDER = {
+    "he": "male",
+    "him": "male",
+    "his": "male",
+    "himself": "male",
+    "she": "female",
+    "her": "female",
+    "hers": "female",
+    "herself": "female",
+}
 
 
 def _sentence_index(mentions: Iterable[Mention]) -> dict[int, int]:
     return {start: i for i, start in enumerate(sorted({m.sent_start for m in mentions}))}
 
 
-def _link_descriptions(descriptions: list[Mention], named: list[Mention], assigned: dict[Mention, Assignment],
-                       titles: list[tuple[Mention, str]], other_post: frozenset[str] = frozenset()) -> None:
+def _link_descriptions(
+    descriptions: list[Mention],
+    named: list[Mention],
+    assigned: dict[Mention, Assignment],
+    titles: list[tuple[Mention, str]],
+    other_post: frozenset[str] = frozenset(),
+) -> None:
     """A title used alone ("the foreign secretary") joins the person the document gives that title
     (not the shadow foreign secretary: `other_post` words make another post), the nearest before it
     (else after it); "the company" joins the organisation the document has
@@ -260,7 +301,9 @@ def _link_descriptions(descriptions: list[Mention], named: list[Mention], assign
             holders = [p for p, title in titled if words and words <= title and not (title - words) & other_post]
             before = [p for p in holders if p.start < d.start]
             after = [p for p in holders if p.start > d.end]
-            chosen = max(before, key=lambda p: p.start) if before else min(after, key=lambda p: p.start) if after else None
+            chosen = (
+                max(before, key=lambda p: p.start) if before else min(after, key=lambda p: p.start) if after else None
+            )
             if chosen is not None:
                 assigned[d] = Assignment(d, assigned[chosen].key, "title used alone")
             continue
@@ -271,7 +314,9 @@ def _link_descriptions(descriptions: list[Mention], named: list[Mention], assign
             assigned[d] = Assignment(d, max(counts, key=lambda k: (counts[k], last[k])), "description")
 
 
-def _link_pronouns(pronouns: list[Mention], named: list[Mention], assigned: dict[Mention, Assignment], rules: NameRules) -> None:
+def _link_pronouns(
+    pronouns: list[Mention], named: list[Mention], assigned: dict[Mention, Assignment], rules: NameRules
+) -> None:
     """He, she, his, her: a person named before, within a few sentences, whose gender (by honorific or
     given name, in any of the person's mentions) agrees; a person of unknown gender only where none
     of known, agreeing gender is near. Never "she" for a man. Among those, the person of the
@@ -286,8 +331,12 @@ def _link_pronouns(pronouns: list[Mention], named: list[Mention], assigned: dict
         gender_of = {}
     for pronoun in pronouns:
         wanted = PRONOUN_GENDER.get(pronoun.text.lower())
-        near = [m for m in people if m.end <= pronoun.start
-                and sentence_index[pronoun.sent_start] - sentence_index[m.sent_start] <= PRONOUN_WINDOW]
+        near = [
+            m
+            for m in people
+            if m.end <= pronoun.start
+            and sentence_index[pronoun.sent_start] - sentence_index[m.sent_start] <= PRONOUN_WINDOW
+        ]
         agreeing = [m for m in near if gender_of.get(assigned[m].key) == wanted]
         unknown = [m for m in near if assigned[m].key not in gender_of]
         candidates = agreeing or unknown
@@ -295,7 +344,9 @@ def _link_pronouns(pronouns: list[Mention], named: list[Mention], assigned: dict
         if same_sentence:  # "Herve Gaymard is on record as saying that he ...": the sentence's own person
             candidates = same_sentence[-1:]
         if candidates:  # the most-mentioned so far (the one the story is about); among equals the nearest
-            counts = Counter(a.key for m, a in assigned.items() if a.mention.end <= pronoun.start and a.key.startswith("Person|"))
+            counts = Counter(
+                a.key for m, a in assigned.items() if a.mention.end <= pronoun.start and a.key.startswith("Person|")
+            )
             antecedent = max(enumerate(candidates), key=lambda im: (counts[assigned[im[1]].key], im[0]))[1]
         else:
             antecedent = None
@@ -327,7 +378,7 @@ class Resolver:
     def _corpus_acronyms(self) -> dict[str, str]:
         """A bare acronym that no long form explains in its own document ("MSA") joins the one
         organisation or place of the whole corpus whose initials it spells ("Maritime Safety Agency")."""
-        long_forms: dict[str, set[str]] = defaultdict(set)
+        long_forms: dict[tuple[str, str], set[str]] = defaultdict(set)
         for a in self._assignments:
             if a.mention.type in ("Organization", "Place", "Event") and " " in a.mention.text.strip():
                 long_forms[(a.mention.type, initials(a.mention.text))].add(a.key)
@@ -342,7 +393,10 @@ class Resolver:
 
     def _resolved(self) -> list[Assignment]:
         target = self._corpus_acronyms()
-        return [Assignment(a.mention, target[a.key], "acronym in the corpus") if a.key in target else a for a in self._assignments]
+        return [
+            Assignment(a.mention, target[a.key], "acronym in the corpus") if a.key in target else a
+            for a in self._assignments
+        ]
 
     def entity_of(self) -> dict[Mention, str]:
         """The node id of every resolved mention."""
@@ -363,7 +417,9 @@ class Resolver:
 
     def _entity(self, key: str, assignments: list[Assignment]) -> Entity:
         type_ = key.partition("|")[0]
-        named = [a for a in assignments if a.mention.label not in ("PRON", "NOMINAL")] or [a for a in assignments if a.mention.label == "NOMINAL"]
+        named = [a for a in assignments if a.mention.label not in ("PRON", "NOMINAL")] or [
+            a for a in assignments if a.mention.label == "NOMINAL"
+        ]
         aliases = {a.mention.text for a in named}
         label = None
         for a in named:
@@ -373,7 +429,9 @@ class Resolver:
                 break
         if label is None:
             label = self._best_label([a.mention.text for a in named], type_)
-        mentions = tuple(sorted({a.mention for a in assignments}, key=lambda m: (m.doc_id, m.start, m.end, m.type, m.label, m.text)))
+        mentions = tuple(
+            sorted({a.mention for a in assignments}, key=lambda m: (m.doc_id, m.start, m.end, m.type, m.label, m.text))
+        )
         merges = tuple(sorted({(a.rule, a.mention.text) for a in assignments}))
         return Entity(entity_id(key), label, type_, frozenset(aliases - {label}), mentions, merges)
 
