@@ -61,7 +61,9 @@ def run(args: list[str]) -> tuple[float, float]:
     out = subprocess.run(args, capture_output=True, text=True)
     seconds = time.perf_counter() - started
     if out.returncode:
-        sys.exit(f"benchmark process failed: {out.stderr.strip().splitlines()[-1] if out.stderr.strip() else out.returncode}")
+        sys.exit(
+            f"benchmark process failed: {out.stderr.strip().splitlines()[-1] if out.stderr.strip() else out.returncode}"
+        )
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return seconds, (peak if peak > before else float("nan")) / 1024  # ru_maxrss only grows: nan when not a new high
 
@@ -92,8 +94,10 @@ def main() -> None:
     files = files[: args.limit] if args.limit else files
     words = sum(len(f.read_text(encoding="utf-8").split()) for f in files)
     names = json.dumps([str(f) for f in files])
-    print(f"corpus: {len(files)} files, {words:,} words ({args.corpus}); {args.pairs} alternated pairs per process count;"
-          f" {os.cpu_count()} cores (shared: other jobs' load falls on both sides)")
+    print(
+        f"corpus: {len(files)} files, {words:,} words ({args.corpus}); {args.pairs} alternated pairs per process count;"
+        f" {os.cpu_count()} cores (shared: other jobs' load falls on both sides)"
+    )
     medians: dict[int, tuple[float, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         linked = Path(tmp) / "docs"  # kg reads folders; give it the same files through a folder of links
@@ -102,8 +106,23 @@ def main() -> None:
             (linked / f"{n:05d}_{f.parent.name}_{f.name}").symlink_to(f)
         for processes in args.processes:
             bare_cmd = [sys.executable, "-c", BARE, names, args.model, args.batch_size, str(processes)]
-            kg_cmd = [sys.executable, "-m", "kg", "build", str(linked), "-o", str(Path(tmp) / "out"), "--model", args.model,
-                      "--batch-size", args.batch_size, "--processes", str(processes), "--no-cache", "-q"]
+            kg_cmd = [
+                sys.executable,
+                "-m",
+                "kg",
+                "build",
+                str(linked),
+                "-o",
+                str(Path(tmp) / "out"),
+                "--model",
+                args.model,
+                "--batch-size",
+                args.batch_size,
+                "--processes",
+                str(processes),
+                "--no-cache",
+                "-q",
+            ]
             bare_times, kg_times, ratios = [], [], []
             for pair in range(args.pairs):
                 order = [("bare", bare_cmd), ("kg", kg_cmd)] if pair % 2 == 0 else [("kg", kg_cmd), ("bare", bare_cmd)]
@@ -113,23 +132,35 @@ def main() -> None:
                 bare_times.append(got["bare"])
                 kg_times.append(got["kg"])
                 ratios.append(got["kg"] / got["bare"])
-                print(f"  processes {processes} pair {pair + 1}: bare {got['bare']:6.1f} s  kg {got['kg']:6.1f} s  ratio {ratios[-1]:.3f}", flush=True)
+                print(
+                    f"  processes {processes} pair {pair + 1}: bare {got['bare']:6.1f} s  kg {got['kg']:6.1f} s  "
+                    f"ratio {ratios[-1]:.3f}",
+                    flush=True,
+                )
             bare_m, kg_m = statistics.median(bare_times), statistics.median(kg_times)
             medians[processes] = (bare_m, kg_m)
             bare_peak, kg_peak = peak_of(bare_cmd), peak_of(kg_cmd)
             report = json.loads((Path(tmp) / "out" / "report.json").read_text())
             print(f"processes {processes}:")
             print(f"  bare nlp.pipe : median {bare_m:7.1f} s  {words / bare_m:8,.0f} words/s  peak {bare_peak:6.0f} MB")
-            print(f"  kg build      : median {kg_m:7.1f} s  {words / kg_m:8,.0f} words/s  peak {kg_peak:6.0f} MB"
-                  f"  ({report['entities']:,} entities, {report['relations']:,} relations)")
-            print(f"  overhead ratio kg/bare: median {statistics.median(ratios):.3f}, min-max {min(ratios):.3f}-{max(ratios):.3f}"
-                  f"; ratio of medians {kg_m / bare_m:.3f}  (goal <= 1.15)")
+            print(
+                f"  kg build      : median {kg_m:7.1f} s  {words / kg_m:8,.0f} words/s  peak {kg_peak:6.0f} MB"
+                f"  ({report['entities']:,} entities, {report['relations']:,} relations)"
+            )
+            print(
+                f"  overhead ratio kg/bare: median {statistics.median(ratios):.3f}, min-max "
+                f"{min(ratios):.3f}-{max(ratios):.3f}"
+                f"; ratio of medians {kg_m / bare_m:.3f}  (goal <= 1.15)"
+            )
     one = medians.get(1)
     for processes, (bare_m, kg_m) in sorted(medians.items()):
         if one is None or processes == 1:
             continue
         bare_up, kg_up = one[0] / bare_m, one[1] / kg_m
-        print(f"speed-up with {processes} processes: bare {bare_up:.2f}x, kg {kg_up:.2f}x; ratio of speed-ups {kg_up / bare_up:.3f}  (goal >= 0.95)")
+        print(
+            f"speed-up with {processes} processes: bare {bare_up:.2f}x, kg {kg_up:.2f}x; ratio of speed-ups "
+            f"{kg_up / bare_up:.3f}  (goal >= 0.95)"
+        )
 
 
 if __name__ == "__main__":

@@ -45,15 +45,22 @@ def kg_build(docs: Path, out: Path, *options: str) -> dict:
         if "Maximum resident set size" in line:
             peak = int(line.split()[-1]) / 1024
     report = json.loads((out / "report.json").read_text())
-    return {"seconds": seconds, "peak": peak, "documents": report["documents_read"], "words": report["words"],
-            "cached": report.get("documents_from_cache", 0)}
+    return {
+        "seconds": seconds,
+        "peak": peak,
+        "documents": report["documents_read"],
+        "words": report["words"],
+        "cached": report.get("documents_from_cache", 0),
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=BBC, help="folder of .txt files (default ../shared/data/bbc)")
     parser.add_argument("--limit", type=int, default=0, help="number of files, 0 for all (default)")
-    parser.add_argument("--scales", type=int, nargs="+", default=[1, 2, 4], help="corpus copies to build (default 1 2 4)")
+    parser.add_argument(
+        "--scales", type=int, nargs="+", default=[1, 2, 4], help="corpus copies to build (default 1 2 4)"
+    )
     parser.add_argument("--quick", action="store_true", help="200 files, scales 1 and 2")
     parser.add_argument("--no-engine", action="store_true", help="leave out the Dask local cluster row")
     args = parser.parse_args()
@@ -80,7 +87,9 @@ def main() -> None:
         row("clean build, empty cache", kg_build(corpus.parent, tmp / "clean", *env_cache))
         row("rebuild, nothing changed", kg_build(corpus.parent, tmp / "same", *env_cache))
         changed = sorted(corpus.iterdir())[len(files) // 2]
-        changed.write_text(changed.read_text(encoding="utf-8") + "\nLater, Tony Blair met Gordon Brown in London.\n", encoding="utf-8")
+        changed.write_text(
+            changed.read_text(encoding="utf-8") + "\nLater, Tony Blair met Gordon Brown in London.\n", encoding="utf-8"
+        )
         row("rebuild, one document changed", kg_build(corpus.parent, tmp / "changed", *env_cache))
         (corpus / "zz_added.txt").write_text("Gordon Brown met Tony Blair in Edinburgh on Friday.\n", encoding="utf-8")
         row("rebuild, one document added", kg_build(corpus.parent, tmp / "added", *env_cache))
@@ -90,8 +99,10 @@ def main() -> None:
         row("clean, no cache, 1 process (1x)", one)
         row("clean, no cache, 2 processes", kg_build(corpus.parent, tmp / "two", "--no-cache", "--processes", "2"))
         if not args.no_engine:
-            row("clean, no cache, dask local cluster (2 workers)",
-                kg_build(corpus.parent, tmp / "dask", "--no-cache", "--engine", "dask", "--processes", "2"))
+            row(
+                "clean, no cache, dask local cluster (2 workers)",
+                kg_build(corpus.parent, tmp / "dask", "--no-cache", "--engine", "dask", "--processes", "2"),
+            )
         for scale in sorted(s for s in args.scales if s > 1):
             for k in range(1, scale):  # the same corpus under more prefixes (copies: kg reads a file linked twice once)
                 copy = tmp / "corpus" / f"c{k}"
@@ -102,7 +113,10 @@ def main() -> None:
     print(f"kg build at scale: {len(files)} base files ({args.corpus}); {os.cpu_count()} cores, shared with other jobs")
     print(f"{'run':<50} {'wall s':>8} {'docs':>6} {'cached':>6} {'words/s':>9} {'peak MB':>8}")
     for name, f in rows:
-        print(f"{name:<50} {f['seconds']:8.1f} {f['documents']:6d} {f['cached']:6d} {f['words'] / f['seconds']:9,.0f} {f['peak']:8.0f}")
+        print(
+            f"{name:<50} {f['seconds']:8.1f} {f['documents']:6d} {f['cached']:6d} {f['words'] / f['seconds']:9,.0f} "
+            f"{f['peak']:8.0f}"
+        )
     clean = rows[0][1]["seconds"]
     changed_s = rows[2][1]["seconds"]
     print(f"rebuild after one change: {changed_s / clean:.1%} of the clean build's time (goal <= 10%)")

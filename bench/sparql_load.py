@@ -36,8 +36,12 @@ def build(out: Path) -> None:
 
 
 def start_server(graph: Path, workers: int) -> tuple[subprocess.Popen, str]:
-    process = subprocess.Popen([sys.executable, "-m", "kg", "serve", str(graph), "--port", "0", "--workers", str(workers)],
-                               stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kg", "serve", str(graph), "--port", "0", "--workers", str(workers)],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
     for line in process.stderr:
         if line.startswith("SPARQL endpoint "):
             return process, line.split()[2]
@@ -46,7 +50,11 @@ def start_server(graph: Path, workers: int) -> tuple[subprocess.Popen, str]:
 
 
 def get(connection: http.client.HTTPConnection, path: str, query: str) -> tuple[int, bytes]:
-    connection.request("GET", path + "?" + urllib.parse.urlencode({"query": query}), headers={"Accept": "application/sparql-results+json"})
+    connection.request(
+        "GET",
+        path + "?" + urllib.parse.urlencode({"query": query}),
+        headers={"Accept": "application/sparql-results+json"},
+    )
     response = connection.getresponse()
     return response.status, response.read()
 
@@ -101,10 +109,20 @@ def run(url: str, names: list[str], queries: int, clients: int, keep_alive: bool
     def percentile(p: float) -> float:
         return 1000 * ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
-    return {"queries": queries, "clients": clients, "keep_alive": keep_alive, "seconds": round(wall, 2),
-            "requests_per_s": round(queries / wall, 1), "p50_ms": round(percentile(50), 1), "p95_ms": round(percentile(95), 1),
-            "p99_ms": round(percentile(99), 1), "max_ms": round(1000 * ordered[-1], 1), "mean_ms": round(1000 * statistics.fmean(ordered), 1),
-            "errors": len(errors), "first_errors": sorted(set(errors))[:3]}
+    return {
+        "queries": queries,
+        "clients": clients,
+        "keep_alive": keep_alive,
+        "seconds": round(wall, 2),
+        "requests_per_s": round(queries / wall, 1),
+        "p50_ms": round(percentile(50), 1),
+        "p95_ms": round(percentile(95), 1),
+        "p99_ms": round(percentile(99), 1),
+        "max_ms": round(1000 * ordered[-1], 1),
+        "mean_ms": round(1000 * statistics.fmean(ordered), 1),
+        "errors": len(errors),
+        "first_errors": sorted(set(errors))[:3],
+    }
 
 
 def main() -> None:
@@ -112,8 +130,12 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=2000)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2, help="kg serve --workers")
-    parser.add_argument("--keep-alive", action="store_true", help="reuse each client's connection (default: a new one per query)")
-    parser.add_argument("--graph", type=Path, help="a build folder or store to serve (default: build data/ into a temporary folder)")
+    parser.add_argument(
+        "--keep-alive", action="store_true", help="reuse each client's connection (default: a new one per query)"
+    )
+    parser.add_argument(
+        "--graph", type=Path, help="a build folder or store to serve (default: build data/ into a temporary folder)"
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kg-load-") as tmp:
@@ -133,10 +155,15 @@ def main() -> None:
     if args.json:
         print(json.dumps(figures, indent=1))
         return
-    print(f"{figures['queries']:,} lookups from {figures['clients']} clients ({'keep-alive' if args.keep_alive else 'a new connection each'}), "
-          f"kg serve --workers {args.workers}, {len(names)} entities")
-    print(f"{figures['requests_per_s']} requests/s over {figures['seconds']} s; latency ms: p50 {figures['p50_ms']}, "
-          f"p95 {figures['p95_ms']}, p99 {figures['p99_ms']}, max {figures['max_ms']}; errors {figures['errors']}")
+    print(
+        f"{figures['queries']:,} lookups from {figures['clients']} clients "
+        f"({'keep-alive' if args.keep_alive else 'a new connection each'}), "
+        f"kg serve --workers {args.workers}, {len(names)} entities"
+    )
+    print(
+        f"{figures['requests_per_s']} requests/s over {figures['seconds']} s; latency ms: p50 {figures['p50_ms']}, "
+        f"p95 {figures['p95_ms']}, p99 {figures['p99_ms']}, max {figures['max_ms']}; errors {figures['errors']}"
+    )
     for error in figures["first_errors"]:
         print("  e.g.", error)
 

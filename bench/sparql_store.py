@@ -23,13 +23,21 @@ from kg.export.vocab import DEFAULT_BASE, PREFIXES
 ID, KG = DEFAULT_BASE, PREFIXES["kg"]
 RDF_TYPE, LABEL = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type", "http://www.w3.org/2000/01/rdf-schema#label"
 TYPES = ["Person", "Organization", "Place", "Role", "Event"]
-RELATIONS = {"works_for": ("Person", "Organization"), "located_in": ("Organization", "Place"), "holds_role": ("Person", "Role"),
-             "met_with": ("Person", "Person"), "met_at": ("Person", "Place"), "attendee": ("Event", "Person")}
+RELATIONS = {
+    "works_for": ("Person", "Organization"),
+    "located_in": ("Organization", "Place"),
+    "holds_role": ("Person", "Role"),
+    "met_with": ("Person", "Person"),
+    "met_at": ("Person", "Place"),
+    "attendee": ("Event", "Person"),
+}
 
 QUERIES = {
     "lookup by label": 'SELECT ?x ?type WHERE { ?x rdfs:label "Person {target}" ; a ?type }',
-    "two-hop join": 'SELECT ?place WHERE { ?p rdfs:label "Person {target}" ; kg:works_for ?org . ?org kg:located_in ?place }',
-    "aggregation": "SELECT ?org (COUNT(?p) AS ?staff) WHERE { ?p kg:works_for ?org } GROUP BY ?org ORDER BY DESC(?staff) ?org LIMIT 10",
+    "two-hop join": 'SELECT ?place WHERE { ?p rdfs:label "Person {target}" ; kg:works_for ?org . '
+    "?org kg:located_in ?place }",
+    "aggregation": "SELECT ?org (COUNT(?p) AS ?staff) WHERE { ?p kg:works_for ?org } GROUP BY ?org ORDER BY "
+    "DESC(?staff) ?org LIMIT 10",
 }
 
 
@@ -50,8 +58,12 @@ def synthetic(triples: int, seed: int = 7) -> str:
         s, o = f"<{ID}{domain.lower()}/{rng.randrange(per_type)}>", f"<{ID}{range_.lower()}/{rng.randrange(per_type)}>"
         st = f"<{ID}statement/{statement}>"
         statement += 1
-        lines += [f"{s} <{KG}{relation}> {o} .", f"{st} <{KG}confidence> \"0.8\"^^<http://www.w3.org/2001/XMLSchema#decimal> .",
-                  f"{st} <http://www.w3.org/1999/02/22-rdf-syntax-ns#subject> {s} .", f"{st} <http://www.w3.org/1999/02/22-rdf-syntax-ns#object> {o} ."]
+        lines += [
+            f"{s} <{KG}{relation}> {o} .",
+            f'{st} <{KG}confidence> "0.8"^^<http://www.w3.org/2001/XMLSchema#decimal> .',
+            f"{st} <http://www.w3.org/1999/02/22-rdf-syntax-ns#subject> {s} .",
+            f"{st} <http://www.w3.org/1999/02/22-rdf-syntax-ns#object> {o} .",
+        ]
     return "\n".join(lines[:triples]) + "\n"
 
 
@@ -82,8 +94,8 @@ def main() -> None:
         for name, template in QUERIES.items():
             query = template.replace("{target}", str(target))
             prologue = "".join(f"PREFIX {p}: <{i}>\n" for p, i in PREFIXES.items())
-            oxi, rows_a = timed(lambda: list(store.query(query, prefixes=PREFIXES)), args.repeat)
-            rdf, rows_b = timed(lambda: list(graph.query(prologue + query)), max(1, args.repeat // 2))
+            oxi, rows_a = timed(lambda query=query: list(store.query(query, prefixes=PREFIXES)), args.repeat)
+            rdf, rows_b = timed(lambda text=prologue + query: list(graph.query(text)), max(1, args.repeat // 2))
             assert len(rows_a) == len(rows_b), (name, len(rows_a), len(rows_b))
             print(f"{name:18} {oxi * 1000:14.2f}ms {rdf * 1000:14.2f}ms {rdf / oxi:7.1f}x   ({len(rows_a)} rows)")
 

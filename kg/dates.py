@@ -4,10 +4,27 @@ from __future__ import annotations
 
 import re
 
-_MONTHS = {m: i for i, names in enumerate([
-    ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
-    ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"), ("dec", "december"),
-], 1) for m in names}
+_MONTHS = {
+    m: i
+    for i, names in enumerate(
+        [
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ],
+        1,
+    )
+    for m in names
+}
 _YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
 _ISO = re.compile(r"\b(\d{4})-(\d{2})(?:-(\d{2}))?\b")
 _MONTH = re.compile(r"\b(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\b\.?", re.IGNORECASE)
@@ -33,7 +50,7 @@ def date_key(text: str) -> str | None:
     if not month:  # a year alone ("2024", "in 2024"), not a fragment such as "12, 2023"
         return year.group(1) if not re.search(r"\d", text.replace(year.group(1), "")) else None
     number = _MONTHS[month.group(1).lower()]
-    day_match = _DAY_AFTER.match(text[month.end():]) or _DAY_BEFORE.search(text[: month.start()])
+    day_match = _DAY_AFTER.match(text[month.end() :]) or _DAY_BEFORE.search(text[: month.start()])
     day = int(day_match.group(1)) if day_match else 0
     if 1 <= day <= 31:
         return f"{year.group(1)}-{number:02d}-{day:02d}"

@@ -88,7 +88,8 @@ def service_description(endpoint: str, update: bool, federation: bool) -> list[o
     """A SPARQL 1.1 Service Description of the endpoint, as triples.
 
     Example:
-        >>> any(t.object == ox.NamedNode(SD + "SPARQL11Query") for t in service_description("http://127.0.0.1/sparql", False, False))
+        >>> description = service_description("http://127.0.0.1/sparql", False, False)
+        >>> any(t.object == ox.NamedNode(SD + "SPARQL11Query") for t in description)
         True
     """
     service, dataset, graph = ox.NamedNode(endpoint), ox.BlankNode("dataset"), ox.BlankNode("defaultGraph")

@@ -11,8 +11,8 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pyoxigraph as ox
 
@@ -33,14 +33,24 @@ def _batches(store: ox.Store, size: int) -> Iterator[bytes]:
         yield ox.serialize(batch, format=ox.RdfFormat.N_TRIPLES)
 
 
-def _request(endpoint: str, protocol: str, payload: bytes, graph: str | None, auth: str | None) -> urllib.request.Request:
+def _request(
+    endpoint: str, protocol: str, payload: bytes, graph: str | None, auth: str | None
+) -> urllib.request.Request:
     if protocol == "gsp":
-        target = endpoint + ("&" if "?" in endpoint else "?") + (f"graph={urllib.parse.quote(graph, safe='')}" if graph else "default")
-        request = urllib.request.Request(target, data=payload, method="POST", headers={"Content-Type": "application/n-triples"})
+        target = (
+            endpoint
+            + ("&" if "?" in endpoint else "?")
+            + (f"graph={urllib.parse.quote(graph, safe='')}" if graph else "default")
+        )
+        request = urllib.request.Request(
+            target, data=payload, method="POST", headers={"Content-Type": "application/n-triples"}
+        )
     else:
         body = payload.decode()
         update = f"INSERT DATA {{ GRAPH <{graph}> {{ {body} }} }}" if graph else f"INSERT DATA {{ {body} }}"
-        request = urllib.request.Request(endpoint, data=update.encode(), method="POST", headers={"Content-Type": "application/sparql-update"})
+        request = urllib.request.Request(
+            endpoint, data=update.encode(), method="POST", headers={"Content-Type": "application/sparql-update"}
+        )
     if auth:
         import base64
 
@@ -87,7 +97,9 @@ def push_graph(
             except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
                 if attempt == retries:
                     why = getattr(exc, "reason", exc)
-                    raise RemoteError(f"{endpoint}: cannot reach the server ({why}) after {retries + 1} attempts") from None
+                    raise RemoteError(
+                        f"{endpoint}: cannot reach the server ({why}) after {retries + 1} attempts"
+                    ) from None
             time.sleep(min(0.5 * 2**attempt, 8))
         sent += batch.count(b"\n")  # N-Triples: one triple a line
         if progress:

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -31,16 +32,30 @@ from kg.resources import DEFAULT_DATA_DIR
 from kg.results import QueryResult, format_result, results_json, short
 from kg.sparql_scan import scan
 
-__all__ = ["QueryError", "QueryResult", "format_result", "results_json", "open_graph", "read_query", "run_query", "sparql"]
+__all__ = [
+    "QueryError",
+    "QueryResult",
+    "format_result",
+    "results_json",
+    "open_graph",
+    "read_query",
+    "run_query",
+    "sparql",
+]
 
 QUERY_DIR = DEFAULT_DATA_DIR / "queries"
 STORE_MARKER = "kg-store.json"
 STORE_LOCK = "kg-store.lock"
 _ORPHAN = re.compile(r"bulk-\d+\.sst")  # Oxigraph's bulk loader's files, moved into the database when a load completes
 FILE_FORMATS = {
-    ".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES, ".nq": ox.RdfFormat.N_QUADS,
-    ".trig": ox.RdfFormat.TRIG, ".jsonld": ox.RdfFormat.JSON_LD, ".rdf": ox.RdfFormat.RDF_XML,
-    ".owl": ox.RdfFormat.RDF_XML, ".n3": ox.RdfFormat.N3,
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".nq": ox.RdfFormat.N_QUADS,
+    ".trig": ox.RdfFormat.TRIG,
+    ".jsonld": ox.RdfFormat.JSON_LD,
+    ".rdf": ox.RdfFormat.RDF_XML,
+    ".owl": ox.RdfFormat.RDF_XML,
+    ".n3": ox.RdfFormat.N3,
 }
 BUILD_FILES = ("graph.nt", "graph.ttl", "graph.trig", "graph.jsonld")
 _AT = re.compile(r"error at (\d+):(\d+): ?")
@@ -116,7 +131,7 @@ class StoreLock:
             os.close(self._fd)  # closing the handle drops the lock
             self._fd = None
 
-    def __enter__(self) -> "StoreLock":
+    def __enter__(self) -> StoreLock:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -127,7 +142,9 @@ def load_file(store: ox.Store, path: Path) -> None:
     """Load an RDF file into `store`; a syntax error names the file, line and column."""
     fmt = FILE_FORMATS.get(path.suffix.lower())
     if fmt is None:
-        raise InputError(f"{path}: unknown RDF file type {path.suffix or '(none)'}; use one of {', '.join(sorted(FILE_FORMATS))}")
+        raise InputError(
+            f"{path}: unknown RDF file type {path.suffix or '(none)'}; use one of {', '.join(sorted(FILE_FORMATS))}"
+        )
     try:
         store.bulk_load(path=str(path), format=fmt)
     except SyntaxError as exc:
@@ -196,8 +213,14 @@ def _literal(value: str) -> ox.Literal | ox.NamedNode:
     return ox.NamedNode(value[1:-1]) if value.startswith("<") and value.endswith(">") else ox.Literal(value)
 
 
-def run_query(store: ox.Store, query: str, bindings: dict[str, str] | None = None, limit: int = 0,
-              default_graphs: list[str] | None = None, named_graphs: list[str] | None = None) -> QueryResult:
+def run_query(
+    store: ox.Store,
+    query: str,
+    bindings: dict[str, str] | None = None,
+    limit: int = 0,
+    default_graphs: list[str] | None = None,
+    named_graphs: list[str] | None = None,
+) -> QueryResult:
     """Run a SPARQL query with the kg prefixes predeclared; `bindings` fix variables (VALUES-like).
 
     `limit` caps the rows kept (0: no cap); the result says whether it was cut. `default_graphs`
@@ -218,7 +241,9 @@ def run_query(store: ox.Store, query: str, bindings: dict[str, str] | None = Non
     except SyntaxError as exc:
         form = scan(query).form
         if form is not None and scan(query).is_update:
-            raise QueryError(f"this is a SPARQL Update ({form}), not a query; kg query and a read-only kg serve run queries only") from None
+            raise QueryError(
+                f"this is a SPARQL Update ({form}), not a query; kg query and a read-only kg serve run queries only"
+            ) from None
         message = str(exc).splitlines()[0]
         at = _AT.search(message)
         where = f" at line {at.group(1)}, column {at.group(2)}" if at else ""

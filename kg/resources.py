@@ -16,6 +16,7 @@ from typing import Any
 from kg.errors import ConfigError
 from kg.model import NODE_TYPES, RelationType
 
+
 def _data_dir() -> Path:
     """data/ of a source checkout (editable install), else the copy a wheel ships as kg/data."""
     checkout = Path(__file__).resolve().parent.parent / "data"
@@ -73,7 +74,9 @@ class Pattern:
     source: str = ""
     object_phrase: str = "compound"  # a plain-noun object: the noun with its compounds, or its whole "subtree"
     past_only: bool = False  # a statement in the future tense is not (yet) made: "will announce the location"
-    subject_not: str = ""  # a kind of entity (Resources.kinds: "country") never this pattern's subject: "France in Paris"
+    subject_not: str = (
+        ""  # a kind of entity (Resources.kinds: "country") never this pattern's subject: "France in Paris"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,10 +103,16 @@ class Resources:
     open_rules: OpenRelationRules | None = None
     roles: dict[str, Any] = field(default_factory=dict)  # data/roles.json, the role lexicon
     genders: dict[str, str] = field(default_factory=dict)  # lower-case given name or honorific -> male | female
-    nominals: dict[str, tuple[str, ...]] = field(default_factory=dict)  # node type -> nouns of descriptions ("the company")
+    nominals: dict[str, tuple[str, ...]] = field(
+        default_factory=dict
+    )  # node type -> nouns of descriptions ("the company")
     kinds: dict[str, frozenset[str]] = field(default_factory=dict)  # kind ("country") -> lower-case names of that kind
-    organisation_words: frozenset[str] = frozenset()  # nouns that name organisations ("company", "bank"), from data/nominals.json
-    gatherings: dict[str, Any] = field(default_factory=dict)  # data/gatherings.json: the words of kg/relations/gatherings.py
+    organisation_words: frozenset[str] = (
+        frozenset()
+    )  # nouns that name organisations ("company", "bank"), from data/nominals.json
+    gatherings: dict[str, Any] = field(
+        default_factory=dict
+    )  # data/gatherings.json: the words of kg/relations/gatherings.py
 
     @cached_property
     def role_names(self) -> frozenset[str]:
@@ -136,7 +145,11 @@ def _read_json(path: Path) -> Any:
 def load_aliases(path: Path) -> list[Alias]:
     """Read an alias CSV: header `alias,canonical,type` (and optionally `kind`); lines starting with #
     are comments."""
-    rows = [(n, line) for n, line in enumerate(_read_text(path).splitlines(), 1) if line.strip() and not line.startswith("#")]
+    rows = [
+        (n, line)
+        for n, line in enumerate(_read_text(path).splitlines(), 1)
+        if line.strip() and not line.startswith("#")
+    ]
     if not rows:
         raise ConfigError(f"{path}: empty alias file (expected a header alias,canonical,type)")
     reader = csv.reader([line for _, line in rows])
@@ -166,7 +179,12 @@ def load_pairs(path: Path, required: bool = True) -> dict[str, str]:
         if not line.strip() or line.startswith("#"):
             continue
         first, _, second = (v.strip() for v in line.partition(","))
-        if not out and lineno and first.lower() in ("name", "honorific", "demonym") and second.lower() in ("gender", "place", ""):
+        if (
+            not out
+            and lineno
+            and first.lower() in ("name", "honorific", "demonym")
+            and second.lower() in ("gender", "place", "")
+        ):
             out[""] = ""  # the header
             continue
         if required and not second:
@@ -202,8 +220,14 @@ def load_schema(path: Path) -> tuple[dict[str, str], dict[str, RelationType]]:
                 raise ConfigError(f"{path}: relation {name}: {key} must list types from {', '.join(NODE_TYPES)}")
         mappings = tuple((prop, term) for prop, terms in spec.get("mappings", {}).items() for term in terms)
         relations[name] = RelationType(
-            name, tuple(spec["domain"]), tuple(spec["range"]), bool(spec.get("symmetric", False)),
-            spec.get("description", ""), spec.get("example", ""), mappings, tuple(spec.get("subsumed_by", ())),
+            name,
+            tuple(spec["domain"]),
+            tuple(spec["range"]),
+            bool(spec.get("symmetric", False)),
+            spec.get("description", ""),
+            spec.get("example", ""),
+            mappings,
+            tuple(spec.get("subsumed_by", ())),
             str(spec.get("not_between", "")),
         )
     for name, spec in relations.items():
@@ -217,7 +241,7 @@ def load_patterns(path: Path, relations: dict[str, RelationType]) -> list[Patter
     data = _read_json(path)
     items = data.get("patterns") if isinstance(data, dict) else data
     if not isinstance(items, list):
-        raise ConfigError(f"{path}: expected a list of patterns or {{\"patterns\": [...]}}")
+        raise ConfigError(f'{path}: expected a list of patterns or {{"patterns": [...]}}')
     patterns = []
     for n, item in enumerate(items):
         where = f"{path}: pattern {item.get('id', n) if isinstance(item, dict) else n}"
@@ -227,24 +251,41 @@ def load_patterns(path: Path, relations: dict[str, RelationType]) -> list[Patter
         if kind not in PATTERN_KINDS:
             raise ConfigError(f"{where}: unknown kind {kind!r}; use one of {', '.join(PATTERN_KINDS)}")
         if item.get("relation") not in relations:
-            raise ConfigError(f"{where}: unknown relation {item.get('relation')!r}; declare it in schema.json or use one of {', '.join(sorted(relations))}")
-        if kind != "name_prefix" and (not item.get("pattern") or item.get("subject") is None or item.get("object") is None):
+            raise ConfigError(
+                f"{where}: unknown relation {item.get('relation')!r}; declare it in schema.json or use one of "
+                f"{', '.join(sorted(relations))}"
+            )
+        if kind != "name_prefix" and (
+            not item.get("pattern") or item.get("subject") is None or item.get("object") is None
+        ):
             raise ConfigError(f"{where}: needs 'pattern', 'subject' and 'object'")
         if kind == "dependency":
             names = {node.get("RIGHT_ID") for node in item["pattern"]}
             if item["subject"] not in names or item["object"] not in names:
-                raise ConfigError(f"{where}: subject/object must name pattern nodes ({', '.join(sorted(map(str, names)))})")
+                raise ConfigError(
+                    f"{where}: subject/object must name pattern nodes ({', '.join(sorted(map(str, names)))})"
+                )
         object_type = item.get("object_type")
         if object_type is not None and object_type not in NODE_TYPES:
             raise ConfigError(f"{where}: unknown object_type {object_type!r}")
-        patterns.append(Pattern(
-            id=str(item.get("id", f"{path.stem}.{n}")), relation=item["relation"], kind=kind,
-            pattern=item.get("pattern"), subject=item.get("subject"), object=item.get("object"),
-            confidence=float(item.get("confidence", 0.8)), object_type=object_type,
-            expand=bool(item.get("expand", kind == "dependency")), unit_words=tuple(item.get("unit_words", ())), source=str(path),
-            object_phrase=_choice(where, item, "object_phrase", ("compound", "subtree")), past_only=bool(item.get("past_only", False)),
-            subject_not=str(item.get("subject_not", "")),
-        ))
+        patterns.append(
+            Pattern(
+                id=str(item.get("id", f"{path.stem}.{n}")),
+                relation=item["relation"],
+                kind=kind,
+                pattern=item.get("pattern"),
+                subject=item.get("subject"),
+                object=item.get("object"),
+                confidence=float(item.get("confidence", 0.8)),
+                object_type=object_type,
+                expand=bool(item.get("expand", kind == "dependency")),
+                unit_words=tuple(item.get("unit_words", ())),
+                source=str(path),
+                object_phrase=_choice(where, item, "object_phrase", ("compound", "subtree")),
+                past_only=bool(item.get("past_only", False)),
+                subject_not=str(item.get("subject_not", "")),
+            )
+        )
     return patterns
 
 
@@ -279,24 +320,34 @@ def load_resources(
         seen[p.id] = p.source
     for p in patterns:
         if p.subject_not and p.subject_not not in KINDS:
-            raise ConfigError(f"{p.source}: pattern {p.id!r}: unknown subject_not {p.subject_not!r}; use one of {', '.join(KINDS)}")
+            raise ConfigError(
+                f"{p.source}: pattern {p.id!r}: unknown subject_not {p.subject_not!r}; use one of {', '.join(KINDS)}"
+            )
     entity_patterns = _read_json(data_dir / "entity_patterns.json").get("patterns", [])
     open_spec = _read_json(data_dir / "open_relations.json")
     honorifics = load_pairs(data_dir / "honorifics.csv", required=False)
     nominal_spec = _read_json(data_dir / "nominals.json")
-    nominals = {k: tuple(v["nouns"] if isinstance(v, dict) else v) for k, v in nominal_spec.items()
-                if k in NODE_TYPES and (isinstance(v, list) or isinstance(v, dict) and v.get("join", True))}
+    nominals = {
+        k: tuple(v["nouns"] if isinstance(v, dict) else v)
+        for k, v in nominal_spec.items()
+        if k in NODE_TYPES and (isinstance(v, list) or isinstance(v, dict) and v.get("join", True))
+    }
     organisation_spec = nominal_spec.get("Organization", ())
-    organisation_words = frozenset(w.lower() for w in (organisation_spec.get("nouns", ()) if isinstance(organisation_spec, dict) else organisation_spec))
+    organisation_words = frozenset(
+        w.lower()
+        for w in (organisation_spec.get("nouns", ()) if isinstance(organisation_spec, dict) else organisation_spec)
+    )
     roles = _read_json(data_dir / "roles.json")
     gatherings = _read_json(data_dir / "gatherings.json") if (data_dir / "gatherings.json").is_file() else {}
     if not isinstance(roles.get("heads"), dict):
-        raise ConfigError(f"{data_dir / 'roles.json'}: needs \"heads\": {{class: [title, ...]}}")
+        raise ConfigError(f'{data_dir / "roles.json"}: needs "heads": {{class: [title, ...]}}')
     return Resources(
         aliases=tuple(aliases),
         honorifics=frozenset(honorifics),
-        genders={**{n.lower(): g for n, g in load_pairs(data_dir / "first_names.csv").items()},
-                 **{h.lower(): g for h, g in honorifics.items() if g}},
+        genders={
+            **{n.lower(): g for n, g in load_pairs(data_dir / "first_names.csv").items()},
+            **{h.lower(): g for h, g in honorifics.items() if g},
+        },
         demonyms=load_demonyms(data_dir / "demonyms.csv"),
         designators=frozenset(w.lower() for w in load_word_list(data_dir / "designators.csv")[1:]),
         entity_labels=labels,

@@ -19,8 +19,9 @@ import functools
 import io
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 import catalogue
@@ -63,12 +64,16 @@ class ResultFormat:
         return f"{media}; charset=utf-8" if media.startswith("text/") or media.endswith("xml") else media
 
 
-def result_format(name: str, kinds: tuple[str, ...], media_types: tuple[str, ...], standard: str | None = None) -> Callable:
+def result_format(
+    name: str, kinds: tuple[str, ...], media_types: tuple[str, ...], standard: str | None = None
+) -> Callable:
     """Register the decorated writer as the result format `name`."""
 
     def decorate(write: Callable[[QueryResult], str]) -> Callable[[QueryResult], str]:
         formats = "http://www.w3.org/ns/formats/"
-        registry.result_formats.register(name, func=ResultFormat(name, kinds, media_types, write, standard and formats + standard))
+        registry.result_formats.register(
+            name, func=ResultFormat(name, kinds, media_types, write, standard and formats + standard)
+        )
         return write
 
     return decorate
@@ -100,7 +105,10 @@ def format_result(result: QueryResult, fmt: str = "table") -> str:
             chosen = registry.get(registry.result_formats, "turtle", "format")
         else:
             names = ", ".join(f.name for f in formats_for(result.kind))
-            raise QueryError(f"format {fmt!r} is for graph results (CONSTRUCT, DESCRIBE); for {result.kind.upper()} use one of: {names}")
+            raise QueryError(
+                f"format {fmt!r} is for graph results (CONSTRUCT, DESCRIBE); for {result.kind.upper()} use one of: "
+                f"{names}"
+            )
     return chosen.write(result)
 
 
@@ -113,10 +121,10 @@ def short(term: Any, base: str = DEFAULT_BASE) -> str:
     if isinstance(term, ox.NamedNode):
         iri = term.value
         if iri.startswith(base):
-            return iri[len(base):]
+            return iri[len(base) :]
         for prefix, ns in PREFIXES.items():
-            if iri.startswith(ns) and re.fullmatch(r"[\w.-]*", iri[len(ns):]):
-                return f"{prefix}:{iri[len(ns):]}"
+            if iri.startswith(ns) and re.fullmatch(r"[\w.-]*", iri[len(ns) :]):
+                return f"{prefix}:{iri[len(ns) :]}"
         return f"<{iri}>"
     return str(term)
 
@@ -129,7 +137,9 @@ def write_table(result: QueryResult) -> str:
     widths = [max([len(v)] + [len(r[n]) for r in table]) for n, v in enumerate(result.variables)]
     lines = ["  ".join(v.upper().ljust(w) for v, w in zip(result.variables, widths)).rstrip()]
     lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in table]
-    lines.append(f"({len(table)} row{'s' if len(table) != 1 else ''}{', cut at the limit' if result.truncated else ''})")
+    lines.append(
+        f"({len(table)} row{'s' if len(table) != 1 else ''}{', cut at the limit' if result.truncated else ''})"
+    )
     return "\n".join(lines)
 
 
@@ -139,7 +149,14 @@ def _term_json(term: Any) -> dict[str, Any]:
     if isinstance(term, ox.BlankNode):
         return {"type": "bnode", "value": term.value}
     if isinstance(term, ox.Triple):
-        return {"type": "triple", "value": {"subject": _term_json(term.subject), "predicate": _term_json(term.predicate), "object": _term_json(term.object)}}
+        return {
+            "type": "triple",
+            "value": {
+                "subject": _term_json(term.subject),
+                "predicate": _term_json(term.predicate),
+                "object": _term_json(term.object),
+            },
+        }
     out = {"type": "literal", "value": term.value}
     if term.language:
         out["xml:lang"] = term.language
@@ -171,7 +188,9 @@ def _xml_text(value: str) -> str:
     if stripped == text:
         return text
     start = len(text) - len(text.lstrip(" "))
-    return "&#32;" * start + stripped + "&#32;" * (len(text) - start - len(stripped)) if stripped else "&#32;" * len(text)
+    return (
+        "&#32;" * start + stripped + "&#32;" * (len(text) - start - len(stripped)) if stripped else "&#32;" * len(text)
+    )
 
 
 def _term_xml(term: Any) -> str:
@@ -196,9 +215,15 @@ def write_xml(result: QueryResult) -> str:
     if result.kind == "ask":
         out.append(f"<head/><boolean>{'true' if result.boolean else 'false'}</boolean>")
     else:
-        out.append("<head>" + "".join(f"<variable name={quoteattr(v)}/>" for v in result.variables) + "</head><results>")
+        out.append(
+            "<head>" + "".join(f"<variable name={quoteattr(v)}/>" for v in result.variables) + "</head><results>"
+        )
         for row in result.rows:
-            cells = "".join(f"<binding name={quoteattr(v)}>{_term_xml(t)}</binding>" for v, t in zip(result.variables, row) if t is not None)
+            cells = "".join(
+                f"<binding name={quoteattr(v)}>{_term_xml(t)}</binding>"
+                for v, t in zip(result.variables, row)
+                if t is not None
+            )
             out.append(f"<result>{cells}</result>")
         out.append("</results>")
     out.append("</sparql>\n")
@@ -235,7 +260,9 @@ def _rdf_writer(rdf_format: ox.RdfFormat, prefixed: bool = True) -> Callable[[Qu
     return write
 
 
-result_format("turtle", GRAPH, ("text/turtle", "application/turtle", "application/x-turtle"), "Turtle")(_rdf_writer(ox.RdfFormat.TURTLE))
+result_format("turtle", GRAPH, ("text/turtle", "application/turtle", "application/x-turtle"), "Turtle")(
+    _rdf_writer(ox.RdfFormat.TURTLE)
+)
 result_format("nt", GRAPH, ("application/n-triples",), "N-Triples")(_rdf_writer(ox.RdfFormat.N_TRIPLES, prefixed=False))
 result_format("rdfxml", GRAPH, ("application/rdf+xml", "application/xml"), "RDF_XML")(_rdf_writer(ox.RdfFormat.RDF_XML))
 result_format("jsonld", GRAPH, ("application/ld+json",), "JSON-LD")(_rdf_writer(ox.RdfFormat.JSON_LD))

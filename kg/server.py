@@ -59,7 +59,9 @@ class ServerSettings:
     request_timeout: float = 30.0
 
     def cors_allows(self, origin: str | None) -> bool:
-        return bool(origin) and ("*" in self.cors or origin.rstrip("/").lower() in {o.rstrip("/").lower() for o in self.cors})
+        return bool(origin) and (
+            "*" in self.cors or origin.rstrip("/").lower() in {o.rstrip("/").lower() for o in self.cors}
+        )
 
 
 PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>kg SPARQL</title>
@@ -80,7 +82,9 @@ document.getElementById("f").onsubmit = async (e) => {
     "Accept": "application/sparql-results+json, text/turtle"}, body: document.getElementById("q").value});
   const text = await r.text();
   if (!r.ok) { err.textContent = text; out.textContent = ""; return; }
-  if (!(r.headers.get("Content-Type") || "").includes("json")) { out.innerHTML = "<pre></pre>"; out.firstChild.textContent = text; return; }
+  if (!(r.headers.get("Content-Type") || "").includes("json")) {
+    out.innerHTML = "<pre></pre>"; out.firstChild.textContent = text; return;
+  }
   const data = JSON.parse(text);
   if ("boolean" in data) { out.textContent = String(data.boolean); return; }
   const vars = data.head.vars, table = document.createElement("table"), head = table.insertRow();
@@ -106,8 +110,14 @@ def refuse_remote_calls(text: str, allowed_hosts: tuple[str, ...]) -> None:
     for remote in scan(text).remotes:
         if remote.host is None or remote.host not in allowed:
             target = f"<{remote.target}>" if remote.target else "a server named by a variable or an unknown prefix"
-            hint = f"start kg serve with --allow-federation {remote.host}" if remote.host else "name the server by its full http(s) IRI and allow it with --allow-federation HOST"
-            raise HttpError(403, f"{remote.keyword} {target} is refused: kg serve calls other servers only when told ({hint})")
+            hint = (
+                f"start kg serve with --allow-federation {remote.host}"
+                if remote.host
+                else "name the server by its full http(s) IRI and allow it with --allow-federation HOST"
+            )
+            raise HttpError(
+                403, f"{remote.keyword} {target} is refused: kg serve calls other servers only when told ({hint})"
+            )
 
 
 def make_handler(pool: WorkerPool, settings: ServerSettings) -> type[BaseHTTPRequestHandler]:
@@ -139,7 +149,9 @@ def make_handler(pool: WorkerPool, settings: ServerSettings) -> type[BaseHTTPReq
 
         # ---- answers
 
-        def _send(self, status: int, content_type: str, body: bytes, extra: dict[str, str] | None = None, close: bool = False) -> None:
+        def _send(
+            self, status: int, content_type: str, body: bytes, extra: dict[str, str] | None = None, close: bool = False
+        ) -> None:
             self.send_response(status)
             if content_type:
                 self.send_header("Content-Type", content_type)
@@ -189,8 +201,12 @@ def make_handler(pool: WorkerPool, settings: ServerSettings) -> type[BaseHTTPReq
             """The request's path once its Host is known to be this server's; raises HttpError."""
             host = self.headers.get("Host")
             if host is not None and not host_allowed(host, settings.host, settings.allow_hosts):
-                raise HttpError(400, f"Host {host!r} is not this server's name; a server reached under another name "
-                                     f"is started with --allow-host NAME", close=True)
+                raise HttpError(
+                    400,
+                    f"Host {host!r} is not this server's name; a server reached under another name "
+                    f"is started with --allow-host NAME",
+                    close=True,
+                )
             return urlsplit(self.path).path
 
         def _length(self) -> int:
@@ -201,8 +217,12 @@ def make_handler(pool: WorkerPool, settings: ServerSettings) -> type[BaseHTTPReq
                 raise HttpError(400, f"Content-Length {raw!r} is not a number of bytes", close=True)
             length = int(raw)
             if length > settings.max_body:
-                raise HttpError(413, f"the request body ({length:,} bytes) is larger than the server takes "
-                                     f"({settings.max_body:,} bytes, --max-body)", close=True)
+                raise HttpError(
+                    413,
+                    f"the request body ({length:,} bytes) is larger than the server takes "
+                    f"({settings.max_body:,} bytes, --max-body)",
+                    close=True,
+                )
             return length
 
         def _body(self) -> bytes:
@@ -227,7 +247,9 @@ def make_handler(pool: WorkerPool, settings: ServerSettings) -> type[BaseHTTPReq
             for name in ("query", "update"):
                 if len(params.get(name, [])) > 1:
                     raise HttpError(400, f"more than one {name} parameter")
-            kind, text = direct or (("update", params["update"][0]) if "update" in params else ("query", (params.get("query") or [""])[0]))
+            kind, text = direct or (
+                ("update", params["update"][0]) if "update" in params else ("query", (params.get("query") or [""])[0])
+            )
             if "query" in params and "update" in params:
                 raise HttpError(400, "a request is either a query or an update, not both")
             if not text.strip():
@@ -240,10 +262,19 @@ def make_handler(pool: WorkerPool, settings: ServerSettings) -> type[BaseHTTPReq
             refuse_remote_calls(text, settings.allow_federation)
             accept = self.headers.get("Accept")
             if negotiate(accept, "select") is None and negotiate(accept, "graph") is None:  # no need to run it
-                raise HttpError(406, f"no result format is acceptable (Accept: {accept}); kg serve writes "
-                                     f"{', '.join(m for kind in ('select', 'graph') for f in formats_for(kind) for m in f.media_types)}")
-            request = Request("query", text, accept=self.headers.get("Accept"), limit=settings.max_rows,
-                              default_graphs=params.get("default-graph-uri", []), named_graphs=params.get("named-graph-uri", []))
+                raise HttpError(
+                    406,
+                    f"no result format is acceptable (Accept: {accept}); kg serve writes "
+                    f"{', '.join(m for kind in ('select', 'graph') for f in formats_for(kind) for m in f.media_types)}",
+                )
+            request = Request(
+                "query",
+                text,
+                accept=self.headers.get("Accept"),
+                limit=settings.max_rows,
+                default_graphs=params.get("default-graph-uri", []),
+                named_graphs=params.get("named-graph-uri", []),
+            )
             self._reply(pool.ask(request))
 
         def _update(self, text: str, params: dict[str, list[str]]) -> None:
@@ -251,10 +282,21 @@ def make_handler(pool: WorkerPool, settings: ServerSettings) -> type[BaseHTTPReq
                 raise HttpError(403, "SPARQL Update is disabled; start kg serve with --allow-update")
             origin = self.headers.get("Origin")
             if origin and not same_origin(origin, self.headers.get("Host") or "") and not settings.cors_allows(origin):
-                raise HttpError(403, f"an update from the page of another origin ({origin}) is refused; allow it with --cors {origin}")
-            dataset = [p for p in ("using-graph-uri", "using-named-graph-uri", "default-graph-uri", "named-graph-uri") if p in params]
+                raise HttpError(
+                    403,
+                    f"an update from the page of another origin ({origin}) is refused; allow it with --cors {origin}",
+                )
+            dataset = [
+                p
+                for p in ("using-graph-uri", "using-named-graph-uri", "default-graph-uri", "named-graph-uri")
+                if p in params
+            ]
             if dataset:
-                raise HttpError(400, f"{dataset[0]} is not supported for updates by kg serve; name the graphs in the update (WITH, USING)")
+                raise HttpError(
+                    400,
+                    f"{dataset[0]} is not supported for updates by kg serve; name the graphs in the update (WITH, "
+                    "USING)",
+                )
             refuse_remote_calls(text, settings.allow_federation)
             self._reply(pool.ask(Request("update", text)))
 
@@ -263,7 +305,8 @@ def make_handler(pool: WorkerPool, settings: ServerSettings) -> type[BaseHTTPReq
             if fmt is None:
                 offered = ", ".join(m for f in formats_for("graph") for m in f.media_types)
                 raise HttpError(406, f"the service description is RDF; accept one of: {offered}")
-            endpoint = f"http://{self.headers.get('Host') or '%s:%d' % self.server.server_address[:2]}/sparql"
+            host, port = self.server.server_address[:2]
+            endpoint = f"http://{self.headers.get('Host') or f'{host}:{port}'}/sparql"
             triples = service_description(endpoint, settings.allow_update, bool(settings.allow_federation))
             result = QueryResult("graph", [], [(t.subject, t.predicate, t.object) for t in triples])
             self._send(200, fmt.content_type, fmt.write(result).encode())
@@ -313,8 +356,11 @@ def make_handler(pool: WorkerPool, settings: ServerSettings) -> type[BaseHTTPReq
                     raise HttpError(400, "the body is not UTF-8") from None
                 return self._dispatch(params, ("query" if content_type.endswith("query") else "update", text))
             if content_type != "application/x-www-form-urlencoded":
-                raise HttpError(415, f"Content-Type {content_type or '(none)'!r} is not accepted; use application/sparql-query, "
-                                     "application/sparql-update or application/x-www-form-urlencoded")
+                raise HttpError(
+                    415,
+                    f"Content-Type {content_type or '(none)'!r} is not accepted; use application/sparql-query, "
+                    "application/sparql-update or application/x-www-form-urlencoded",
+                )
             form = self._params(body.decode("latin-1"))
             for name, values in form.items():
                 params.setdefault(name, []).extend(values)
@@ -324,8 +370,11 @@ def make_handler(pool: WorkerPool, settings: ServerSettings) -> type[BaseHTTPReq
             self._check()
             extra = {"Allow": "GET, HEAD, POST, OPTIONS"}
             if settings.cors_allows(self.headers.get("Origin")):
-                extra |= {"Access-Control-Allow-Methods": "GET, POST", "Access-Control-Allow-Headers": "Content-Type, Accept",
-                          "Access-Control-Max-Age": "600"}
+                extra |= {
+                    "Access-Control-Allow-Methods": "GET, POST",
+                    "Access-Control-Allow-Headers": "Content-Type, Accept",
+                    "Access-Control-Max-Age": "600",
+                }
             self._send(204, "", b"", extra)
 
     return Handler
@@ -406,7 +455,9 @@ class SparqlServer:
         if threading.current_thread() is threading.main_thread():
             for name in ("SIGINT", "SIGTERM", "SIGHUP"):  # SIGINT too: a shell starts background jobs with it ignored
                 signum = getattr(signal, name, None)
-                if signum is not None and not (name == "SIGHUP" and signal.getsignal(signum) == signal.SIG_IGN):  # nohup
+                if signum is not None and not (
+                    name == "SIGHUP" and signal.getsignal(signum) == signal.SIG_IGN
+                ):  # nohup
                     handlers[signum] = signal.signal(signum, _interrupt)
         try:
             self.httpd.serve_forever()
@@ -414,7 +465,7 @@ class SparqlServer:
             for signum, handler in handlers.items():
                 signal.signal(signum, handler)
 
-    def start(self) -> "SparqlServer":
+    def start(self) -> SparqlServer:
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
         return self
@@ -435,7 +486,7 @@ class SparqlServer:
             self._lock.release()
             self._lock = None
 
-    def __enter__(self) -> "SparqlServer":
+    def __enter__(self) -> SparqlServer:
         return self.start()
 
     def __exit__(self, *exc: Any) -> None:

@@ -23,7 +23,8 @@ _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 _TOKEN = re.compile(
     r"""(?P<space>\s+)
     | (?P<comment>\#[^\n\r]*)
-    | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
+    | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+                 |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
     | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
     | (?P<var>[?$][\w\u00B7-\U0010FFFF]+)
     | (?P<pname>(?:[^\W\d_][\w.\-\u00B7-\U0010FFFF]*)?:(?:[\w:%.\-\\\u00B7-\U0010FFFF])*|_:[\w.\-]+)
@@ -65,6 +66,7 @@ class Scan:
 
 def unescape(text: str) -> str:
     """SPARQL's codepoint escapes (\\uXXXX, \\UXXXXXXXX), which apply to the whole text before parsing."""
+
     def char(match: re.Match[str]) -> str:
         code = int(match.group(1) or match.group(2), 16)
         return chr(code) if code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else match.group(0)
@@ -74,7 +76,9 @@ def unescape(text: str) -> str:
 
 def tokens(text: str) -> list[tuple[str, str]]:
     """(kind, text) of every token but spaces and comments, after `unescape`."""
-    return [(m.lastgroup, m.group()) for m in _TOKEN.finditer(unescape(text)) if m.lastgroup not in ("space", "comment")]
+    return [
+        (m.lastgroup, m.group()) for m in _TOKEN.finditer(unescape(text)) if m.lastgroup not in ("space", "comment")
+    ]
 
 
 def scan(text: str) -> Scan:

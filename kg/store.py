@@ -90,7 +90,11 @@ def read_marker(store_dir: Path) -> dict[str, Any] | None:
         record = json.loads((Path(store_dir) / STORE_MARKER).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if not isinstance(record, dict) or not isinstance(record.get("loaded"), list) or not all(isinstance(x, str) for x in record["loaded"]):
+    if (
+        not isinstance(record, dict)
+        or not isinstance(record.get("loaded"), list)
+        or not all(isinstance(x, str) for x in record["loaded"])
+    ):
         return None
     return record
 

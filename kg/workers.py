@@ -8,7 +8,8 @@ killing it. A fresh worker then takes over. `kg serve` keeps a pool of them (`--
 crash or a slow query never takes the other queries with it; `kg query` runs one.
 
 Example:
-    >>> reply = run_bounded(Path("out/"), Request("query", "ASK { ?s ?p ?o }", fmt="json"), timeout=60)  # doctest: +SKIP
+    >>> request = Request("query", "ASK { ?s ?p ?o }", fmt="json")  # doctest: +SKIP
+    >>> reply = run_bounded(Path("out/"), request, timeout=60)  # doctest: +SKIP
     >>> reply.status, reply.body  # doctest: +SKIP
     (200, b'{"head": {}, "boolean": true}')
 """
@@ -134,11 +135,16 @@ def answer(store: Any, request: Request) -> Reply:
             store.update(request.text, prefixes=PREFIXES)
             store.flush()
             return Reply(204, b"")
-        result = run_query(store, request.text, request.bindings, request.limit, request.default_graphs, request.named_graphs)
+        result = run_query(
+            store, request.text, request.bindings, request.limit, request.default_graphs, request.named_graphs
+        )
         if request.fmt:
             from kg.results import format_result
 
-            body, content_type = format_result(result, request.fmt), registry.get(registry.result_formats, request.fmt, "format").content_type
+            body, content_type = (
+                format_result(result, request.fmt),
+                registry.get(registry.result_formats, request.fmt, "format").content_type,
+            )
         else:
             chosen = negotiate(request.accept, result.kind)
             if chosen is None:
@@ -146,7 +152,11 @@ def answer(store: Any, request: Request) -> Reply:
 
                 offered = ", ".join(m for f in formats_for(result.kind) for m in f.media_types)
                 kind = {"graph": "a graph", "ask": "an ASK"}.get(result.kind, "a SELECT")
-                return Reply(406, f"no acceptable format for {kind} result (Accept: {request.accept}); use one of: {offered}".encode())
+                return Reply(
+                    406,
+                    f"no acceptable format for {kind} result (Accept: {request.accept}); "
+                    f"use one of: {offered}".encode(),
+                )
             body, content_type = chosen.write(result), chosen.content_type
         return Reply(200, body.encode("utf-8"), content_type, result.truncated)
     except errors.KGError as exc:
@@ -166,7 +176,9 @@ class Worker:
         self.graph, self.limits, self.writable = Path(graph), limits, writable
         context = mp.get_context(start)
         self.conn, theirs = context.Pipe()
-        self.process = context.Process(target=_main, args=(str(graph), writable, limits.max_memory, theirs), daemon=True)
+        self.process = context.Process(
+            target=_main, args=(str(graph), writable, limits.max_memory, theirs), daemon=True
+        )
         self.process.start()
         theirs.close()
 
@@ -202,7 +214,9 @@ class Worker:
             self.kill()
             if code in (-signal.SIGABRT, -signal.SIGSEGV, -signal.SIGKILL) and self.limits.max_memory:
                 return Reply(503, self.limits.memory_message().encode()), False
-            return Reply(500, f"the query worker stopped (exit code {code}); the query was not answered".encode()), False
+            return Reply(
+                500, f"the query worker stopped (exit code {code}); the query was not answered".encode()
+            ), False
 
     def kill(self) -> None:
         if self.process.is_alive():
@@ -253,7 +267,10 @@ class WorkerPool:
         try:
             worker = self.idle.get(timeout=self.limits.timeout)
         except queue.Empty:
-            return Reply(503, f"all {self.size} query workers stayed busy for {self.limits.timeout:g} s; try again later".encode())
+            return Reply(
+                503,
+                f"all {self.size} query workers stayed busy for {self.limits.timeout:g} s; try again later".encode(),
+            )
         reply, usable = worker.ask(request)
         if usable:
             self.idle.put(worker)

@@ -67,7 +67,10 @@ def golden(update_golden):
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(current)
         elif not path.is_file():
-            pytest.fail(f"golden file {path} is missing: run python -m pytest --update-golden to write it, and review it before committing")
+            pytest.fail(
+                f"golden file {path} is missing: run python -m pytest --update-golden to write it, and review it "
+                "before committing"
+            )
         return path
 
     return check
@@ -78,24 +81,63 @@ def tiny_graph():
     """A graph written out by hand: two people who met in a city, one document, parallel edges."""
     from kg.model import DocumentInfo, Entity, Evidence, KnowledgeGraph, Mention, Relation, RelationType
 
-    g = KnowledgeGraph(schema={
-        "met_with": RelationType("met_with", ("Person",), ("Person",), symmetric=True, description="Two parties met."),
-        "met_at": RelationType("met_at", ("Person",), ("Place",), mappings=(("rdfs:subPropertyOf", "schema:location"),)),
-        "criticised": RelationType("criticised", ("Person",), ("Person",)),
-        "authored_by": RelationType("authored_by", ("Document",), ("Person",)),
-    })
+    g = KnowledgeGraph(
+        schema={
+            "met_with": RelationType(
+                "met_with", ("Person",), ("Person",), symmetric=True, description="Two parties met."
+            ),
+            "met_at": RelationType(
+                "met_at", ("Person",), ("Place",), mappings=(("rdfs:subPropertyOf", "schema:location"),)
+            ),
+            "criticised": RelationType("criticised", ("Person",), ("Person",)),
+            "authored_by": RelationType("authored_by", ("Document",), ("Person",)),
+        }
+    )
     text = "Ada Lovelace met Charles Babbage in London. Lovelace criticised Babbage."
     g.add_document(DocumentInfo("d1", "d1.txt", "A Meeting", "1833-06-05", ("Ada Lovelace",), spans=(("title", 0, 9),)))
-    ada = (Mention("d1", 0, 12, "Ada Lovelace", "Person", "PERSON", 0, 43), Mention("d1", 44, 52, "Lovelace", "Person", "PERSON", 44, 72))
-    g.add_entity(Entity("person/ada-lovelace", "Ada Lovelace", "Person", frozenset({"Lovelace"}), ada, (("surname", "Lovelace"),)))
-    g.add_entity(Entity("person/babbage-charles", "Charles Babbage", "Person", frozenset({"Babbage"}),
-                        (Mention("d1", 17, 32, "Charles Babbage", "Person", "PERSON", 0, 43),)))
-    g.add_entity(Entity("place/london", "London", "Place", mentions=(Mention("d1", 36, 42, "London", "Place", "GPE", 0, 43),)))
+    ada = (
+        Mention("d1", 0, 12, "Ada Lovelace", "Person", "PERSON", 0, 43),
+        Mention("d1", 44, 52, "Lovelace", "Person", "PERSON", 44, 72),
+    )
+    g.add_entity(
+        Entity(
+            "person/ada-lovelace", "Ada Lovelace", "Person", frozenset({"Lovelace"}), ada, (("surname", "Lovelace"),)
+        )
+    )
+    g.add_entity(
+        Entity(
+            "person/babbage-charles",
+            "Charles Babbage",
+            "Person",
+            frozenset({"Babbage"}),
+            (Mention("d1", 17, 32, "Charles Babbage", "Person", "PERSON", 0, 43),),
+        )
+    )
+    g.add_entity(
+        Entity("place/london", "London", "Place", mentions=(Mention("d1", 36, 42, "London", "Place", "GPE", 0, 43),))
+    )
     first, second = Evidence("d1", text[:43], 0, 43), Evidence("d1", text[44:], 44, 72)
-    g.add_relation(Relation("person/ada-lovelace", "met_with", "person/babbage-charles", 0.9, "pattern:met_with.direct_object", (first,)))
-    g.add_relation(Relation("person/ada-lovelace", "criticised", "person/babbage-charles", 0.7, "pattern:criticised.verb", (second,)))
+    g.add_relation(
+        Relation(
+            "person/ada-lovelace", "met_with", "person/babbage-charles", 0.9, "pattern:met_with.direct_object", (first,)
+        )
+    )
+    g.add_relation(
+        Relation(
+            "person/ada-lovelace", "criticised", "person/babbage-charles", 0.7, "pattern:criticised.verb", (second,)
+        )
+    )
     g.add_relation(Relation("person/ada-lovelace", "met_at", "place/london", 0.85, "pattern:met_at.subject", (first,)))
-    g.add_relation(Relation("document/d1", "authored_by", "person/ada-lovelace", 1.0, "metadata", (Evidence("d1", "author: Ada Lovelace", 0, 0),)))
+    g.add_relation(
+        Relation(
+            "document/d1",
+            "authored_by",
+            "person/ada-lovelace",
+            1.0,
+            "metadata",
+            (Evidence("d1", "author: Ada Lovelace", 0, 0),),
+        )
+    )
     return g
 
 
@@ -215,7 +257,9 @@ def sample_build(tmp_path_factory):
     from kg.cli import cli
 
     out = tmp_path_factory.mktemp("sample-out")
-    result = CliRunner().invoke(cli, ["build", str(DATA), "-o", str(out), "-q", "-f", "ttl", "-f", "nt", "-f", "jsonld", "-f", "trig"])
+    result = CliRunner().invoke(
+        cli, ["build", str(DATA), "-o", str(out), "-q", "-f", "ttl", "-f", "nt", "-f", "jsonld", "-f", "trig"]
+    )
     assert result.exit_code == 0, result.output
     return out
 
@@ -243,8 +287,11 @@ TRAIN_SENTENCES = [
     ("John Smith works for Acme Corp .", [(0, 10, "Peop"), (21, 30, "Org")], [(0, 1, "Work_For")]),
     ("Mary Jones lives in Boston .", [(0, 10, "Peop"), (20, 26, "Loc")], [(0, 1, "Live_In")]),
     ("Acme Corp is based in Denver .", [(0, 9, "Org"), (22, 28, "Loc")], [(0, 1, "OrgBased_In")]),
-    ("Peter Brown , a lawyer for Globex , lives in Austin .", [(0, 11, "Peop"), (27, 33, "Org"), (45, 51, "Loc")],
-     [(0, 1, "Work_For"), (0, 2, "Live_In")]),
+    (
+        "Peter Brown , a lawyer for Globex , lives in Austin .",
+        [(0, 11, "Peop"), (27, 33, "Org"), (45, 51, "Loc")],
+        [(0, 1, "Work_For"), (0, 2, "Live_In")],
+    ),
 ]
 
 
@@ -252,9 +299,20 @@ def write_gold(path: Path, sentences: list) -> Path:
     """A gold JSONL file of (text, [(start, end, label)], [(head, tail, label)]) sentences."""
     import json
 
-    path.write_text("".join(json.dumps({
-        "id": f"t{n}", "text": text, "entities": [{"start": s, "end": e, "label": lab, "cluster": None} for s, e, lab in ents],
-        "relations": [{"head": h, "tail": t, "label": lab} for h, t, lab in rels]}) + "\n" for n, (text, ents, rels) in enumerate(sentences)))
+    path.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "id": f"t{n}",
+                    "text": text,
+                    "entities": [{"start": s, "end": e, "label": lab, "cluster": None} for s, e, lab in ents],
+                    "relations": [{"head": h, "tail": t, "label": lab} for h, t, lab in rels],
+                }
+            )
+            + "\n"
+            for n, (text, ents, rels) in enumerate(sentences)
+        )
+    )
     return path
 
 
@@ -271,11 +329,19 @@ def tiny_encoder(tmp_path_factory):
     import transformers
 
     folder = tmp_path_factory.mktemp("encoder")
-    words = sorted({w.lower() for text, _, _ in TRAIN_SENTENCES for w in text.split()} | {"anna", "white", "initech", "tokyo"})
+    words = sorted(
+        {w.lower() for text, _, _ in TRAIN_SENTENCES for w in text.split()} | {"anna", "white", "initech", "tokyo"}
+    )
     (folder / "vocab.txt").write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words]) + "\n")
     transformers.BertTokenizerFast(vocab_file=str(folder / "vocab.txt"), do_lower_case=True).save_pretrained(folder)
-    config = transformers.BertConfig(vocab_size=5 + len(words), hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
-                                     intermediate_size=64, max_position_embeddings=128)
+    config = transformers.BertConfig(
+        vocab_size=5 + len(words),
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=128,
+    )
     torch.manual_seed(0)
     transformers.BertModel(config).save_pretrained(folder)
     return folder
@@ -291,12 +357,17 @@ def build_edges():
 
     from kg.cli import cli
 
-    text = "Fumio Kishida met Joe Biden in Tokyo. John Smith works for Acme Corp . Peter Brown , a lawyer for Globex , lives in Austin ."
+    text = (
+        "Fumio Kishida met Joe Biden in Tokyo. John Smith works for Acme Corp . "
+        "Peter Brown , a lawyer for Globex , lives in Austin ."
+    )
 
     def run(folder: Path, model: Path) -> dict[str, list[dict[str, str]]]:
         (folder / "docs").mkdir()
         (folder / "docs" / "a.txt").write_text(text)
-        result = CliRunner().invoke(cli, ["build", str(folder / "docs"), "-o", str(folder / "out"), "--model", str(model), "-q"])
+        result = CliRunner().invoke(
+            cli, ["build", str(folder / "docs"), "-o", str(folder / "out"), "--model", str(model), "-q"]
+        )
         assert result.exit_code == 0, result.output
         edges: dict[str, list[dict[str, str]]] = {}
         with open(folder / "out" / "edges.csv", newline="") as handle:

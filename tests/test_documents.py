@@ -40,7 +40,8 @@ def minimal_pdf(text: str, title: str = "A PDF Title", author: str = "Jane Doe")
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> "
+        b">> >>",
         b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
         f"<< /Title ({title}) /Author ({author}) /CreationDate (D:20240802120000Z) >>".encode(),
@@ -84,7 +85,10 @@ def test_documents_ids_are_paths_below_the_folder(tmp_path):
 
 
 def test_documents_markdown_front_matter(tmp_path):
-    (tmp_path / "a.md").write_text("---\ntitle: Front Title\ndate: 2023-03-13\nauthors: [A. Person, B. Person]\n---\n\n# Heading\n\nA *short* [link](http://x) text.\n")
+    (tmp_path / "a.md").write_text(
+        "---\ntitle: Front Title\ndate: 2023-03-13\nauthors: [A. Person, B. Person]\n---\n\n# Heading\n\nA *short* "
+        "[link](http://x) text.\n"
+    )
     [doc], _ = load(tmp_path)
     assert doc.info.title == "Front Title"
     assert doc.info.date == "2023-03-13"
@@ -93,13 +97,20 @@ def test_documents_markdown_front_matter(tmp_path):
 
 
 def test_documents_html_meta_and_article_text(tmp_path):
-    (tmp_path / "p.html").write_text("""<html><head><title>T | Site</title><meta property="og:title" content="The Title">
+    (
+        tmp_path / "p.html"
+    ).write_text("""<html><head><title>T | Site</title><meta property="og:title" content="The Title">
         <meta name="author" content="Jane Doe"><meta property="article:published_time" content="2023-07-12T10:00:00Z">
         <meta property="og:site_name" content="The Site"></head><body><nav>Menu</nav>
         <article><h1>The Title</h1><p>First <b>bold</b> paragraph.</p><p>Second.</p></article>
         <script>var x = 1;</script></body></html>""")
     [doc], _ = load(tmp_path)
-    assert (doc.info.title, doc.info.date, doc.info.authors, doc.info.venue) == ("The Title", "2023-07-12", ("Jane Doe",), "The Site")
+    assert (doc.info.title, doc.info.date, doc.info.authors, doc.info.venue) == (
+        "The Title",
+        "2023-07-12",
+        ("Jane Doe",),
+        "The Site",
+    )
     assert "First bold paragraph." in doc.text
     assert "Menu" not in doc.text and "var x" not in doc.text
 
@@ -113,7 +124,10 @@ def test_documents_pdf_text_and_metadata(tmp_path):
 
 
 def test_documents_jsonl_lines_and_metadata(tmp_path):
-    lines = [{"id": 1, "text": "One.", "title": "T1", "authors": "A B"}, {"id": "two", "text": "Two.", "metadata": {"date": "2020-01-02"}}]
+    lines = [
+        {"id": 1, "text": "One.", "title": "T1", "authors": "A B"},
+        {"id": "two", "text": "Two.", "metadata": {"date": "2020-01-02"}},
+    ]
     (tmp_path / "d.jsonl").write_text("\n".join(json.dumps(x) for x in lines))
     docs, skipped = load(tmp_path)
     assert [d.id for d in docs] == ["1", "two"]
@@ -121,15 +135,18 @@ def test_documents_jsonl_lines_and_metadata(tmp_path):
     assert docs[1].info.date == "2020-01-02"
 
 
-@pytest.mark.parametrize("name,content,problem", [
-    ("empty.txt", b"", "empty file"),
-    ("blank.txt", b"   \n\n ", "empty file"),
-    ("binary.txt", b"\x00\x01\x02binary", "binary file"),
-    ("latin1.txt", "caf\u00e9".encode("latin-1"), "not UTF-8"),
-    ("fake.pdf", b"this is not a pdf", "not a PDF"),
-    ("broken.pdf", b"%PDF-1.4\n garbage", "PDF"),
-    ("bad.jsonl", b'{"id": 1, "text": }\n', "no valid document line"),
-])
+@pytest.mark.parametrize(
+    "name,content,problem",
+    [
+        ("empty.txt", b"", "empty file"),
+        ("blank.txt", b"   \n\n ", "empty file"),
+        ("binary.txt", b"\x00\x01\x02binary", "binary file"),
+        ("latin1.txt", "caf\u00e9".encode("latin-1"), "not UTF-8"),
+        ("fake.pdf", b"this is not a pdf", "not a PDF"),
+        ("broken.pdf", b"%PDF-1.4\n garbage", "PDF"),
+        ("bad.jsonl", b'{"id": 1, "text": }\n', "no valid document line"),
+    ],
+)
 def test_documents_bad_file_is_skipped_with_reason(tmp_path, name, content, problem):
     (tmp_path / name).write_bytes(content)
     (tmp_path / "good.txt").write_text("Good text.")
@@ -166,8 +183,12 @@ def test_documents_every_file_found_and_not_read_is_listed(tmp_path):
     docs, skipped = load(tmp_path)
     assert [d.id for d in docs] == ["a.txt"]
     assert sorted(Path(s.source).name for s in skipped) == ["b.odt", "c.csv", "d", "e.DOCX"]
-    assert {s.reason.split(";")[0] for s in skipped} == {"unsupported file type .odt", "unsupported file type .csv",
-                                                          "unsupported file type (none)", "not a .docx file (no ZIP package"}
+    assert {s.reason.split(";")[0] for s in skipped} == {
+        "unsupported file type .odt",
+        "unsupported file type .csv",
+        "unsupported file type (none)",
+        "not a .docx file (no ZIP package",
+    }
 
 
 def test_documents_missing_path_and_empty_folder_are_errors(tmp_path):
@@ -175,7 +196,9 @@ def test_documents_missing_path_and_empty_folder_are_errors(tmp_path):
         find_sources([tmp_path / "nope"])
     (tmp_path / "empty").mkdir()
     (tmp_path / "empty" / "notes.csv").write_text("a,b")
-    with pytest.raises(DocumentLoadError, match=r"no \.docx, \.htm, \.html, \.jsonl, \.markdown, \.md, \.pdf, \.text, \.txt files"):
+    with pytest.raises(
+        DocumentLoadError, match=r"no \.docx, \.htm, \.html, \.jsonl, \.markdown, \.md, \.pdf, \.text, \.txt files"
+    ):
         find_sources([tmp_path / "empty"])
 
 
@@ -204,32 +227,46 @@ def test_documents_markdown_to_text_never_fails(text):
 
 # -- Markdown through a Markdown parser, front matter through a YAML parser ---------------------------
 
+
 def test_documents_markdown_front_matter_block_list_of_authors(tmp_path):
-    (tmp_path / "a.md").write_text("---\nTitle: Alliance Notes\ndate: 2023-08-18\nauthors:\n  - Jane Q. Public\n  - name: John Roe\n"
-                                   "publisher: The Diplomat\ntags: [a, b]\n---\nBody text.\n")
+    (tmp_path / "a.md").write_text(
+        "---\nTitle: Alliance Notes\ndate: 2023-08-18\nauthors:\n  - Jane Q. Public\n  - name: John Roe\n"
+        "publisher: The Diplomat\ntags: [a, b]\n---\nBody text.\n"
+    )
     [doc], skipped = load(tmp_path)
     assert skipped == []
-    assert (doc.info.title, doc.info.date, doc.info.authors, doc.info.venue) == ("Alliance Notes", "2023-08-18", ("Jane Q. Public", "John Roe"), "The Diplomat")
+    assert (doc.info.title, doc.info.date, doc.info.authors, doc.info.venue) == (
+        "Alliance Notes",
+        "2023-08-18",
+        ("Jane Q. Public", "John Roe"),
+        "The Diplomat",
+    )
     assert doc.text == "Body text."
 
 
-@pytest.mark.parametrize("yaml_text,expected", [
-    ("author: Jane Doe and John Roe", {"authors": ["Jane Doe", "John Roe"]}),
-    ("authors: [A. Person, B. Person]", {"authors": ["A. Person", "B. Person"]}),
-    ("title: 1984\ndate: 2024-05-06 10:00:00", {"title": "1984", "date": "2024-05-06"}),
-    ("url: not a url\ngenre: [x]\nauthors: 5", {"authors": ["5"]}),
-    ("", {}),
-])
+@pytest.mark.parametrize(
+    "yaml_text,expected",
+    [
+        ("author: Jane Doe and John Roe", {"authors": ["Jane Doe", "John Roe"]}),
+        ("authors: [A. Person, B. Person]", {"authors": ["A. Person", "B. Person"]}),
+        ("title: 1984\ndate: 2024-05-06 10:00:00", {"title": "1984", "date": "2024-05-06"}),
+        ("url: not a url\ngenre: [x]\nauthors: 5", {"authors": ["5"]}),
+        ("", {}),
+    ],
+)
 def test_documents_front_matter_fields(yaml_text, expected):
     fields, body = front_matter(f"---\n{yaml_text}\n---\nBody")
     assert (fields, body) == (expected, "Body")
 
 
-@pytest.mark.parametrize("content,problem", [
-    ("---\ntitle: [unclosed\n---\nBody", "a.md: front matter is not valid YAML (line 2"),
-    ("---\n- just\n- a list\n---\nBody", "a.md: front matter is a YAML list, not a mapping"),
-    ("---\ntitle: Only front matter\n---\n", "a.md: no text after the front matter"),
-])
+@pytest.mark.parametrize(
+    "content,problem",
+    [
+        ("---\ntitle: [unclosed\n---\nBody", "a.md: front matter is not valid YAML (line 2"),
+        ("---\n- just\n- a list\n---\nBody", "a.md: front matter is a YAML list, not a mapping"),
+        ("---\ntitle: Only front matter\n---\n", "a.md: no text after the front matter"),
+    ],
+)
 def test_documents_bad_markdown_is_one_line_naming_the_file(tmp_path, content, problem):
     (tmp_path / "a.md").write_text(content)
     (tmp_path / "good.txt").write_text("Good text.")
@@ -240,11 +277,20 @@ def test_documents_bad_markdown_is_one_line_naming_the_file(tmp_path, content, p
 
 
 def test_documents_markdown_parser_keeps_what_regexes_broke():
-    text = markdown_to_text("Intro with snake_case_name and 2 * 3 = 6.\n\n```\nkeep *this* code\n```\n\n"
-                            "| Name | Post |\n|---|---|\n| Jane Doe | Minister |\n\n<div>html</div>\n\n![a picture](x.png)\n\n"
-                            "> quoted [link](http://x) text\n\n1. first\n2. **second**")
-    assert text.split("\n\n") == ["Intro with snake_case_name and 2 * 3 = 6.", "keep *this* code", "Name; Post", "Jane Doe; Minister",
-                                  "quoted link text", "first", "second"]
+    text = markdown_to_text(
+        "Intro with snake_case_name and 2 * 3 = 6.\n\n```\nkeep *this* code\n```\n\n"
+        "| Name | Post |\n|---|---|\n| Jane Doe | Minister |\n\n<div>html</div>\n\n![a picture](x.png)\n\n"
+        "> quoted [link](http://x) text\n\n1. first\n2. **second**"
+    )
+    assert text.split("\n\n") == [
+        "Intro with snake_case_name and 2 * 3 = 6.",
+        "keep *this* code",
+        "Name; Post",
+        "Jane Doe; Minister",
+        "quoted link text",
+        "first",
+        "second",
+    ]
 
 
 @given(st.text())
@@ -259,6 +305,7 @@ def test_documents_front_matter_raises_only_its_own_error(text):
 
 
 # -- Word documents ---------------------------------------------------------------------------------
+
 
 def make_docx(path: Path, author: str | None = "Jane Doe; John Roe", title: str = "Quad Brief") -> Path:
     import datetime
@@ -285,8 +332,13 @@ def test_documents_docx_text_in_order_and_metadata(tmp_path):
     make_docx(tmp_path / "brief.docx")
     [doc], skipped = load(tmp_path)
     assert skipped == []
-    assert doc.text.split("\n\n") == ["The Quad in Tokyo", "Fumio Kishida met Joe Biden in Tokyo.", "Name; Post",
-                                      "Anthony Albanese; Prime Minister", "Narendra Modi was there too."]
+    assert doc.text.split("\n\n") == [
+        "The Quad in Tokyo",
+        "Fumio Kishida met Joe Biden in Tokyo.",
+        "Name; Post",
+        "Anthony Albanese; Prime Minister",
+        "Narendra Modi was there too.",
+    ]
     assert (doc.info.title, doc.info.authors, doc.info.date) == ("Quad Brief", ("Jane Doe", "John Roe"), "2022-05-24")
 
 
@@ -296,12 +348,15 @@ def test_documents_docx_template_properties_are_no_metadata(tmp_path):
     assert (doc.info.title, doc.info.authors, doc.info.date) == ("The Quad in Tokyo", (), None)
 
 
-@pytest.mark.parametrize("content,problem", [
-    (b"\xd0\xcf\x11\xe0 an old .doc", "not a .docx file (no ZIP package"),
-    (b"PK\x03\x04 broken zip", "not a readable .docx file (BadZipFile: File is not a zip file)"),
-    ("zip", "not a readable .docx file ("),
-    ("empty", "no text in the document"),
-])
+@pytest.mark.parametrize(
+    "content,problem",
+    [
+        (b"\xd0\xcf\x11\xe0 an old .doc", "not a .docx file (no ZIP package"),
+        (b"PK\x03\x04 broken zip", "not a readable .docx file (BadZipFile: File is not a zip file)"),
+        ("zip", "not a readable .docx file ("),
+        ("empty", "no text in the document"),
+    ],
+)
 def test_documents_bad_docx_is_one_line_naming_the_file(tmp_path, content, problem):
     import zipfile
 
@@ -326,45 +381,66 @@ def test_documents_docx_and_markdown_authors_are_graph_nodes(tmp_path):
     from kg import build_graph
 
     make_docx(tmp_path / "brief.docx")
-    (tmp_path / "notes.md").write_text("---\ntitle: Summit Notes\nauthors:\n  - Zack Cooper\n  - Adam P. Liff\n---\n\n"
-                                       "# Camp David\n\nJoe Biden hosted Yoon Suk Yeol at Camp David.\n")
+    (tmp_path / "notes.md").write_text(
+        "---\ntitle: Summit Notes\nauthors:\n  - Zack Cooper\n  - Adam P. Liff\n---\n\n"
+        "# Camp David\n\nJoe Biden hosted Yoon Suk Yeol at Camp David.\n"
+    )
     graph = build_graph([tmp_path])
     assert graph.report.skipped == []
-    authored = {(graph.documents[r.subject].id, graph.label_of(r.object), graph.type_of(r.object))
-                for r in graph.relations if r.predicate == "authored_by"}
-    assert authored == {("brief.docx", "Jane Doe", "Person"), ("brief.docx", "John Roe", "Person"),
-                        ("notes.md", "Zack Cooper", "Person"), ("notes.md", "Adam P. Liff", "Person")}
+    authored = {
+        (graph.documents[r.subject].id, graph.label_of(r.object), graph.type_of(r.object))
+        for r in graph.relations
+        if r.predicate == "authored_by"
+    }
+    assert authored == {
+        ("brief.docx", "Jane Doe", "Person"),
+        ("brief.docx", "John Roe", "Person"),
+        ("notes.md", "Zack Cooper", "Person"),
+        ("notes.md", "Adam P. Liff", "Person"),
+    }
     titles = {info.id: (info.title, info.date) for info in graph.documents.values()}
     assert titles == {"brief.docx": ("Quad Brief", "2022-05-24"), "notes.md": ("Summit Notes", None)}
 
 
 # -- Readers of other packages, through the registry's entry points -----------------------------------
 
+
 def test_documents_reader_from_an_entry_point_reads_a_new_suffix(tmp_path):
-    """A package of one's own, installed (here: on PYTHONPATH with its dist-info), adds a suffix with no change to kg."""
+    """A package of one's own, installed (here: on PYTHONPATH with its dist-info), adds a suffix with no
+    change to kg."""
     import os
     import subprocess
     import sys
 
     site = tmp_path / "site"
     (site / "kg_notes_reader-0.1.dist-info").mkdir(parents=True)
-    (site / "kg_notes_reader-0.1.dist-info" / "METADATA").write_text("Metadata-Version: 2.1\nName: kg-notes-reader\nVersion: 0.1\n")
-    (site / "kg_notes_reader-0.1.dist-info" / "entry_points.txt").write_text("[kg_readers]\nnote = kg_notes_reader:read_note\n")
+    (site / "kg_notes_reader-0.1.dist-info" / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: kg-notes-reader\nVersion: 0.1\n"
+    )
+    (site / "kg_notes_reader-0.1.dist-info" / "entry_points.txt").write_text(
+        "[kg_readers]\nnote = kg_notes_reader:read_note\n"
+    )
     (site / "kg_notes_reader.py").write_text(
         "from kg.model import Document, DocumentInfo\n"
         "def read_note(path, doc_id):\n"
         "    title, _, body = path.read_text().partition('\\n')\n"
-        "    return [Document(doc_id, body.strip(), DocumentInfo(doc_id, str(path), title=title.removeprefix('NOTE: ')))]\n")
+        "    return [Document(doc_id, body.strip(), DocumentInfo(doc_id, str(path), title=title.removeprefix('NOTE: "
+        "')))]\n"
+    )
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "a.note").write_text("NOTE: Meeting\nFumio Kishida met Joe Biden.")
     (docs / "b.txt").write_text("Plain text.")
-    script = ("import json, sys; from kg.documents import load_documents, readers_by_suffix; skipped = [];"
-              "docs = list(load_documents([sys.argv[1]], on_skip=skipped.append));"
-              "print(json.dumps({'suffixes': list(readers_by_suffix()), 'skipped': [str(s) for s in skipped],"
-              "'docs': [[d.id, d.text, d.info.title] for d in docs]}))")
+    script = (
+        "import json, sys; from kg.documents import load_documents, readers_by_suffix; skipped = [];"
+        "docs = list(load_documents([sys.argv[1]], on_skip=skipped.append));"
+        "print(json.dumps({'suffixes': list(readers_by_suffix()), 'skipped': [str(s) for s in skipped],"
+        "'docs': [[d.id, d.text, d.info.title] for d in docs]}))"
+    )
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), *filter(None, [os.environ.get("PYTHONPATH")])])}
-    out = subprocess.run([sys.executable, "-c", script, str(docs)], capture_output=True, text=True, env=env, check=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(docs)], capture_output=True, text=True, env=env, check=True, timeout=120
+    )
     result = json.loads(out.stdout)
     assert ".note" in result["suffixes"] and result["skipped"] == []
     assert result["docs"] == [["a.note", "Fumio Kishida met Joe Biden.", "Meeting"], ["b.txt", "Plain text.", None]]
@@ -374,5 +450,25 @@ def test_documents_reader_from_an_entry_point_reads_a_new_suffix(tmp_path):
 def test_documents_readers_are_the_registry():
     from kg import registry
 
-    assert list(readers_by_suffix()) == [".docx", ".htm", ".html", ".jsonl", ".markdown", ".md", ".pdf", ".text", ".txt"]
-    assert registry.names(registry.readers) == [".docx", ".htm", ".html", ".jsonl", ".markdown", ".md", ".pdf", ".text", ".txt"]
+    assert list(readers_by_suffix()) == [
+        ".docx",
+        ".htm",
+        ".html",
+        ".jsonl",
+        ".markdown",
+        ".md",
+        ".pdf",
+        ".text",
+        ".txt",
+    ]
+    assert registry.names(registry.readers) == [
+        ".docx",
+        ".htm",
+        ".html",
+        ".jsonl",
+        ".markdown",
+        ".md",
+        ".pdf",
+        ".text",
+        ".txt",
+    ]

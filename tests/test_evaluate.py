@@ -6,10 +6,10 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from conftest import SHARED
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import SHARED
 from kg.cli import cli
 from kg.errors import ConfigError
 from kg.evaluate import PRF, b_cubed, load_gold, muc
@@ -52,12 +52,19 @@ def write(tmp_path, lines):
     return path
 
 
-@pytest.mark.parametrize("line,problem", [
-    ('{"id": 1, "text": "abc", "entities": [{"start": 0, "end": 9, "label": "Peop"}]}', "outside the text"),
-    ('{"id": 1, "text": "abc", "entities": [{"start": 0, "end": 1, "label": "Peop"}], "relations": [{"head": 0, "tail": 5, "label": "Kill"}]}', "neither an entity index nor a cluster"),
-    ('{"id": 1, "text": "abc"}', "not a gold document"),
-    ('{"id": 1, "text": ', "invalid JSON"),
-])
+@pytest.mark.parametrize(
+    "line,problem",
+    [
+        ('{"id": 1, "text": "abc", "entities": [{"start": 0, "end": 9, "label": "Peop"}]}', "outside the text"),
+        (
+            '{"id": 1, "text": "abc", "entities": [{"start": 0, "end": 1, "label": "Peop"}], '
+            '"relations": [{"head": 0, "tail": 5, "label": "Kill"}]}',
+            "neither an entity index nor a cluster",
+        ),
+        ('{"id": 1, "text": "abc"}', "not a gold document"),
+        ('{"id": 1, "text": ', "invalid JSON"),
+    ],
+)
 def test_evaluate_bad_gold_line_is_named(tmp_path, line, problem):
     path = write(tmp_path, ['{"id": 0, "text": "ok", "entities": []}', line])
     with pytest.raises(ConfigError, match=problem) as info:
@@ -67,10 +74,15 @@ def test_evaluate_bad_gold_line_is_named(tmp_path, line, problem):
 
 def test_evaluate_cli_on_a_hand_made_gold_file(tmp_path):
     text = "Zack Cooper is a senior fellow at the American Enterprise Institute ."
-    gold = {"id": "s1", "text": text, "entities": [
-        {"start": 0, "end": 11, "label": "Peop", "cluster": None},
-        {"start": 38, "end": 67, "label": "Org", "cluster": None}],
-        "relations": [{"head": 0, "tail": 1, "label": "Work_For"}]}
+    gold = {
+        "id": "s1",
+        "text": text,
+        "entities": [
+            {"start": 0, "end": 11, "label": "Peop", "cluster": None},
+            {"start": 38, "end": 67, "label": "Org", "cluster": None},
+        ],
+        "relations": [{"head": 0, "tail": 1, "label": "Work_For"}],
+    }
     path = write(tmp_path, [json.dumps(gold)])
     result = CliRunner().invoke(cli, ["eval", str(path), "--json"])
     assert result.exit_code == 0, result.output
@@ -89,7 +101,9 @@ def test_evaluate_cli_errors(tmp_path):
 
 @pytest.mark.skipif(not (SHARED / "data" / "redocred").exists(), reason="../shared/data is not here")
 def test_evaluate_resolution_beats_exact_text_on_redocred():
-    result = CliRunner().invoke(cli, ["eval", str(SHARED / "data" / "redocred" / "dev.jsonl"), "--task", "resolution", "--json"])
+    result = CliRunner().invoke(
+        cli, ["eval", str(SHARED / "data" / "redocred" / "dev.jsonl"), "--task", "resolution", "--json"]
+    )
     scores = json.loads(result.output)["resolution"]
     assert scores["mentions"] == 13154
     assert scores["kg"]["b_cubed"]["f1"] > scores["exact_normalised_text"]["b_cubed"]["f1"] + 0.01
@@ -98,7 +112,9 @@ def test_evaluate_resolution_beats_exact_text_on_redocred():
 
 @pytest.mark.skipif(not (SHARED / "data" / "conll04").exists(), reason="../shared/data is not here")
 def test_evaluate_extraction_on_conll04_slice():
-    result = CliRunner().invoke(cli, ["eval", str(SHARED / "data" / "conll04" / "dev.jsonl"), "--limit", "60", "--json"])
+    result = CliRunner().invoke(
+        cli, ["eval", str(SHARED / "data" / "conll04" / "dev.jsonl"), "--limit", "60", "--json"]
+    )
     scores = json.loads(result.output)["extraction"]
     assert scores["documents"] == 60
     assert scores["entities"]["micro"]["f1"] > 0.5

@@ -33,24 +33,63 @@ GOLDEN = Path(__file__).parent / "golden" / "tiny"
 
 def tiny_graph() -> KnowledgeGraph:
     """A graph written out by hand: two people who met in a city, one document, parallel edges."""
-    g = KnowledgeGraph(schema={
-        "met_with": RelationType("met_with", ("Person",), ("Person",), symmetric=True, description="Two parties met."),
-        "met_at": RelationType("met_at", ("Person",), ("Place",), mappings=(("rdfs:subPropertyOf", "schema:location"),)),
-        "criticised": RelationType("criticised", ("Person",), ("Person",)),
-        "authored_by": RelationType("authored_by", ("Document",), ("Person",)),
-    })
+    g = KnowledgeGraph(
+        schema={
+            "met_with": RelationType(
+                "met_with", ("Person",), ("Person",), symmetric=True, description="Two parties met."
+            ),
+            "met_at": RelationType(
+                "met_at", ("Person",), ("Place",), mappings=(("rdfs:subPropertyOf", "schema:location"),)
+            ),
+            "criticised": RelationType("criticised", ("Person",), ("Person",)),
+            "authored_by": RelationType("authored_by", ("Document",), ("Person",)),
+        }
+    )
     text = "Ada Lovelace met Charles Babbage in London. Lovelace criticised Babbage."
     g.add_document(DocumentInfo("d1", "d1.txt", "A Meeting", "1833-06-05", ("Ada Lovelace",), spans=(("title", 0, 9),)))
-    ada = (Mention("d1", 0, 12, "Ada Lovelace", "Person", "PERSON", 0, 43), Mention("d1", 44, 52, "Lovelace", "Person", "PERSON", 44, 72))
-    g.add_entity(Entity("person/ada-lovelace", "Ada Lovelace", "Person", frozenset({"Lovelace"}), ada, (("surname", "Lovelace"),)))
-    g.add_entity(Entity("person/babbage-charles", "Charles Babbage", "Person", frozenset({"Babbage"}),
-                        (Mention("d1", 17, 32, "Charles Babbage", "Person", "PERSON", 0, 43),)))
-    g.add_entity(Entity("place/london", "London", "Place", mentions=(Mention("d1", 36, 42, "London", "Place", "GPE", 0, 43),)))
+    ada = (
+        Mention("d1", 0, 12, "Ada Lovelace", "Person", "PERSON", 0, 43),
+        Mention("d1", 44, 52, "Lovelace", "Person", "PERSON", 44, 72),
+    )
+    g.add_entity(
+        Entity(
+            "person/ada-lovelace", "Ada Lovelace", "Person", frozenset({"Lovelace"}), ada, (("surname", "Lovelace"),)
+        )
+    )
+    g.add_entity(
+        Entity(
+            "person/babbage-charles",
+            "Charles Babbage",
+            "Person",
+            frozenset({"Babbage"}),
+            (Mention("d1", 17, 32, "Charles Babbage", "Person", "PERSON", 0, 43),),
+        )
+    )
+    g.add_entity(
+        Entity("place/london", "London", "Place", mentions=(Mention("d1", 36, 42, "London", "Place", "GPE", 0, 43),))
+    )
     first, second = Evidence("d1", text[:43], 0, 43), Evidence("d1", text[44:], 44, 72)
-    g.add_relation(Relation("person/ada-lovelace", "met_with", "person/babbage-charles", 0.9, "pattern:met_with.direct_object", (first,)))
-    g.add_relation(Relation("person/ada-lovelace", "criticised", "person/babbage-charles", 0.7, "pattern:criticised.verb", (second,)))
+    g.add_relation(
+        Relation(
+            "person/ada-lovelace", "met_with", "person/babbage-charles", 0.9, "pattern:met_with.direct_object", (first,)
+        )
+    )
+    g.add_relation(
+        Relation(
+            "person/ada-lovelace", "criticised", "person/babbage-charles", 0.7, "pattern:criticised.verb", (second,)
+        )
+    )
     g.add_relation(Relation("person/ada-lovelace", "met_at", "place/london", 0.85, "pattern:met_at.subject", (first,)))
-    g.add_relation(Relation("document/d1", "authored_by", "person/ada-lovelace", 1.0, "metadata", (Evidence("d1", "author: Ada Lovelace", 0, 0),)))
+    g.add_relation(
+        Relation(
+            "document/d1",
+            "authored_by",
+            "person/ada-lovelace",
+            1.0,
+            "metadata",
+            (Evidence("d1", "author: Ada Lovelace", 0, 0),),
+        )
+    )
     return g
 
 
@@ -74,18 +113,22 @@ def test_export_rdf_matches_golden(golden):
 
 def test_export_rdf_symmetric_relation_both_directions():
     rdf = to_rdf(tiny_graph())
-    rows = set(rdf.query("""PREFIX kg: <http://kg.example/vocab#>
-        SELECT ?a ?b WHERE { ?a kg:met_with ?b }"""))
+    rows = set(
+        rdf.query("""PREFIX kg: <http://kg.example/vocab#>
+        SELECT ?a ?b WHERE { ?a kg:met_with ?b }""")
+    )
     assert len(rows) == 2
 
 
 def test_export_rdf_evidence_has_provenance():
     rdf = to_rdf(tiny_graph())
-    rows = list(rdf.query("""PREFIX kg: <http://kg.example/vocab#> PREFIX prov: <http://www.w3.org/ns/prov#>
+    rows = list(
+        rdf.query("""PREFIX kg: <http://kg.example/vocab#> PREFIX prov: <http://www.w3.org/ns/prov#>
         PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
         SELECT ?sentence ?start ?end ?doc ?conf WHERE {
           ?st rdf:predicate kg:met_at ; kg:confidence ?conf ; prov:wasDerivedFrom ?ev .
-          ?ev kg:sentence ?sentence ; kg:start ?start ; kg:end ?end ; prov:wasQuotedFrom ?doc . }"""))
+          ?ev kg:sentence ?sentence ; kg:start ?start ; kg:end ?end ; prov:wasQuotedFrom ?doc . }""")
+    )
     assert len(rows) == 1
     assert str(rows[0].sentence) == "Ada Lovelace met Charles Babbage in London."
     assert (int(rows[0].start), int(rows[0].end)) == (0, 43)
@@ -100,12 +143,18 @@ def test_export_gexf_and_graphml_read_back_by_networkx(tmp_path):
         assert read.number_of_nodes() == len(graph.entities) + len(graph.documents)
         assert read.number_of_edges() == len(graph.relations)
         assert read.nodes["person/ada-lovelace"]["mention_count"] == 2
-        assert {d["relation"] for _, _, d in read.edges(data=True)} == {"met_with", "criticised", "met_at", "authored_by"}
+        assert {d["relation"] for _, _, d in read.edges(data=True)} == {
+            "met_with",
+            "criticised",
+            "met_at",
+            "authored_by",
+        }
     assert expected.number_of_edges() == 4
 
 
 def test_export_graphml_read_by_igraph(tmp_path):
     import igraph  # python-igraph, in the test extra: no skip
+
     graph = tiny_graph()
     write_graphml(graph, tmp_path / "g.graphml")
     read = igraph.Graph.Read_GraphML(str(tmp_path / "g.graphml"))

@@ -4,7 +4,6 @@ where ../shared is there; outputs are cleared in the repository."""
 from __future__ import annotations
 
 import pytest
-
 from conftest import ROOT, SHARED
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))

@@ -58,10 +58,21 @@ def bad_corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (docs / "control.txt").write_text(filler + "Jacinda\x01 Ardern met Joe\x00 Biden in Wellington.\x07\n")
     (docs / os.fsdecode(b"caf\xe9.txt")).write_text("Emmanuel Macron met Joe Biden in Paris.\n")
     lines = [
-        {"id": "meta-1", "text": "Olaf Scholz met Joe Biden in Berlin.", "authors": 5, "venue": 7, "date": "not a date",
-         "title": ["not", "a", "title"]},
-        {"id": "meta-2", "text": "Rishi Sunak met Joe Biden in London.", "authors": ["Ada Lovelace", "Charles Babbage"],
-         "venue": "The Review", "date": "2023-02-30"},
+        {
+            "id": "meta-1",
+            "text": "Olaf Scholz met Joe Biden in Berlin.",
+            "authors": 5,
+            "venue": 7,
+            "date": "not a date",
+            "title": ["not", "a", "title"],
+        },
+        {
+            "id": "meta-2",
+            "text": "Rishi Sunak met Joe Biden in London.",
+            "authors": ["Ada Lovelace", "Charles Babbage"],
+            "venue": "The Review",
+            "date": "2023-02-30",
+        },
         {"id": ["a", "list"], "text": "An id that is a list."},
     ]
     (docs / "meta.jsonl").write_text("\n".join(json.dumps(x) for x in lines) + "\n{not json\n")
@@ -114,13 +125,23 @@ def test_bad_input_corpus_builds_in_one_go(bad_corpus, tmp_path):
     labels = {e["label"] for e in graph["entities"]}
     assert set(GOOD.values()) <= labels
     report = json.loads((out / "report.json").read_text())
-    reasons = {Path(s["source"].split(":")[0]).name + (":" + s["source"].rsplit(":", 1)[1] if ".jsonl:" in s["source"] else ""): s["reason"]
-               for s in report["skipped"]}
+    reasons = {
+        Path(s["source"].split(":")[0]).name
+        + (":" + s["source"].rsplit(":", 1)[1] if ".jsonl:" in s["source"] else ""): s["reason"]
+        for s in report["skipped"]
+    }
     expected = {
-        "empty.txt": "empty file", "binary.txt": "binary file", "latin1.txt": "not UTF-8",
-        "report.odt": "unsupported file type .odt", "loop": "symbolic link loop", "dangling.txt": "broken symbolic link",
-        "locked": "folder not read (Permission denied)", "explode.txt": "annotation failed (RuntimeError: test component refuses",
-        "fails.txt": "extraction failed (KeyError", "meta.jsonl:3": '"id" must be a string', "meta.jsonl:4": "invalid JSON",
+        "empty.txt": "empty file",
+        "binary.txt": "binary file",
+        "latin1.txt": "not UTF-8",
+        "report.odt": "unsupported file type .odt",
+        "loop": "symbolic link loop",
+        "dangling.txt": "broken symbolic link",
+        "locked": "folder not read (Permission denied)",
+        "explode.txt": "annotation failed (RuntimeError: test component refuses",
+        "fails.txt": "extraction failed (KeyError",
+        "meta.jsonl:3": '"id" must be a string',
+        "meta.jsonl:4": "invalid JSON",
     }
     for name, reason in expected.items():
         assert reason in reasons.get(name, ""), (name, reasons)
@@ -193,13 +214,14 @@ def test_long_text_is_annotated_in_segments(tmp_path, nlp):
     graph = build_graph([tmp_path / "long.txt"])
     assert graph.report.documents == 1 and graph.report.skipped == []
     mentions = [m for e in graph.entities.values() for m in e.mentions]
-    assert all(text[m.start:m.end] == m.text for m in mentions)
+    assert all(text[m.start : m.end] == m.text for m in mentions)
     late = {m.text for m in mentions if m.start > 1_000_000}
     assert {"Joe Biden", "Fumio Kishida", "Gordon Brown"} <= late
     assert max(m.start for m in mentions) > 1_990_000
 
 
 # --- a killed build --------------------------------------------------------------------------------
+
 
 def _documents_of(out: Path) -> set[str]:
     """The documents each output file describes; they must all agree."""
@@ -209,7 +231,9 @@ def _documents_of(out: Path) -> set[str]:
         "graph.ttl": {str(o) for o in rdflib.Graph().parse(out / "graph.ttl").objects(None, DCTERMS.identifier)},
     }
     with open(out / "nodes.csv", newline="") as handle:
-        described["nodes.csv"] = {row["Id"].removeprefix("document/") for row in csv.DictReader(handle) if row["type"] == "Document"}
+        described["nodes.csv"] = {
+            row["Id"].removeprefix("document/") for row in csv.DictReader(handle) if row["type"] == "Document"
+        }
     for name in ("graph.gexf", "graph.graphml"):
         text = (out / name).read_text()
         described[name] = {doc for doc in described["graph.json"] if f'"document/{doc}"' in text}
@@ -222,12 +246,20 @@ def _documents_of(out: Path) -> set[str]:
 
 def _kg_build(docs: Path, out: Path, pause: str | None = None) -> subprocess.Popen:
     env = {**os.environ, "KG_TEST_PAUSE": pause or ""}
-    return subprocess.Popen([sys.executable, "-m", "kg", "build", str(docs), "-o", str(out), "-q"],
-                            cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "kg", "build", str(docs), "-o", str(out), "-q"],
+        cwd=ROOT,
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 KILL_POINTS = [  # (where the build is killed, the set the output folder then holds)
-    ("written:graph.gexf", "old"), ("staged", "old"), ("swapped", "new")]
+    ("written:graph.gexf", "old"),
+    ("staged", "old"),
+    ("swapped", "new"),
+]
 
 
 def test_killed_build_leaves_one_complete_set(tmp_path):
@@ -269,7 +301,18 @@ def test_killed_build_leaves_one_complete_set(tmp_path):
     again.stderr.close()
     assert _documents_of(out) == sets["old"]
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        [MANIFEST, "edges.csv", "graph.gexf", "graph.graphml", "graph.json", "graph.ttl", "nodes.csv", "notes.md", "report.json"])
+        [
+            MANIFEST,
+            "edges.csv",
+            "graph.gexf",
+            "graph.graphml",
+            "graph.json",
+            "graph.ttl",
+            "nodes.csv",
+            "notes.md",
+            "report.json",
+        ]
+    )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["new", "old", "out"]  # no staging folder left
 
 

@@ -26,11 +26,14 @@ PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
 @pytest.fixture(scope="module")
 def names(seed_rdf, resources):
     """Every node with its type and labels (rdfs:label and skos:altLabel)."""
-    rows = seed_rdf.query(PREFIXES + """
+    rows = seed_rdf.query(
+        PREFIXES
+        + """
         SELECT ?node ?type ?label WHERE {
             ?node a ?type ; rdfs:label|skos:altLabel ?label .
             FILTER(STRSTARTS(STR(?type), STR(kg:)))
-        }""")
+        }"""
+    )
     rules = NameRules.from_resources(resources)
     return [(row.node, str(row.type).removeprefix(VOCAB_IRI), str(row.label)) for row in rows], rules
 
@@ -39,25 +42,43 @@ def find(names, name: str) -> set[URIRef]:
     """Nodes a name refers to: a label or alias equal to it, case, punctuation and titles aside."""
     rows, rules = names
     wanted = {normalize_name(name), rules.person_key(name)}
-    return {node for node, type_, label in rows
-            if normalize_name(label) in wanted or (type_ == "Person" and rules.person_key(label) in wanted)}
+    return {
+        node
+        for node, type_, label in rows
+        if normalize_name(label) in wanted or (type_ == "Person" and rules.person_key(label) in wanted)
+    }
 
 
 def test_seed_document_metadata(seed_rdf):
     expected = json.loads((SEED / "expected_entities.json").read_text())["document"]
-    rows = list(seed_rdf.query(PREFIXES + """
-        SELECT ?doc ?title ?date WHERE { ?doc a kg:Document ; dcterms:title ?title ; dcterms:date ?date . }"""))
+    rows = list(
+        seed_rdf.query(
+            PREFIXES
+            + """
+        SELECT ?doc ?title ?date WHERE { ?doc a kg:Document ; dcterms:title ?title ; dcterms:date ?date . }"""
+        )
+    )
     assert len(rows) == 1
     assert str(rows[0].title) == expected["title"]
     assert rows[0].date == Literal(expected["date"], datatype=URIRef("http://www.w3.org/2001/XMLSchema#date"))
-    authors = {str(r.name) for r in seed_rdf.query(PREFIXES + "SELECT ?name WHERE { ?d kg:authored_by ?a . ?a rdfs:label ?name }")}
+    authors = {
+        str(r.name)
+        for r in seed_rdf.query(PREFIXES + "SELECT ?name WHERE { ?d kg:authored_by ?a . ?a rdfs:label ?name }")
+    }
     assert authors == set(expected["authors"])
-    venue = {str(r.name) for r in seed_rdf.query(PREFIXES + "SELECT ?name WHERE { ?d kg:published_in ?v . ?v rdfs:label ?name }")}
+    venue = {
+        str(r.name)
+        for r in seed_rdf.query(PREFIXES + "SELECT ?name WHERE { ?d kg:published_in ?v . ?v rdfs:label ?name }")
+    }
     assert venue == {"War on the Rocks"}
 
 
-@pytest.mark.parametrize("name,type_", sorted(json.loads((SEED / "expected_entities.json").read_text())["types"].items())
-                         if (SEED / "expected_entities.json").exists() else [])
+@pytest.mark.parametrize(
+    "name,type_",
+    sorted(json.loads((SEED / "expected_entities.json").read_text())["types"].items())
+    if (SEED / "expected_entities.json").exists()
+    else [],
+)
 def test_seed_entity_node_with_type(names, name, type_):
     nodes = find(names, name)
     assert len(nodes) == 1, f"{name}: {nodes}"
@@ -65,8 +86,12 @@ def test_seed_entity_node_with_type(names, name, type_):
     assert types == {type_}
 
 
-@pytest.mark.parametrize("canonical,forms", sorted(json.loads((SEED / "expected_entities.json").read_text())["one_node_each"].items())
-                         if (SEED / "expected_entities.json").exists() else [])
+@pytest.mark.parametrize(
+    "canonical,forms",
+    sorted(json.loads((SEED / "expected_entities.json").read_text())["one_node_each"].items())
+    if (SEED / "expected_entities.json").exists()
+    else [],
+)
 def test_seed_aliases_are_one_node(names, canonical, forms):
     nodes = set().union(*(find(names, form) for form in forms))
     assert len(nodes) == 1, f"{canonical}: {forms} -> {nodes}"
@@ -98,8 +123,11 @@ def test_seed_typed_edges_are_all_stated(seed_build):
     """Precision: every typed edge of the seed graph is one the text states (listed here by hand)."""
     import csv
 
-    edges = {(r["Source"], r["relation"], r["Target"]) for r in csv.DictReader((seed_build / "edges.csv").open())
-             if r["extractor"] != "events:meeting" and r["layer"] == "schema"}  # events: below; open layer: not typed
+    edges = {
+        (r["Source"], r["relation"], r["Target"])
+        for r in csv.DictReader((seed_build / "edges.csv").open())
+        if r["extractor"] != "events:meeting" and r["layer"] == "schema"
+    }  # events: below; open layer: not typed
     stated = {
         ("document/alliance_commentary.txt", "authored_by", "person/hornung-jeffrey-w"),
         ("document/alliance_commentary.txt", "authored_by", "person/cooper-zack"),
@@ -133,10 +161,16 @@ def test_seed_typed_edges_are_all_stated(seed_build):
 
 
 def test_seed_meeting_is_an_event(seed_rdf):
-    rows = seed_rdf.query(PREFIXES + """
+    rows = seed_rdf.query(
+        PREFIXES
+        + """
         PREFIX schema: <https://schema.org/>
         SELECT ?event ?who ?where ?when WHERE {
             ?event a kg:Event ; schema:attendee ?a ; schema:location ?l ; schema:startDate ?when .
-            ?a rdfs:label ?who . ?l rdfs:label ?where . }""")
+            ?a rdfs:label ?who . ?l rdfs:label ?where . }"""
+    )
     found = {(str(r.who), str(r.where), str(r.when)) for r in rows}
-    assert found == {("Fumio Kishida", "Akasaka Imperial Palace", "2022-05-23"), ("Joe Biden", "Akasaka Imperial Palace", "2022-05-23")}
+    assert found == {
+        ("Fumio Kishida", "Akasaka Imperial Palace", "2022-05-23"),
+        ("Joe Biden", "Akasaka Imperial Palace", "2022-05-23"),
+    }

@@ -28,8 +28,9 @@ RUNAWAY = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?c ?f ?i"
 
 @pytest.fixture(scope="module")
 def server(sample_build):
-    with SparqlServer(sample_build, port=0, timeout=20, max_memory=300, workers=2, cors=("http://allowed.example",),
-                      request_timeout=2) as running:
+    with SparqlServer(
+        sample_build, port=0, timeout=20, max_memory=300, workers=2, cors=("http://allowed.example",), request_timeout=2
+    ) as running:
         yield running
 
 
@@ -84,7 +85,11 @@ def test_server_sparqlwrapper_defaults_select_gives_a_dom(server):
     assert result.info()["content-type"].startswith("application/sparql-results+xml")
     dom = result.convert()
     assert isinstance(dom, Document)
-    names = [b.getElementsByTagName("literal")[0].firstChild.data for b in dom.getElementsByTagName("binding") if b.getAttribute("name") == "name"]
+    names = [
+        b.getElementsByTagName("literal")[0].firstChild.data
+        for b in dom.getElementsByTagName("binding")
+        if b.getAttribute("name") == "name"
+    ]
     assert "Prime Minister" in names and names == sorted(names)
 
 
@@ -92,23 +97,28 @@ def test_server_sparqlwrapper_defaults_construct_gives_an_rdflib_graph(server):
     from SPARQLWrapper import SPARQLWrapper
 
     client = SPARQLWrapper(server.url)
-    client.setQuery("PREFIX kg: <http://kg.example/vocab#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
-                    "CONSTRUCT { ?x rdfs:label ?n } WHERE { ?x a kg:Role ; rdfs:label ?n }")
+    client.setQuery(
+        "PREFIX kg: <http://kg.example/vocab#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+        "CONSTRUCT { ?x rdfs:label ?n } WHERE { ?x a kg:Role ; rdfs:label ?n }"
+    )
     graph = client.query().convert()
     assert isinstance(graph, rdflib.Graph)
     assert (None, rdflib.RDFS.label, rdflib.Literal("Prime Minister")) in graph
 
 
-@pytest.mark.parametrize("accept,expected", [
-    ("application/sparql-results+xml", "application/sparql-results+xml"),
-    ("application/sparql-results+json", "application/sparql-results+json"),
-    ("text/csv", "text/csv"),
-    ("text/tab-separated-values", "text/tab-separated-values"),
-    ("text/csv;q=0.2, application/sparql-results+xml;q=0.9", "application/sparql-results+xml"),
-    ("text/*;q=0.5, application/json;q=0.4", "text/csv"),
-    ("image/png, */*;q=0.1", "application/sparql-results+json"),
-    ("", "application/sparql-results+json"),
-])
+@pytest.mark.parametrize(
+    "accept,expected",
+    [
+        ("application/sparql-results+xml", "application/sparql-results+xml"),
+        ("application/sparql-results+json", "application/sparql-results+json"),
+        ("text/csv", "text/csv"),
+        ("text/tab-separated-values", "text/tab-separated-values"),
+        ("text/csv;q=0.2, application/sparql-results+xml;q=0.9", "application/sparql-results+xml"),
+        ("text/*;q=0.5, application/json;q=0.4", "text/csv"),
+        ("image/png, */*;q=0.1", "application/sparql-results+json"),
+        ("", "application/sparql-results+json"),
+    ],
+)
 def test_server_select_content_negotiation(server, accept, expected):
     status, headers, body = get(server, ROLES, Accept=accept)
     assert status == 200 and headers["Content-Type"].split(";")[0] == expected, body
@@ -124,20 +134,29 @@ def test_server_select_content_negotiation(server, accept, expected):
     assert len(rows) == len(get(server, ROLES, Accept="text/csv")[2].splitlines()) - 1 > 3
 
 
-@pytest.mark.parametrize("accept,expected,rdflib_format", [
-    ("text/turtle", "text/turtle", "turtle"),
-    ("application/n-triples", "application/n-triples", "nt"),
-    ("application/rdf+xml", "application/rdf+xml", "xml"),
-    ("application/ld+json", "application/ld+json", "json-ld"),
-    ("application/ld+json;q=0.5, application/rdf+xml", "application/rdf+xml", "xml"),
-    ("*/*", "text/turtle", "turtle"),
-])
+@pytest.mark.parametrize(
+    "accept,expected,rdflib_format",
+    [
+        ("text/turtle", "text/turtle", "turtle"),
+        ("application/n-triples", "application/n-triples", "nt"),
+        ("application/rdf+xml", "application/rdf+xml", "xml"),
+        ("application/ld+json", "application/ld+json", "json-ld"),
+        ("application/ld+json;q=0.5, application/rdf+xml", "application/rdf+xml", "xml"),
+        ("*/*", "text/turtle", "turtle"),
+    ],
+)
 def test_server_graph_results_in_every_rdf_format(server, accept, expected, rdflib_format):
-    status, headers, body = get(server, "CONSTRUCT { ?x rdfs:label ?n } WHERE { ?x a kg:Role ; rdfs:label ?n }", Accept=accept)
+    status, headers, body = get(
+        server, "CONSTRUCT { ?x rdfs:label ?n } WHERE { ?x a kg:Role ; rdfs:label ?n }", Accept=accept
+    )
     assert status == 200 and headers["Content-Type"].split(";")[0] == expected
     graph = rdflib.Graph().parse(data=body, format=rdflib_format)
-    turtle = rdflib.Graph().parse(data=get(server, "CONSTRUCT { ?x rdfs:label ?n } WHERE { ?x a kg:Role ; rdfs:label ?n }",
-                                           Accept="text/turtle")[2], format="turtle")
+    turtle = rdflib.Graph().parse(
+        data=get(server, "CONSTRUCT { ?x rdfs:label ?n } WHERE { ?x a kg:Role ; rdfs:label ?n }", Accept="text/turtle")[
+            2
+        ],
+        format="turtle",
+    )
     assert len(graph) > 3 and rdflib.compare.isomorphic(graph, turtle)
 
 
@@ -159,7 +178,9 @@ def test_server_graph_result_not_in_a_solutions_format_is_406(server):
     assert status == 406 and "no acceptable format for a graph result" in body and "text/turtle" in body
 
 
-@pytest.mark.parametrize("accept,rdflib_format", [(None, "turtle"), ("application/rdf+xml", "xml"), ("application/n-triples", "nt")])
+@pytest.mark.parametrize(
+    "accept,rdflib_format", [(None, "turtle"), ("application/rdf+xml", "xml"), ("application/n-triples", "nt")]
+)
 def test_server_service_description(server, accept, rdflib_format):
     status, headers, body = http(server.url, headers={"Accept": accept} if accept else {})
     assert status == 200, body
@@ -184,11 +205,23 @@ def test_server_dataset_parameters(server):
     count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
     plain = int(get(server, count, Accept="text/csv")[2].splitlines()[1])
     assert plain > 100
-    url = server.url + "?" + urllib.parse.urlencode({"query": count, "default-graph-uri": "http://kg.example/no-such-graph"})
+    url = (
+        server.url
+        + "?"
+        + urllib.parse.urlencode({"query": count, "default-graph-uri": "http://kg.example/no-such-graph"})
+    )
     assert http(url, headers={"Accept": "text/csv"})[2].splitlines()[1] == "0"  # honoured: that graph is empty
-    named = server.url + "?" + urllib.parse.urlencode({"query": "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", "named-graph-uri": "http://kg.example/g"})
+    named = (
+        server.url
+        + "?"
+        + urllib.parse.urlencode(
+            {"query": "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", "named-graph-uri": "http://kg.example/g"}
+        )
+    )
     assert http(named, headers={"Accept": "text/csv"})[2].splitlines() == ["g"]
-    status, _, body = http(server.url + "?" + urllib.parse.urlencode({"query": count, "default-graph-uri": "not an iri"}))
+    status, _, body = http(
+        server.url + "?" + urllib.parse.urlencode({"query": count, "default-graph-uri": "not an iri"})
+    )
     assert status == 400 and "not a valid graph IRI" in body
     status, _, body = http(server.url + "?" + urllib.parse.urlencode({"query": count, "using-graph-uri": "http://x/g"}))
     assert status == 400 and "belongs to an update" in body
@@ -214,7 +247,9 @@ def test_server_query_by_post_forms_and_bad_requests(server):
 def test_server_cross_origin_read_gets_no_cors_header(server):
     status, headers, _ = get(server, ROLES, Origin="http://evil.example")
     assert status == 200 and "Access-Control-Allow-Origin" not in headers
-    status, headers, _ = http(server.url, method="OPTIONS", headers={"Origin": "http://evil.example", "Access-Control-Request-Method": "POST"})
+    status, headers, _ = http(
+        server.url, method="OPTIONS", headers={"Origin": "http://evil.example", "Access-Control-Request-Method": "POST"}
+    )
     assert "Access-Control-Allow-Origin" not in headers and "Access-Control-Allow-Methods" not in headers
     _, headers, _ = get(server, ROLES, Origin="http://allowed.example")  # --cors http://allowed.example
     assert headers["Access-Control-Allow-Origin"] == "http://allowed.example" and "Origin" in headers["Vary"]
@@ -242,49 +277,72 @@ def test_server_cross_origin_form_update_is_refused(updatable):
     form = {"Content-Type": "application/x-www-form-urlencoded"}
     status, _, body = http(updatable.url, insert, {**form, "Origin": "http://evil.example"})
     assert status == 403 and "another origin" in body
-    status, _, _ = http(updatable.url, b"INSERT DATA { <http://x/evil> <http://x/b> 'c' }",
-                        {"Content-Type": "application/sparql-update", "Origin": "http://evil.example"})
+    status, _, _ = http(
+        updatable.url,
+        b"INSERT DATA { <http://x/evil> <http://x/b> 'c' }",
+        {"Content-Type": "application/sparql-update", "Origin": "http://evil.example"},
+    )
     assert status == 403
     assert http(updatable.url, insert, {"Content-Type": "text/plain"})[0] == 415  # a simple request a page may send
     assert ask(updatable, "ASK { <http://x/evil> ?p ?o }") is False
     host = urllib.parse.urlsplit(updatable.url).netloc
-    assert http(updatable.url, insert, {**form, "Origin": f"http://{host}"})[0] == 204  # the query page of the server itself
+    assert (
+        http(updatable.url, insert, {**form, "Origin": f"http://{host}"})[0] == 204
+    )  # the query page of the server itself
     assert ask(updatable, "ASK { <http://x/evil> ?p ?o }") is True
-    status, _, _ = http(updatable.url, b"INSERT DATA { <http://x/ok> <http://x/b> 'c' }",
-                        {"Content-Type": "application/sparql-update", "Origin": "http://allowed.example"})
+    status, _, _ = http(
+        updatable.url,
+        b"INSERT DATA { <http://x/ok> <http://x/b> 'c' }",
+        {"Content-Type": "application/sparql-update", "Origin": "http://allowed.example"},
+    )
     assert status == 204 and ask(updatable, "ASK { <http://x/ok> ?p ?o }") is True
-    status, _, body = http(updatable.url + "?using-graph-uri=http%3A%2F%2Fx%2Fg", b"INSERT DATA { <http://x/a> <http://x/b> 'c' }",
-                           {"Content-Type": "application/sparql-update"})
+    status, _, body = http(
+        updatable.url + "?using-graph-uri=http%3A%2F%2Fx%2Fg",
+        b"INSERT DATA { <http://x/a> <http://x/b> 'c' }",
+        {"Content-Type": "application/sparql-update"},
+    )
     assert status == 400 and "using-graph-uri is not supported" in body
 
 
-@pytest.mark.parametrize("query", [
-    "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
-    "SELECT * WHERE { service silent <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
-    "PREFIX r: <http://127.0.0.1:9/> SELECT * WHERE { SERVICE r:sparql { ?s ?p ?o } }",
-    "SELECT * WHERE { VALUES ?e { <http://127.0.0.1:9/sparql> } SERVICE ?e { ?s ?p ?o } }",
-    "SELECT * WHERE { \\u0053ERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
+        "SELECT * WHERE { service silent <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
+        "PREFIX r: <http://127.0.0.1:9/> SELECT * WHERE { SERVICE r:sparql { ?s ?p ?o } }",
+        "SELECT * WHERE { VALUES ?e { <http://127.0.0.1:9/sparql> } SERVICE ?e { ?s ?p ?o } }",
+        "SELECT * WHERE { \\u0053ERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
+    ],
+)
 def test_server_refuses_service_by_default(server, query):
     status, _, body = get(server, query)
     assert status == 403 and "is refused" in body and "--allow-federation" in body
 
 
 def test_server_refuses_load_by_default(updatable):
-    status, _, body = http(updatable.url, b"LOAD <http://127.0.0.1:9/data.ttl>", {"Content-Type": "application/sparql-update"})
+    status, _, body = http(
+        updatable.url, b"LOAD <http://127.0.0.1:9/data.ttl>", {"Content-Type": "application/sparql-update"}
+    )
     assert status == 403 and "LOAD <http://127.0.0.1:9/data.ttl> is refused" in body
 
 
 def test_server_federation_only_to_listed_hosts(sample_build, server):
     remote = server.url.replace("127.0.0.1", "localhost")  # the module's server, under a name of its own
     with SparqlServer(sample_build, port=0, workers=1, allow_federation=("localhost",)) as federating:
-        query = f"SELECT ?name WHERE {{ SERVICE <{remote}> {{ ?x a <http://kg.example/vocab#Role> ; <http://www.w3.org/2000/01/rdf-schema#label> ?name }} }}"
+        query = (
+            f"SELECT ?name WHERE {{ SERVICE <{remote}> {{ ?x a <http://kg.example/vocab#Role> ; "
+            "<http://www.w3.org/2000/01/rdf-schema#label> ?name } }"
+        )
         status, _, body = get(federating, query, Accept="text/csv")
         assert status == 200 and "Prime Minister" in body.splitlines()
         status, _, body = get(federating, query.replace("localhost", "127.0.0.1"), Accept="text/csv")
         assert status == 403 and "--allow-federation 127.0.0.1" in body
-        status, _, body = get(federating, query.replace("/sparql", "/private"), Accept="text/csv")  # an allowed host that fails
-        assert status == 502 and "not shown" in body and "/sparql" not in body  # its answer (a 404 page here) is not relayed
+        status, _, body = get(
+            federating, query.replace("/sparql", "/private"), Accept="text/csv"
+        )  # an allowed host that fails
+        assert (
+            status == 502 and "not shown" in body and "/sparql" not in body
+        )  # its answer (a 404 page here) is not relayed
         assert get(federating, "ASK { ?x a kg:Person }")[0] == 200
 
 
@@ -293,8 +351,10 @@ def test_server_caps_the_request_body_with_413(server):
     host, port = server.httpd.server_address[:2]
     chunk, sent = b"x" * (1 << 20), 0
     with socket.create_connection((host, port), timeout=30) as conn:
-        conn.sendall(b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/sparql-query\r\n"
-                     b"Content-Length: 104857600\r\n\r\n")
+        conn.sendall(
+            b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/sparql-query\r\n"
+            b"Content-Length: 104857600\r\n\r\n"
+        )
         while sent < 100 * len(chunk) and not select.select([conn], [], [], 0)[0]:
             try:
                 conn.sendall(chunk)
@@ -309,15 +369,22 @@ def test_server_caps_the_request_body_with_413(server):
 
 @pytest.mark.parametrize("length", ["abc", "-5", "1e3"])
 def test_server_malformed_content_length_is_400(server, length):
-    answer = raw(server, b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/sparql-query\r\n"
-                         b"Content-Length: " + length.encode() + b"\r\n\r\nASK {}")
+    answer = raw(
+        server,
+        b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/sparql-query\r\n"
+        b"Content-Length: " + length.encode() + b"\r\n\r\nASK {}",
+    )
     assert answer.startswith(b"HTTP/1.1 400") and b"not a number of bytes" in answer
 
 
 def test_server_drops_a_client_that_sends_less_than_it_announced(server, capfd):
     started = time.monotonic()
-    answer = raw(server, b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/sparql-query\r\n"
-                         b"Content-Length: 500\r\n\r\nASK {}", wait=60)
+    answer = raw(
+        server,
+        b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/sparql-query\r\n"
+        b"Content-Length: 500\r\n\r\nASK {}",
+        wait=60,
+    )
     assert answer == b"" and time.monotonic() - started < 30  # closed after request_timeout (2 s), not held
     assert get(server, "ASK {}")[0] == 200
     assert "Traceback" not in capfd.readouterr().err
@@ -325,9 +392,11 @@ def test_server_drops_a_client_that_sends_less_than_it_announced(server, capfd):
 
 def test_server_quiet_when_clients_go_away(server, capfd):
     host, port = server.httpd.server_address[:2]
-    for request in [b"GET /sparql?query=" + urllib.parse.quote(RUNAWAY).encode() + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
-                    b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\nASK",
-                    b"GET /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\n"]:
+    for request in [
+        b"GET /sparql?query=" + urllib.parse.quote(RUNAWAY).encode() + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+        b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\nASK",
+        b"GET /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\n",
+    ]:
         conn = socket.create_connection((host, port))
         conn.sendall(request)
         conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")  # close with a reset
@@ -379,8 +448,20 @@ def test_server_answers_queries_at_once(server):
 def test_server_cli_options_reach_the_server(sample_build, tmp_path):
     from test_sparql import serve_in_subprocess, stop
 
-    process, url = serve_in_subprocess(sample_build, tmp_path, "--max-body", "1", "--workers", "1", "--cors", "http://a.example",
-                                       "--max-memory", "200", "--timeout", "20")
+    process, url = serve_in_subprocess(
+        sample_build,
+        tmp_path,
+        "--max-body",
+        "1",
+        "--workers",
+        "1",
+        "--cors",
+        "http://a.example",
+        "--max-memory",
+        "200",
+        "--timeout",
+        "20",
+    )
     try:
         status, _, body = http(url, b"ASK {}" + b" " * (2 << 20), {"Content-Type": "application/sparql-query"})
         assert status == 413 and "1,048,576 bytes" in body
@@ -392,25 +473,51 @@ def test_server_cli_options_reach_the_server(sample_build, tmp_path):
         assert stop(process) == 0
 
 
-
-@pytest.mark.parametrize("request_bytes,status,message", [
-    (b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/sparql-query\r\n\r\n", b"411", b"needs a Content-Length"),
-    (b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nASK{}\r\n0\r\n\r\n", b"411", b"chunked body"),
-    (b"POST /other HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n", b"404", b"the endpoint is /sparql"),
-    (b"GET /sparql?update=CLEAR+ALL HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", b"405", b"needs POST"),
-    (b"GET /sparql?query=ASK%7B%7D&update=CLEAR+ALL HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", b"405", b"needs POST"),
-    (b"GET /sparql?query= HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", b"400", b"no query"),
-    (b"GET /sparql?query=%FF HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", b"400", b"not valid percent-encoded UTF-8"),
-    (b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 24\r\n\r\nquery=ASK%7B%7D&update=X", b"400", b"either a query or an update"),
-    (b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 200000000\r\nExpect: 100-continue\r\n\r\n", b"413", b"--max-body"),
-])
+@pytest.mark.parametrize(
+    "request_bytes,status,message",
+    [
+        (
+            b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/sparql-query\r\n\r\n",
+            b"411",
+            b"needs a Content-Length",
+        ),
+        (
+            b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nASK{}\r\n0\r\n\r\n",
+            b"411",
+            b"chunked body",
+        ),
+        (b"POST /other HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n", b"404", b"the endpoint is /sparql"),
+        (b"GET /sparql?update=CLEAR+ALL HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", b"405", b"needs POST"),
+        (b"GET /sparql?query=ASK%7B%7D&update=CLEAR+ALL HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", b"405", b"needs POST"),
+        (b"GET /sparql?query= HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", b"400", b"no query"),
+        (b"GET /sparql?query=%FF HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", b"400", b"not valid percent-encoded UTF-8"),
+        (
+            b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+            b"application/x-www-form-urlencoded\r\nContent-Length: 24\r\n\r\nquery=ASK%7B%7D&update=X",
+            b"400",
+            b"either a query or an update",
+        ),
+        (
+            b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 200000000\r\nExpect: 100-continue\r\n\r\n",
+            b"413",
+            b"--max-body",
+        ),
+    ],
+)
 def test_server_bad_requests(server, request_bytes, status, message):
-    answer = raw(server, request_bytes if b"Connection" in request_bytes else request_bytes.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n", 1))
+    answer = raw(
+        server,
+        request_bytes
+        if b"Connection" in request_bytes
+        else request_bytes.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n", 1),
+    )
     assert answer.startswith(b"HTTP/1.1 " + status) and message in answer, answer[:300]
 
 
 def test_server_update_errors(updatable):
-    status, _, body = http(updatable.url, b"INSERT DATA { <http://x/a> }", {"Content-Type": "application/sparql-update"})
+    status, _, body = http(
+        updatable.url, b"INSERT DATA { <http://x/a> }", {"Content-Type": "application/sparql-update"}
+    )
     assert status == 400 and body.startswith("malformed update")
     status, _, body = http(updatable.url, b"", {"Content-Type": "application/sparql-update"})
     assert status == 400 and "no query" in body

@@ -27,9 +27,15 @@ def test_protocol_parse_accept_takes_any_text(header):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(MEDIA + ["image/png", "text/*", "application/*", "*/*"]),
-                          st.integers(0, 1000)), min_size=1, max_size=6, unique_by=lambda e: e[0]),
-       st.sampled_from(["select", "ask", "graph"]))
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(MEDIA + ["image/png", "text/*", "application/*", "*/*"]), st.integers(0, 1000)),
+        min_size=1,
+        max_size=6,
+        unique_by=lambda e: e[0],
+    ),
+    st.sampled_from(["select", "ask", "graph"]),
+)
 def test_protocol_negotiate_picks_the_best_q(entries, kind):
     header = ", ".join(f"{media};q={q / 1000:g}" for media, q in entries)
     chosen = negotiate(header, kind)
@@ -47,26 +53,35 @@ def test_protocol_negotiate_picks_the_best_q(entries, kind):
         assert max(q_of(m) for m in chosen.media_types) == best
 
 
-@pytest.mark.parametrize("header,kind,expected", [
-    ("application/sparql-results+xml", "select", "xml"),
-    ("application/sparql-results+xml, */*;q=0.1", "graph", "turtle"),
-    ("text/*", "graph", "turtle"),
-    ("text/*", "select", "csv"),
-    ("application/*", "select", "json"),
-    ("text/csv;q=0.1, text/*;q=0.9", "select", "tsv"),  # text/csv is named with a low q: the wildcard does not lift it
-    ("image/png", "select", None),
-    ("text/csv;q=0", "select", None),
-    ("text/csv;q=abc", "select", None),
-    (None, "select", "json"),
-    ("", "graph", "turtle"),
-])
+@pytest.mark.parametrize(
+    "header,kind,expected",
+    [
+        ("application/sparql-results+xml", "select", "xml"),
+        ("application/sparql-results+xml, */*;q=0.1", "graph", "turtle"),
+        ("text/*", "graph", "turtle"),
+        ("text/*", "select", "csv"),
+        ("application/*", "select", "json"),
+        (
+            "text/csv;q=0.1, text/*;q=0.9",
+            "select",
+            "tsv",
+        ),  # text/csv is named with a low q: the wildcard does not lift it
+        ("image/png", "select", None),
+        ("text/csv;q=0", "select", None),
+        ("text/csv;q=abc", "select", None),
+        (None, "select", "json"),
+        ("", "graph", "turtle"),
+    ],
+)
 def test_protocol_negotiate_cases(header, kind, expected):
     chosen = negotiate(header, kind)
     assert (chosen.name if chosen else None) == expected
 
 
 def test_protocol_unknown_format_lists_the_known():
-    with pytest.raises(UnknownNameError, match="unknown format 'x'; use one of: csv, json, jsonld, nt, rdfxml, table, tsv, turtle, xml"):
+    with pytest.raises(
+        UnknownNameError, match="unknown format 'x'; use one of: csv, json, jsonld, nt, rdfxml, table, tsv, turtle, xml"
+    ):
         registry.get(registry.result_formats, "x", "format")
 
 
@@ -86,7 +101,8 @@ def spell(word: str, upper: list[bool], escaped: list[bool]) -> str:
 @settings(deadline=None)  # a busy machine is no failure
 @given(KEYWORD_SPELLINGS, KEYWORD_SPELLINGS, GAPS, st.sampled_from(["example.org", "127.0.0.1", "localhost"]))
 def test_scan_finds_service_however_written(upper, escaped, gap, host):
-    query = f"SELECT * WHERE {{ ?s ?p ?o . {spell('SERVICE', upper, escaped)}{gap}<http://{host}:8890/sparql> {{ ?s ?p ?o }} }}"
+    service = spell("SERVICE", upper, escaped)
+    query = f"SELECT * WHERE {{ ?s ?p ?o . {service}{gap}<http://{host}:8890/sparql> {{ ?s ?p ?o }} }}"
     assert scan(query).remote_hosts() == [host]
 
 
@@ -98,18 +114,21 @@ def test_scan_finds_load_however_written(upper, escaped):
     assert found.is_update and found.remote_hosts() == ["internal.example"]
 
 
-@pytest.mark.parametrize("text,hosts", [
-    ('SELECT * WHERE { ?s ?p "SERVICE <http://a.example/> { }" }', []),
-    ("SELECT * WHERE { ?s ?p ?o } # SERVICE <http://a.example/> { }", []),
-    ("SELECT ?service WHERE { ?service ?load ?o }", []),
-    ("PREFIX ex: <http://a.example/> SELECT * WHERE { ex:service ex:load ?o }", []),
-    ("SELECT * WHERE { SERVICE ?endpoint { ?s ?p ?o } }", [None]),
-    ("PREFIX ex: <http://b.example/x/> SELECT * WHERE { SERVICE ex:sparql { ?s ?p ?o } }", ["b.example"]),
-    ("SELECT * WHERE { SERVICE undeclared:sparql { ?s ?p ?o } }", [None]),
-    ("SELECT * WHERE { SERVICE <ftp://c.example/> { ?s ?p ?o } }", [None]),
-    ("SELECT * WHERE { FILTER(?a<?b) SERVICE <http://d.example/> { ?s ?p ?o } }", ["d.example"]),
-    ("SELECT * WHERE { ?s ?p '''a\n'SERVICE' <http://e.example/>''' }", []),
-])
+@pytest.mark.parametrize(
+    "text,hosts",
+    [
+        ('SELECT * WHERE { ?s ?p "SERVICE <http://a.example/> { }" }', []),
+        ("SELECT * WHERE { ?s ?p ?o } # SERVICE <http://a.example/> { }", []),
+        ("SELECT ?service WHERE { ?service ?load ?o }", []),
+        ("PREFIX ex: <http://a.example/> SELECT * WHERE { ex:service ex:load ?o }", []),
+        ("SELECT * WHERE { SERVICE ?endpoint { ?s ?p ?o } }", [None]),
+        ("PREFIX ex: <http://b.example/x/> SELECT * WHERE { SERVICE ex:sparql { ?s ?p ?o } }", ["b.example"]),
+        ("SELECT * WHERE { SERVICE undeclared:sparql { ?s ?p ?o } }", [None]),
+        ("SELECT * WHERE { SERVICE <ftp://c.example/> { ?s ?p ?o } }", [None]),
+        ("SELECT * WHERE { FILTER(?a<?b) SERVICE <http://d.example/> { ?s ?p ?o } }", ["d.example"]),
+        ("SELECT * WHERE { ?s ?p '''a\n'SERVICE' <http://e.example/>''' }", []),
+    ],
+)
 def test_scan_cases(text, hosts):
     assert scan(text).remote_hosts() == hosts
 
@@ -128,11 +147,18 @@ def test_scan_unescape_undoes_codepoint_escapes(text):
     assert unescape(escaped) == text
 
 
-@pytest.mark.parametrize("form,text", [
-    ("SELECT", "PREFIX a: <http://a/> SELECT * { ?s ?p ?o }"), ("ASK", "ask {}"), ("CONSTRUCT", "BASE <http://a/> CONSTRUCT WHERE { ?s ?p ?o }"),
-    ("INSERT", "INSERT DATA { <http://a/> <http://b/> 1 }"), ("DELETE", "# c\ndelete where { ?s ?p ?o }"), ("CLEAR", "CLEAR ALL"),
-    ("WITH", "WITH <http://g/> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }"),
-])
+@pytest.mark.parametrize(
+    "form,text",
+    [
+        ("SELECT", "PREFIX a: <http://a/> SELECT * { ?s ?p ?o }"),
+        ("ASK", "ask {}"),
+        ("CONSTRUCT", "BASE <http://a/> CONSTRUCT WHERE { ?s ?p ?o }"),
+        ("INSERT", "INSERT DATA { <http://a/> <http://b/> 1 }"),
+        ("DELETE", "# c\ndelete where { ?s ?p ?o }"),
+        ("CLEAR", "CLEAR ALL"),
+        ("WITH", "WITH <http://g/> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }"),
+    ],
+)
 def test_scan_form(form, text):
     assert scan(text).form == form
 
@@ -152,8 +178,14 @@ TERMS = st.one_of(
 @given(st.lists(st.tuples(TERMS, TERMS), max_size=5))
 def test_results_xml_json_tsv_read_back_by_pyoxigraph(rows):
     result = QueryResult("select", ["a", "b"], rows)
-    for write, fmt in [(write_xml, ox.QueryResultsFormat.XML), (write_json, ox.QueryResultsFormat.JSON), (write_tsv, ox.QueryResultsFormat.TSV)]:
-        if write is write_tsv and any(isinstance(t, ox.Literal) and ("\t" in t.value or "\n" in t.value) for row in rows for t in row):
+    for write, fmt in [
+        (write_xml, ox.QueryResultsFormat.XML),
+        (write_json, ox.QueryResultsFormat.JSON),
+        (write_tsv, ox.QueryResultsFormat.TSV),
+    ]:
+        if write is write_tsv and any(
+            isinstance(t, ox.Literal) and ("\t" in t.value or "\n" in t.value) for row in rows for t in row
+        ):
             continue  # TSV writes terms in N-Triples, which escapes these; pyoxigraph's reader is checked on the rest
         back = [tuple(solution[v] for v in ("a", "b")) for solution in ox.parse_query_results(write(result), fmt)]
         assert back == rows, write.__name__
@@ -166,27 +198,33 @@ def test_results_ask_read_back(boolean):
     assert bool(ox.parse_query_results(write_json(result), ox.QueryResultsFormat.JSON)) is boolean
 
 
-@pytest.mark.parametrize("host,bound,allowed,ok", [
-    ("127.0.0.1:7878", "127.0.0.1", (), True),
-    ("localhost", "127.0.0.1", (), True),
-    ("[::1]:7878", "127.0.0.1", (), True),
-    ("10.0.0.5", "0.0.0.0", (), True),
-    ("evil.example", "127.0.0.1", (), False),
-    ("localhost.evil.example", "127.0.0.1", (), False),
-    ("kg.lan:80", "0.0.0.0", ("kg.lan",), True),
-    ("kg.lan", "0.0.0.0", (), False),
-    ("server.example", "server.example", (), True),
-    ("localhost", "server.example", (), False),
-])
+@pytest.mark.parametrize(
+    "host,bound,allowed,ok",
+    [
+        ("127.0.0.1:7878", "127.0.0.1", (), True),
+        ("localhost", "127.0.0.1", (), True),
+        ("[::1]:7878", "127.0.0.1", (), True),
+        ("10.0.0.5", "0.0.0.0", (), True),
+        ("evil.example", "127.0.0.1", (), False),
+        ("localhost.evil.example", "127.0.0.1", (), False),
+        ("kg.lan:80", "0.0.0.0", ("kg.lan",), True),
+        ("kg.lan", "0.0.0.0", (), False),
+        ("server.example", "server.example", (), True),
+        ("localhost", "server.example", (), False),
+    ],
+)
 def test_protocol_host_allowed(host, bound, allowed, ok):
     assert host_allowed(host, bound, allowed) is ok
 
 
-@pytest.mark.parametrize("origin,host,same", [
-    ("http://127.0.0.1:7878", "127.0.0.1:7878", True),
-    ("http://127.0.0.1:7878", "127.0.0.1:7879", False),
-    ("http://evil.example", "127.0.0.1:7878", False),
-    ("null", "127.0.0.1:7878", False),
-])
+@pytest.mark.parametrize(
+    "origin,host,same",
+    [
+        ("http://127.0.0.1:7878", "127.0.0.1:7878", True),
+        ("http://127.0.0.1:7878", "127.0.0.1:7879", False),
+        ("http://evil.example", "127.0.0.1:7878", False),
+        ("null", "127.0.0.1:7878", False),
+    ],
+)
 def test_protocol_same_origin(origin, host, same):
     assert same_origin(origin, host) is same

@@ -6,8 +6,9 @@ import csv
 import io
 import json
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import click
 
@@ -66,17 +67,34 @@ def write_rows(rows: list[dict[str, Any]], fmt: str) -> None:
 
 
 def entity_row(entity: Any) -> dict[str, Any]:
-    return {"type": entity.type, "label": entity.label, "mentions": len(entity.mentions),
-            "documents": len(entity.documents), "aliases": sorted(entity.aliases), "id": entity.id}
+    return {
+        "type": entity.type,
+        "label": entity.label,
+        "mentions": len(entity.mentions),
+        "documents": len(entity.documents),
+        "aliases": sorted(entity.aliases),
+        "id": entity.id,
+    }
 
 
 @cli.command()
 @click.argument("graph_dir", type=click.Path(path_type=Path))
 @click.option("--type", "type_", type=OneOf(ENTITY_TYPES, "type"), default=None, help="Only entities of this type.")
-@click.option("--format", "fmt", type=OneOf(ROW_FORMATS, "format"), default="table", show_default=True,
-              help="An aligned table, CSV, one JSON array, or one JSON object per line (nl).")
+@click.option(
+    "--format",
+    "fmt",
+    type=OneOf(ROW_FORMATS, "format"),
+    default="table",
+    show_default=True,
+    help="An aligned table, CSV, one JSON array, or one JSON object per line (nl).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Short for --format json.")
-@click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the first N entities (most mentioned first within a type).")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Only the first N entities (most mentioned first within a type).",
+)
 def entities(graph_dir: Path, type_: str | None, fmt: str, as_json: bool, limit: int | None) -> None:
     """List the entities of a built graph with type, mention counts and aliases.
 
@@ -117,7 +135,8 @@ def explanation(entity: Any) -> dict[str, Any]:
     Example:
         >>> from kg.model import Entity, Mention
         >>> m = Mention("d1", 0, 7, "Kishida", "Person")
-        >>> explanation(Entity("person/k", "Fumio Kishida", "Person", mentions=(m,), merges=(("surname", "Kishida"),)))["joined_by"]
+        >>> kishida = Entity("person/k", "Fumio Kishida", "Person", mentions=(m,), merges=(("surname", "Kishida"),))
+        >>> explanation(kishida)["joined_by"]
         {'surname': ['Kishida']}
     """
     by_rule: dict[str, set[str]] = {}
@@ -125,10 +144,16 @@ def explanation(entity: Any) -> dict[str, Any]:
         by_rule.setdefault(rule, set()).add(form)
     counts = Counter((m.doc_id, m.text) for m in entity.mentions)
     return {
-        "id": entity.id, "label": entity.label, "type": entity.type, "mentions": len(entity.mentions),
-        "documents": len(entity.documents), "aliases": sorted(entity.aliases),
+        "id": entity.id,
+        "label": entity.label,
+        "type": entity.type,
+        "mentions": len(entity.mentions),
+        "documents": len(entity.documents),
+        "aliases": sorted(entity.aliases),
         "joined_by": {rule: sorted(forms) for rule, forms in sorted(by_rule.items())},
-        "mentioned_as": [{"document": doc_id, "text": text, "count": n} for (doc_id, text), n in sorted(counts.items())],
+        "mentioned_as": [
+            {"document": doc_id, "text": text, "count": n} for (doc_id, text), n in sorted(counts.items())
+        ],
     }
 
 
@@ -152,7 +177,10 @@ def explain(graph_dir: Path, name: str, as_json: bool) -> None:
         click.echo(json.dumps(found, ensure_ascii=False, indent=2))
         return
     for entity in found:
-        click.echo(f"{entity['label']} ({entity['type']}, {entity['id']}): {entity['mentions']} mention(s) in {entity['documents']} document(s)")
+        click.echo(
+            f"{entity['label']} ({entity['type']}, {entity['id']}): {entity['mentions']} mention(s) in "
+            f"{entity['documents']} document(s)"
+        )
         for rule, forms in entity["joined_by"].items():
             click.echo(f"  joined by {rule}: {', '.join(forms)}")
         for m in entity["mentioned_as"]:

@@ -6,8 +6,8 @@ from typing import Any
 
 import click
 
-from kg.version import __version__
 from kg.errors import KGError
+from kg.version import __version__
 
 
 class KGGroup(click.Group):
@@ -29,7 +29,9 @@ class KGGroup(click.Group):
 
             if os.environ.get("KG_DEBUG"):
                 raise
-            raise click.ClickException(f"internal error: {exc.__class__.__name__}: {exc} (set KG_DEBUG=1 for the traceback)") from None
+            raise click.ClickException(
+                f"internal error: {exc.__class__.__name__}: {exc} (set KG_DEBUG=1 for the traceback)"
+            ) from None
 
 
 @click.group(cls=KGGroup, context_settings={"help_option_names": ["-h", "--help"]})

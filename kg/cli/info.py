@@ -85,7 +85,9 @@ def collect(model: str) -> dict[str, Any]:
 
 def _text(info: dict[str, Any]) -> list[str]:
     model = info["model"]
-    model_line = f"{model['name']} {model['version'] or ''}".rstrip() + (" (installed)" if model["installed"] else f" (not installed: {model['hint']})")
+    model_line = f"{model['name']} {model['version'] or ''}".rstrip() + (
+        " (installed)" if model["installed"] else f" (not installed: {model['hint']})"
+    )
     cache = info["cache_folder"]
     lines = [
         f"kg {info['kg']}",
@@ -110,7 +112,12 @@ def _text(info: dict[str, Any]) -> list[str]:
 
 
 @cli.command()
-@click.option("--model", default=DEFAULT_MODEL, show_default=True, help="The spaCy pipeline to check (a package name or a folder).")
+@click.option(
+    "--model",
+    default=DEFAULT_MODEL,
+    show_default=True,
+    help="The spaCy pipeline to check (a package name or a folder).",
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object instead of text.")
 def info(model: str, as_json: bool) -> None:
     """Show kg's, spaCy's and Python's versions, the spaCy model and whether it is installed, the data

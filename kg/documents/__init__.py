@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import errno
 import os
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 from kg import registry
 from kg.documents import markdown, readers, word  # noqa: F401  (they register their readers)
@@ -24,8 +24,16 @@ from kg.model import Document
 
 Reader = Callable[[Path, str], Iterable["Document | Skipped"]]
 
-__all__ = ["load_documents", "find_sources", "read_file", "display_path", "Skipped", "DocumentStream", "readers_by_suffix",
-           "log_skip"]
+__all__ = [
+    "load_documents",
+    "find_sources",
+    "read_file",
+    "display_path",
+    "Skipped",
+    "DocumentStream",
+    "readers_by_suffix",
+    "log_skip",
+]
 
 
 def readers_by_suffix() -> dict[str, Reader]:
@@ -116,8 +124,13 @@ def _file_key(path: Path) -> tuple[int, int] | None:
     return stat.st_dev, stat.st_ino
 
 
-def _walk(folder: Path, files: list[Path], report: Callable[[Skipped], None], ancestors: set[tuple[int, int]],
-          known: tuple[str, ...]) -> None:
+def _walk(
+    folder: Path,
+    files: list[Path],
+    report: Callable[[Skipped], None],
+    ancestors: set[tuple[int, int]],
+    known: tuple[str, ...],
+) -> None:
     """Supported files below `folder` in a stable order; what is found and not read goes to `report`."""
     try:
         stat = folder.stat()
@@ -135,7 +148,9 @@ def _walk(folder: Path, files: list[Path], report: Callable[[Skipped], None], an
             if entry.is_dir():
                 target = path.stat()
                 if (target.st_dev, target.st_ino) in ancestors:
-                    report(Skipped(display_path(path), "symbolic link loop (a link to a folder above it), not followed"))
+                    report(
+                        Skipped(display_path(path), "symbolic link loop (a link to a folder above it), not followed")
+                    )
                     continue
                 _walk(path, files, report, ancestors, known)
             elif entry.is_file():
@@ -166,9 +181,7 @@ def _link_problem(path: Path) -> str:
     return "symbolic link to something that is not a file or folder"
 
 
-def load_documents(
-    paths: Iterable[str | Path], on_skip: Callable[[Skipped], None] | None = None
-) -> "DocumentStream":
+def load_documents(paths: Iterable[str | Path], on_skip: Callable[[Skipped], None] | None = None) -> DocumentStream:
     """Load every document under `paths`, lazily, in a stable order.
 
     A file that cannot be loaded is skipped and reported through `on_skip`; so is a document whose
@@ -185,7 +198,7 @@ class DocumentStream:
         self._documents = documents
         self.on_skip = on_skip
 
-    def __iter__(self) -> "DocumentStream":
+    def __iter__(self) -> DocumentStream:
         return self
 
     def __next__(self) -> Document:
@@ -211,7 +224,13 @@ def _load(paths: Iterable[str | Path], report: Callable[[Skipped], None]) -> Ite
                     yield item
         except DocumentLoadError as exc:
             report(Skipped(exc.source, exc.problem))
-        except (ValueError, TypeError, AttributeError, LookupError, RecursionError) as exc:  # a reader's bug on odd input
+        except (
+            ValueError,
+            TypeError,
+            AttributeError,
+            LookupError,
+            RecursionError,
+        ) as exc:  # a reader's bug on odd input
             report(Skipped(display_path(path), f"not read ({exc.__class__.__name__}: {one_line(exc, empty='')})"))
 
 

@@ -15,7 +15,8 @@ from __future__ import annotations
 import itertools
 import re
 from collections import deque
-from typing import Any, Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from kg.model import Document
 

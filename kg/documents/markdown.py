@@ -54,7 +54,9 @@ def front_matter(text: str) -> tuple[dict[str, Any], str]:
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise FrontMatterError(f"front matter is not valid YAML ({where}{problem})") from None
     if not isinstance(data, dict):
-        raise FrontMatterError(f"front matter is a YAML {type(data).__name__}, not a mapping of fields (title: ..., authors: ...)")
+        raise FrontMatterError(
+            f"front matter is a YAML {type(data).__name__}, not a mapping of fields (title: ..., authors: ...)"
+        )
     lowered = {str(k).strip().lower(): v for k, v in data.items()}
     fields: dict[str, Any] = {}
     for key in FIELDS:
@@ -66,7 +68,7 @@ def front_matter(text: str) -> tuple[dict[str, Any], str]:
     authors = _names(lowered["authors"] if "authors" in lowered else lowered.get("author"))
     if authors:
         fields["authors"] = authors
-    return fields, text[match.end():]
+    return fields, text[match.end() :]
 
 
 def _scalar(value: Any) -> str | None:

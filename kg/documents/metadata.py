@@ -25,8 +25,23 @@ _DATE_LINE = re.compile(
     r"^\s*(?:(?:published|updated|posted)\s*:?\s*)?"
     r"(?P<date>(?:\d{4}-\d{2}-\d{2})|(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2},?\s+\d{4})|(?:\d{1,2}\s+[A-Z][a-z]{2,8}\.?\s+\d{4}))\s*$"
 )
-_GENRES = {"commentary", "analysis", "opinion", "editorial", "op-ed", "report", "news", "blog post",
-           "article", "essay", "interview", "review", "brief", "research brief", "feature"}
+_GENRES = {
+    "commentary",
+    "analysis",
+    "opinion",
+    "editorial",
+    "op-ed",
+    "report",
+    "news",
+    "blog post",
+    "article",
+    "essay",
+    "interview",
+    "review",
+    "brief",
+    "research brief",
+    "feature",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +130,11 @@ def find_venue(text: str) -> Found | None:
     match = _VENUE.search(text[:20000])
     if not match:
         return None
-    return Found(match.group("venue").rstrip("."), match.start("venue"), match.start("venue") + len(match.group("venue").rstrip(".")))
+    return Found(
+        match.group("venue").rstrip("."),
+        match.start("venue"),
+        match.start("venue") + len(match.group("venue").rstrip(".")),
+    )
 
 
 def find_genre(text: str) -> Found | None:

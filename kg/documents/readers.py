@@ -18,8 +18,9 @@ import codecs
 import json
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from kg import registry
 from kg.documents import metadata as meta
@@ -31,8 +32,11 @@ MAX_BYTES = 1024 * 1024 * 1024  # 1 GiB: a long text is annotated in segments, s
 SNIFF_BYTES = 8192  # a NUL byte here (outside UTF-16/32) means a binary file
 
 _BOMS = (  # UTF-32 first: its little-endian BOM begins with UTF-16's
-    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
 )
 # C0 and C1 control characters but tab and newline, DEL, and the BOM/zero-width no-break space
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ufeff]")
@@ -73,7 +77,11 @@ def decode(path: Path, data: bytes, clean: bool = True) -> str:
             try:
                 text = data.decode(encoding)
             except UnicodeDecodeError as exc:
-                raise DocumentLoadError(display_path(path), f"not {encoding.upper().removesuffix('-SIG')} text despite its byte order mark ({exc.reason} at offset {exc.start})") from None
+                raise DocumentLoadError(
+                    display_path(path),
+                    f"not {encoding.upper().removesuffix('-SIG')} text despite its byte order mark ({exc.reason} at "
+                    f"offset {exc.start})",
+                ) from None
             if "\x00" in text[:SNIFF_BYTES]:  # binary data that happens to open with a byte order mark
                 raise DocumentLoadError(display_path(path), "binary file, not text")
             break
@@ -83,7 +91,9 @@ def decode(path: Path, data: bytes, clean: bool = True) -> str:
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise DocumentLoadError(display_path(path), f"not UTF-8 text (invalid byte 0x{data[exc.start]:02x} at offset {exc.start})") from None
+            raise DocumentLoadError(
+                display_path(path), f"not UTF-8 text (invalid byte 0x{data[exc.start]:02x} at offset {exc.start})"
+            ) from None
     text = clean_text(text) if clean else text
     if not text.strip():
         raise DocumentLoadError(display_path(path), "empty file")
@@ -127,8 +137,33 @@ def read_text(path: Path, doc_id: str) -> list[Document]:
     return [Document(doc_id, text, info_from_text(doc_id, display_path(path), text))]
 
 
-_BLOCK_TAGS = ["p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol",
-               "blockquote", "pre", "table", "tr", "td", "th", "figcaption", "figure", "header", "dd", "dt"]
+_BLOCK_TAGS = [
+    "p",
+    "div",
+    "section",
+    "article",
+    "main",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "ul",
+    "ol",
+    "blockquote",
+    "pre",
+    "table",
+    "tr",
+    "td",
+    "th",
+    "figcaption",
+    "figure",
+    "header",
+    "dd",
+    "dt",
+]
 _DROP_TAGS = ["script", "style", "noscript", "nav", "footer", "aside", "form", "template", "svg", "iframe"]
 
 
@@ -163,8 +198,13 @@ def read_html(path: Path, doc_id: str) -> list[Document]:
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(decode(path, read_bytes(path)), "html.parser")
-    title = (_meta(soup, "og:title", "dc.title", "citation_title") or [soup.title.get_text(strip=True) if soup.title else None])[0]
-    date = (_meta(soup, "article:published_time", "date", "dc.date", "citation_publication_date", "pubdate") or [None])[0]
+    title = (
+        _meta(soup, "og:title", "dc.title", "citation_title")
+        or [soup.title.get_text(strip=True) if soup.title else None]
+    )[0]
+    date = (_meta(soup, "article:published_time", "date", "dc.date", "citation_publication_date", "pubdate") or [None])[
+        0
+    ]
     if date is None and (time := soup.find("time")) is not None:
         date = time.get("datetime") or time.get_text(strip=True)
     authors = _meta(soup, "author", "article:author", "dc.creator", "citation_author")
@@ -173,7 +213,13 @@ def read_html(path: Path, doc_id: str) -> list[Document]:
     text = html_to_text(soup)
     if not text:
         raise DocumentLoadError(display_path(path), "no text in the page")
-    known = {"title": title, "date": meta.parse_date(date) if date else None, "authors": authors, "venue": venue, "url": url}
+    known = {
+        "title": title,
+        "date": meta.parse_date(date) if date else None,
+        "authors": authors,
+        "venue": venue,
+        "url": url,
+    }
     return [Document(doc_id, text, info_from_text(doc_id, display_path(path), text, **known))]
 
 
@@ -205,7 +251,9 @@ def read_pdf(path: Path, doc_id: str) -> list[Document]:
     known = {
         "title": str(info.get("/Title") or "").strip() or None,
         "authors": meta.split_names(author) if author else [],
-        "date": meta.parse_date(str(info["/CreationDate"])[2:10]) if str(info.get("/CreationDate", "")).startswith("D:") else None,
+        "date": meta.parse_date(str(info["/CreationDate"])[2:10])
+        if str(info.get("/CreationDate", "")).startswith("D:")
+        else None,
     }
     return [Document(doc_id, text, info_from_text(doc_id, display_path(path), text, **known))]
 

@@ -13,8 +13,9 @@ from __future__ import annotations
 import datetime
 import io
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from kg import registry
 from kg.documents import metadata as meta
@@ -24,7 +25,7 @@ from kg.model import Document
 
 # python-docx's own template fills these in; a file made from it says nothing about its real author
 _TEMPLATE_AUTHOR = "python-docx"
-_TEMPLATE_CREATED = datetime.datetime(2013, 12, 23, 23, 15, tzinfo=datetime.timezone.utc)
+_TEMPLATE_CREATED = datetime.datetime(2013, 12, 23, 23, 15, tzinfo=datetime.UTC)
 
 
 @registry.readers.register(".docx")
@@ -35,19 +36,29 @@ def read_docx(path: Path, doc_id: str) -> list[Document]:
 
     data = read_bytes(path)
     if not data.startswith(b"PK"):
-        raise DocumentLoadError(display_path(path), "not a .docx file (no ZIP package; an old .doc or an encrypted file?)")
+        raise DocumentLoadError(
+            display_path(path), "not a .docx file (no ZIP package; an old .doc or an encrypted file?)"
+        )
     try:
         document = docx.Document(io.BytesIO(data))
         blocks = list(_blocks(document))
         properties = document.core_properties
         title, author, created = properties.title, properties.author, properties.created
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, SyntaxError) as exc:  # SyntaxError: lxml's XML errors
-        raise DocumentLoadError(display_path(path), f"not a readable .docx file ({exc.__class__.__name__}: {one_line(exc, empty='')})") from None
+    except (
+        PackageNotFoundError,
+        zipfile.BadZipFile,
+        KeyError,
+        ValueError,
+        SyntaxError,
+    ) as exc:  # SyntaxError: lxml's XML errors
+        raise DocumentLoadError(
+            display_path(path), f"not a readable .docx file ({exc.__class__.__name__}: {one_line(exc, empty='')})"
+        ) from None
     text = clean_text("\n\n".join(b.strip() for b in blocks if b.strip()))
     if not text.strip():
         raise DocumentLoadError(display_path(path), "no text in the document")
     known: dict[str, Any] = {"title": (title or "").strip() or None, "authors": authors_of(author)}
-    if created is not None and created.replace(tzinfo=created.tzinfo or datetime.timezone.utc) != _TEMPLATE_CREATED:
+    if created is not None and created.replace(tzinfo=created.tzinfo or datetime.UTC) != _TEMPLATE_CREATED:
         known["date"] = created.date().isoformat()
     return [Document(doc_id, text, info_from_text(doc_id, display_path(path), text, **known))]
 

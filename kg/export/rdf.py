@@ -145,7 +145,7 @@ class IRIs:
 
     def node(self, node_id: str) -> Any:
         if node_id.startswith(DOCUMENT_PREFIX):
-            return self.document(node_id[len(DOCUMENT_PREFIX):])
+            return self.document(node_id[len(DOCUMENT_PREFIX) :])
         return self.make(self.base + quote(node_id, safe="/-_.~"))
 
     def document(self, doc_id: str) -> Any:
@@ -251,7 +251,13 @@ def entity_triples(iris: IRIs, entity: Entity, t: Any) -> Iterator[Triple]:
     for rule in sorted({rule for rule, _ in entity.merges}):
         yield node, t(KG.mergedBy), t.lit(rule)
     mention_type, surface, document_p, start_p, end_p, quoted = (
-        t(KG.Mention), t(KG.surfaceForm), t(KG.document), t(KG.start), t(KG.end), t(PROV.wasQuotedFrom))
+        t(KG.Mention),
+        t(KG.surfaceForm),
+        t(KG.document),
+        t(KG.start),
+        t(KG.end),
+        t(PROV.wasQuotedFrom),
+    )
     for m in entity.mentions:
         mention, document = iris.mention(m), iris.document(m.doc_id)
         yield node, t(KG.mention), mention
@@ -263,8 +269,13 @@ def entity_triples(iris: IRIs, entity: Entity, t: Any) -> Iterator[Triple]:
         yield mention, quoted, document
 
 
-def relation_triples(iris: IRIs, relation: Relation, spec: RelationType | None, t: Any,
-                     node_type: Callable[[str], str | None] = lambda node_id: None) -> Iterator[Triple]:
+def relation_triples(
+    iris: IRIs,
+    relation: Relation,
+    spec: RelationType | None,
+    t: Any,
+    node_type: Callable[[str], str | None] = lambda node_id: None,
+) -> Iterator[Triple]:
     """The relation's triple, the standard properties it specialises where its nodes' types fit
     them (`node_type` gives a node's type; None: unknown, fits no listed standard property), and its
     statement with confidence and evidence."""
@@ -306,8 +317,9 @@ def relation_triples(iris: IRIs, relation: Relation, spec: RelationType | None, 
         yield evidence, t(PROV.wasQuotedFrom), document
 
 
-def rdf_triples(graph: KnowledgeGraph, base: str = DEFAULT_BASE, vocabulary: bool = True,
-                terms: RdflibTerms | OxTerms | None = None) -> Iterator[Triple]:
+def rdf_triples(
+    graph: KnowledgeGraph, base: str = DEFAULT_BASE, vocabulary: bool = True, terms: RdflibTerms | OxTerms | None = None
+) -> Iterator[Triple]:
     """Every triple of the graph (the vocabulary first, unless `vocabulary` is false), as rdflib
     terms or, with `terms=OxTerms()`, as Oxigraph terms."""
     t = terms or RdflibTerms()

@@ -131,7 +131,9 @@ def make_metadata_extractor(context: ExtractorContext) -> Extractor:
 @registry.relation_extractors.register("patterns")
 def make_pattern_extractor(context: ExtractorContext) -> Extractor:
     resources = context.resources
-    patterns = PatternExtractor(context.nlp, resources.patterns, resources.relations, resources.kinds, resources.parties)
+    patterns = PatternExtractor(
+        context.nlp, resources.patterns, resources.relations, resources.kinds, resources.parties
+    )
 
     def run(extraction: Extraction) -> list[RelationMention]:
         return patterns.extract(

@@ -28,7 +28,9 @@ class LearnedExtractor:
         self.types: dict[str, str | None] = meta.get("entity_types", {})
         self.extractor = f"model:{self.path.name}"
 
-    def __call__(self, doc_id: str, text: str, known: dict[tuple[int, int], Mention]) -> tuple[list[RelationMention], list[Mention]]:
+    def __call__(
+        self, doc_id: str, text: str, known: dict[tuple[int, int], Mention]
+    ) -> tuple[list[RelationMention], list[Mention]]:
         from kg.training.component import USER_DATA
 
         doc = self.nlp(text)
@@ -43,7 +45,9 @@ class LearnedExtractor:
                 return None
             if (start, end) not in made:
                 sent = doc.char_span(start, end, alignment_mode="expand").sent
-                made[(start, end)] = Mention(doc_id, start, end, text[start:end], type_, labels[(start, end)], sent.start_char, sent.end_char)
+                made[(start, end)] = Mention(
+                    doc_id, start, end, text[start:end], type_, labels[(start, end)], sent.start_char, sent.end_char
+                )
             return made[(start, end)]
 
         found = []

@@ -18,7 +18,9 @@ def _line_evidence(document: Document, start: int, end: int) -> Evidence:
 FIELDS = {"DOCUMENT": "title", "AUTHOR": "author", "VENUE": "venue"}  # mention label -> metadata field
 
 
-def _field_mention(document: Document, value: str, type_: str, label: str, span: tuple[int, int] | None) -> tuple[Mention, Evidence]:
+def _field_mention(
+    document: Document, value: str, type_: str, label: str, span: tuple[int, int] | None
+) -> tuple[Mention, Evidence]:
     if span is None:  # given by the file format (HTML meta tags, JSONL fields), not found in the text:
         # no offsets (0-0); the exports name such a mention and its evidence by the field and value
         # ("author: Ada Lovelace" -> .../author/Ada%20Lovelace), so two facts never share an IRI

@@ -26,7 +26,9 @@ def _side(token: Token, doc_id: str, at: list[Mention | None], made: dict, rules
     return []
 
 
-def open_relations(doc: Doc, doc_id: str, at: list[Mention | None], made: dict, rules: OpenRelationRules) -> list[RelationMention]:
+def open_relations(
+    doc: Doc, doc_id: str, at: list[Mention | None], made: dict, rules: OpenRelationRules
+) -> list[RelationMention]:
     """One relation per (subject, verb, object) of an active or passive clause with a direct object.
 
     At least one end is a named entity or both are noun phrases of substance; pronouns that were
