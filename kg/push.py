@@ -27,10 +27,10 @@ def _batches(store: ox.Store, size: int) -> Iterator[bytes]:
     for quad in store:
         batch.append(ox.Triple(quad.subject, quad.predicate, quad.object))
         if len(batch) >= size:
-            yield ox.serialize(batch, format=ox.RdfFormat.N_TRIPLES)
+            yield ox.serialize(batch, format=ox.RdfFormat.N_TRIPLES) or b""
             batch = []
     if batch:
-        yield ox.serialize(batch, format=ox.RdfFormat.N_TRIPLES)
+        yield ox.serialize(batch, format=ox.RdfFormat.N_TRIPLES) or b""
 
 
 def _request(

@@ -227,7 +227,9 @@ def run_query(
     and `named_graphs` (IRIs) set the dataset, as the protocol's default-graph-uri and
     named-graph-uri do. An update (INSERT, DELETE ...) is a QueryError that says so.
     """
-    substitutions = {ox.Variable(k): _literal(v) for k, v in (bindings or {}).items()}
+    substitutions: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
+        ox.Variable(k): _literal(v) for k, v in (bindings or {}).items()
+    }
     dataset: dict[str, Any] = {}
     try:
         if default_graphs:
@@ -262,7 +264,7 @@ def run_query(
 
 def _take(rows: Iterator[tuple[Any, ...]], limit: int) -> tuple[list[tuple[Any, ...]], bool]:
     """The first `limit` rows (all with 0), and whether there were more."""
-    kept = []
+    kept: list[tuple[Any, ...]] = []
     for row in rows:
         if limit and len(kept) >= limit:
             return kept, True

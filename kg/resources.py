@@ -174,7 +174,7 @@ def load_word_list(path: Path) -> list[str]:
 
 def load_pairs(path: Path, required: bool = True) -> dict[str, str]:
     """A two-column CSV with a header line (first, second); `required=False` lets the second be empty."""
-    out = {}
+    out: dict[str, str] = {}
     for lineno, line in enumerate(_read_text(path).splitlines(), 1):
         if not line.strip() or line.startswith("#"):
             continue

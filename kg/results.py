@@ -255,7 +255,8 @@ def write_tsv(result: QueryResult) -> str:
 def _rdf_writer(rdf_format: ox.RdfFormat, prefixed: bool = True) -> Callable[[QueryResult], str]:
     def write(result: QueryResult) -> str:
         triples = [ox.Triple(*row) for row in result.rows]
-        return ox.serialize(triples, format=rdf_format, prefixes=PREFIXES if prefixed else None).decode()
+        data = ox.serialize(triples, format=rdf_format, prefixes=PREFIXES if prefixed else None)
+        return (data or b"").decode()
 
     return write
 

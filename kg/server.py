@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
 
 from kg.errors import ConfigError, InputError, one_line
@@ -59,9 +59,9 @@ class ServerSettings:
     request_timeout: float = 30.0
 
     def cors_allows(self, origin: str | None) -> bool:
-        return bool(origin) and (
-            "*" in self.cors or origin.rstrip("/").lower() in {o.rstrip("/").lower() for o in self.cors}
-        )
+        if not origin:
+            return False
+        return "*" in self.cors or origin.rstrip("/").lower() in {o.rstrip("/").lower() for o in self.cors}
 
 
 PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>kg SPARQL</title>
@@ -159,7 +159,7 @@ def make_handler(pool: WorkerPool, settings: ServerSettings) -> type[BaseHTTPReq
             if urlsplit(self.path).path == "/sparql":
                 self.send_header("Vary", "Accept, Origin" if settings.cors else "Accept")
             origin = self.headers.get("Origin")
-            if settings.cors_allows(origin):
+            if origin and settings.cors_allows(origin):
                 self.send_header("Access-Control-Allow-Origin", origin)
                 self.send_header("Access-Control-Expose-Headers", "X-KG-Results-Truncated")
             for key, value in (extra or {}).items():
@@ -305,7 +305,7 @@ def make_handler(pool: WorkerPool, settings: ServerSettings) -> type[BaseHTTPReq
             if fmt is None:
                 offered = ", ".join(m for f in formats_for("graph") for m in f.media_types)
                 raise HttpError(406, f"the service description is RDF; accept one of: {offered}")
-            host, port = self.server.server_address[:2]
+            host, port = cast(tuple[str, int], self.server.server_address)[:2]
             endpoint = f"http://{self.headers.get('Host') or f'{host}:{port}'}/sparql"
             triples = service_description(endpoint, settings.allow_update, bool(settings.allow_federation))
             result = QueryResult("graph", [], [(t.subject, t.predicate, t.object) for t in triples])
@@ -389,7 +389,8 @@ class _HTTPServer(ThreadingHTTPServer):
         exc = sys.exc_info()[1]
         if isinstance(exc, (ConnectionError, TimeoutError)):
             return  # a client that went away: not the server's failure
-        print(f"kg serve: error answering {client_address[0]}: {type(exc).__name__}: {one_line(exc)}", file=sys.stderr)
+        problem = f"{type(exc).__name__}: {one_line(exc)}" if exc is not None else "unknown error"
+        print(f"kg serve: error answering {client_address[0]}: {problem}", file=sys.stderr)
 
 
 def _interrupt(signum: int, frame: Any) -> None:
@@ -444,8 +445,14 @@ class SparqlServer:
             raise
 
     @property
+    def _server(self) -> _HTTPServer:
+        if self.httpd is None:
+            raise ConfigError("the server is closed")
+        return self.httpd
+
+    @property
     def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
+        host, port = cast(tuple[str, int], self._server.server_address)[:2]
         return f"http://{host}:{port}/sparql"
 
     def serve_forever(self) -> None:
@@ -460,13 +467,13 @@ class SparqlServer:
                 ):  # nohup
                     handlers[signum] = signal.signal(signum, _interrupt)
         try:
-            self.httpd.serve_forever()
+            self._server.serve_forever()
         finally:
             for signum, handler in handlers.items():
                 signal.signal(signum, handler)
 
     def start(self) -> SparqlServer:
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self.thread.start()
         return self
 

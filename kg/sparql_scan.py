@@ -77,7 +77,9 @@ def unescape(text: str) -> str:
 def tokens(text: str) -> list[tuple[str, str]]:
     """(kind, text) of every token but spaces and comments, after `unescape`."""
     return [
-        (m.lastgroup, m.group()) for m in _TOKEN.finditer(unescape(text)) if m.lastgroup not in ("space", "comment")
+        (m.lastgroup or "", m.group())
+        for m in _TOKEN.finditer(unescape(text))
+        if m.lastgroup not in ("space", "comment")
     ]
 
 

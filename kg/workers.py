@@ -176,7 +176,7 @@ class Worker:
         self.graph, self.limits, self.writable = Path(graph), limits, writable
         context = mp.get_context(start)
         self.conn, theirs = context.Pipe()
-        self.process = context.Process(
+        self.process = context.Process(  # type: ignore[attr-defined]
             target=_main, args=(str(graph), writable, limits.max_memory, theirs), daemon=True
         )
         self.process.start()

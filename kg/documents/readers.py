@@ -198,18 +198,19 @@ def read_html(path: Path, doc_id: str) -> list[Document]:
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(decode(path, read_bytes(path)), "html.parser")
-    title = (
-        _meta(soup, "og:title", "dc.title", "citation_title")
-        or [soup.title.get_text(strip=True) if soup.title else None]
-    )[0]
-    date = (_meta(soup, "article:published_time", "date", "dc.date", "citation_publication_date", "pubdate") or [None])[
-        0
+    titles: list[str | None] = [*_meta(soup, "og:title", "dc.title", "citation_title")]
+    title = (titles or [soup.title.get_text(strip=True) if soup.title else None])[0]
+    dates: list[str | None] = [
+        *_meta(soup, "article:published_time", "date", "dc.date", "citation_publication_date", "pubdate")
     ]
+    date = (dates or [None])[0]
     if date is None and (time := soup.find("time")) is not None:
-        date = time.get("datetime") or time.get_text(strip=True)
+        date = str(time.get("datetime") or time.get_text(strip=True))
     authors = _meta(soup, "author", "article:author", "dc.creator", "citation_author")
-    venue = (_meta(soup, "og:site_name", "citation_journal_title") or [None])[0]
-    url = (_meta(soup, "og:url") or [None])[0]
+    venues: list[str | None] = [*_meta(soup, "og:site_name", "citation_journal_title")]
+    venue = (venues or [None])[0]
+    urls: list[str | None] = [*_meta(soup, "og:url")]
+    url = (urls or [None])[0]
     text = html_to_text(soup)
     if not text:
         raise DocumentLoadError(display_path(path), "no text in the page")
@@ -239,7 +240,7 @@ def read_pdf(path: Path, doc_id: str) -> list[Document]:
         if reader.is_encrypted:
             raise DocumentLoadError(display_path(path), "encrypted PDF")
         pages = [page.extract_text() or "" for page in reader.pages]
-        info = reader.metadata or {}
+        info: Any = reader.metadata or {}
     except PyPdfError as exc:
         raise DocumentLoadError(display_path(path), f"not a readable PDF ({exc})") from None
     except (ValueError, KeyError, TypeError) as exc:  # pypdf raises these on some damaged files

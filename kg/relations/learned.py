@@ -44,7 +44,10 @@ class LearnedExtractor:
             if not type_:
                 return None
             if (start, end) not in made:
-                sent = doc.char_span(start, end, alignment_mode="expand").sent
+                span = doc.char_span(start, end, alignment_mode="expand")
+                if span is None:
+                    return None
+                sent = span.sent
                 made[(start, end)] = Mention(
                     doc_id, start, end, text[start:end], type_, labels[(start, end)], sent.start_char, sent.end_char
                 )
@@ -55,7 +58,10 @@ class LearnedExtractor:
             head, tail = mention(h1, h2), mention(t1, t2)
             if head is None or tail is None:
                 continue
-            evidence = sentence_evidence(doc_id, doc.char_span(h1, h2, alignment_mode="expand").sent)
+            head_span = doc.char_span(h1, h2, alignment_mode="expand")
+            if head_span is None:
+                continue
+            evidence = sentence_evidence(doc_id, head_span.sent)
             predicate = re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")
             found.append(RelationMention(head, predicate, tail, round(float(score), 4), self.extractor, evidence))
         return found, list(made.values())
