@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import io
 from pathlib import Path
 
@@ -19,83 +20,16 @@ from kg.export.gephi import gephi_graph, write_gexf, write_graphml
 from kg.export.jsonio import graph_to_dict, load_graph
 from kg.export.rdf import RDF_FORMATS, serialize, to_rdf
 from kg.model import (
-    DocumentInfo,
     Entity,
-    Evidence,
     KnowledgeGraph,
-    Mention,
-    Relation,
-    RelationType,
 )
 
 GOLDEN = Path(__file__).parent / "golden" / "tiny"
 
 
-def tiny_graph() -> KnowledgeGraph:
-    """A graph written out by hand: two people who met in a city, one document, parallel edges."""
-    g = KnowledgeGraph(
-        schema={
-            "met_with": RelationType(
-                "met_with", ("Person",), ("Person",), symmetric=True, description="Two parties met."
-            ),
-            "met_at": RelationType(
-                "met_at", ("Person",), ("Place",), mappings=(("rdfs:subPropertyOf", "schema:location"),)
-            ),
-            "criticised": RelationType("criticised", ("Person",), ("Person",)),
-            "authored_by": RelationType("authored_by", ("Document",), ("Person",)),
-        }
-    )
-    text = "Ada Lovelace met Charles Babbage in London. Lovelace criticised Babbage."
-    g.add_document(DocumentInfo("d1", "d1.txt", "A Meeting", "1833-06-05", ("Ada Lovelace",), spans=(("title", 0, 9),)))
-    ada = (
-        Mention("d1", 0, 12, "Ada Lovelace", "Person", "PERSON", 0, 43),
-        Mention("d1", 44, 52, "Lovelace", "Person", "PERSON", 44, 72),
-    )
-    g.add_entity(
-        Entity(
-            "person/ada-lovelace", "Ada Lovelace", "Person", frozenset({"Lovelace"}), ada, (("surname", "Lovelace"),)
-        )
-    )
-    g.add_entity(
-        Entity(
-            "person/babbage-charles",
-            "Charles Babbage",
-            "Person",
-            frozenset({"Babbage"}),
-            (Mention("d1", 17, 32, "Charles Babbage", "Person", "PERSON", 0, 43),),
-        )
-    )
-    g.add_entity(
-        Entity("place/london", "London", "Place", mentions=(Mention("d1", 36, 42, "London", "Place", "GPE", 0, 43),))
-    )
-    first, second = Evidence("d1", text[:43], 0, 43), Evidence("d1", text[44:], 44, 72)
-    g.add_relation(
-        Relation(
-            "person/ada-lovelace", "met_with", "person/babbage-charles", 0.9, "pattern:met_with.direct_object", (first,)
-        )
-    )
-    g.add_relation(
-        Relation(
-            "person/ada-lovelace", "criticised", "person/babbage-charles", 0.7, "pattern:criticised.verb", (second,)
-        )
-    )
-    g.add_relation(Relation("person/ada-lovelace", "met_at", "place/london", 0.85, "pattern:met_at.subject", (first,)))
-    g.add_relation(
-        Relation(
-            "document/d1",
-            "authored_by",
-            "person/ada-lovelace",
-            1.0,
-            "metadata",
-            (Evidence("d1", "author: Ada Lovelace", 0, 0),),
-        )
-    )
-    return g
-
-
 @pytest.mark.parametrize("fmt", sorted(RDF_FORMATS))
-def test_export_rdf_round_trips(fmt):
-    graph = tiny_graph()
+def test_export_rdf_round_trips(tiny_graph, fmt):
+    graph = tiny_graph
     original = to_rdf(graph)
     data = serialize(graph, fmt)
     parsed = rdflib.Dataset() if fmt == "trig" else rdflib.Graph()
@@ -105,14 +39,14 @@ def test_export_rdf_round_trips(fmt):
     assert isomorphic(original, parsed)
 
 
-def test_export_rdf_matches_golden(golden):
-    current = to_rdf(tiny_graph())
+def test_export_rdf_matches_golden(tiny_graph, golden):
+    current = to_rdf(tiny_graph)
     path = golden(GOLDEN / "graph.nt", current.serialize(format="nt", encoding="utf-8"))
     assert isomorphic(current, rdflib.Graph().parse(path, format="nt"))
 
 
-def test_export_rdf_symmetric_relation_both_directions():
-    rdf = to_rdf(tiny_graph())
+def test_export_rdf_symmetric_relation_both_directions(tiny_graph):
+    rdf = to_rdf(tiny_graph)
     rows = set(
         rdf.query("""PREFIX kg: <http://kg.example/vocab#>
         SELECT ?a ?b WHERE { ?a kg:met_with ?b }""")
@@ -120,8 +54,8 @@ def test_export_rdf_symmetric_relation_both_directions():
     assert len(rows) == 2
 
 
-def test_export_rdf_evidence_has_provenance():
-    rdf = to_rdf(tiny_graph())
+def test_export_rdf_evidence_has_provenance(tiny_graph):
+    rdf = to_rdf(tiny_graph)
     rows = list(
         rdf.query("""PREFIX kg: <http://kg.example/vocab#> PREFIX prov: <http://www.w3.org/ns/prov#>
         PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
@@ -134,8 +68,8 @@ def test_export_rdf_evidence_has_provenance():
     assert (int(rows[0].start), int(rows[0].end)) == (0, 43)
 
 
-def test_export_gexf_and_graphml_read_back_by_networkx(tmp_path):
-    graph = tiny_graph()
+def test_export_gexf_and_graphml_read_back_by_networkx(tiny_graph, tmp_path):
+    graph = tiny_graph
     write_gexf(graph, tmp_path / "g.gexf")
     write_graphml(graph, tmp_path / "g.graphml")
     expected = gephi_graph(graph)
@@ -152,10 +86,10 @@ def test_export_gexf_and_graphml_read_back_by_networkx(tmp_path):
     assert expected.number_of_edges() == 4
 
 
-def test_export_graphml_read_by_igraph(tmp_path):
+def test_export_graphml_read_by_igraph(tiny_graph, tmp_path):
     import igraph  # python-igraph, in the test extra: no skip
 
-    graph = tiny_graph()
+    graph = tiny_graph
     write_graphml(graph, tmp_path / "g.graphml")
     read = igraph.Graph.Read_GraphML(str(tmp_path / "g.graphml"))
     assert read.vcount() == 4 and read.ecount() == 4
@@ -163,8 +97,8 @@ def test_export_graphml_read_by_igraph(tmp_path):
     assert sorted(read.vs["type"]) == ["Document", "Person", "Person", "Place"]
 
 
-def test_export_gexf_read_by_graphology(tmp_path, gexf_reader):
-    graph = tiny_graph()
+def test_export_gexf_read_by_graphology(tiny_graph, tmp_path, gexf_reader):
+    graph = tiny_graph
     write_gexf(graph, tmp_path / "g.gexf")
     read = gexf_reader(tmp_path / "g.gexf")
     assert (read["order"], read["size"]) == (4, 4)
@@ -173,9 +107,9 @@ def test_export_gexf_read_by_graphology(tmp_path, gexf_reader):
     assert sorted(e["attrs"]["relation"] for e in read["edges"]) == ["authored_by", "criticised", "met_at", "met_with"]
 
 
-def test_export_gexf_golden_equal_as_graphs(golden, tmp_path):
+def test_export_gexf_golden_equal_as_graphs(tiny_graph, golden, tmp_path):
     """Bytes differ daily (GEXF stamps the date), so the golden file is compared as a graph."""
-    write_gexf(tiny_graph(), tmp_path / "g.gexf")
+    write_gexf(tiny_graph, tmp_path / "g.gexf")
     path = golden(GOLDEN / "graph.gexf", (tmp_path / "g.gexf").read_bytes())
     assert nx.utils.graphs_equal(nx.read_gexf(tmp_path / "g.gexf"), nx.read_gexf(path))
 
@@ -193,18 +127,18 @@ def test_export_gephi_writers_never_fail_or_lose_nodes(label, alias):
         assert read(buffer).number_of_nodes() == 2
 
 
-def test_export_graph_json_round_trips(tmp_path):
-    graph = tiny_graph()
+def test_export_graph_json_round_trips(tiny_graph, tmp_path):
+    graph = tiny_graph
     write_outputs(graph, tmp_path)
     again = load_graph(tmp_path)
     assert graph_to_dict(again) == graph_to_dict(graph)
     assert isomorphic(to_rdf(again), to_rdf(graph))
 
 
-def test_export_is_deterministic(tmp_path):
+def test_export_is_deterministic(tiny_graph, tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
-    write_outputs(tiny_graph(), a, ["ttl", "nt"])
-    write_outputs(tiny_graph(), b, ["ttl", "nt"])
+    write_outputs(tiny_graph, a, ["ttl", "nt"])
+    write_outputs(copy.deepcopy(tiny_graph), b, ["ttl", "nt"])  # another graph of the same content
     for name in ("graph.ttl", "graph.nt", "nodes.csv", "edges.csv", "graph.json", "graph.graphml"):
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
 
@@ -223,13 +157,13 @@ def test_export_atomic_write_leaves_nothing_on_failure(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["out.ttl"]
 
 
-def test_export_unwritable_folder_is_one_error(tmp_path):
+def test_export_unwritable_folder_is_one_error(tiny_graph, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
     with pytest.raises(ExportError, match="not writable|not a folder"):
-        write_outputs(tiny_graph(), blocker / "sub")
+        write_outputs(tiny_graph, blocker / "sub")
     with pytest.raises(ExportError, match="not a folder"):
-        write_outputs(tiny_graph(), blocker)
+        write_outputs(tiny_graph, blocker)
 
 
 def test_export_sample_gephi_files_agree_with_the_model(sample_build, gexf_reader):
