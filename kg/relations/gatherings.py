@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from spacy.tokens import Doc, Span, Token
+from spacy.tokens import Doc, Token
 
 from kg.model import Mention, RelationMention
-from kg.relations.spans import group, modality, noun_phrase, sentence_evidence
+from kg.relations.spans import group, mention_span, modality, noun_phrase, sentence_evidence
 
 EXTRACTOR = "gatherings"
 CONFIDENCE = 0.6
@@ -95,7 +95,7 @@ def _document_gathering(
     tokens = [t for sent in lead for t in sent]
     named = next((m for t in tokens if (m := at[t.i]) is not None and m.type == "Event"), None)
     if named is not None:
-        gathering, head = named, _head_of(doc, named)
+        gathering, head = named, mention_span(doc, named).root
     else:
         noun = next(
             (t for t in tokens if t.pos_ in ("NOUN", "PROPN") and rules.is_gathering(t) and t.ent_type_ == ""), None
@@ -110,11 +110,6 @@ def _document_gathering(
     for other in (t for t in tokens if t.i != head.i and t.pos_ in ("NOUN", "PROPN") and rules.is_gathering(t)):
         places += [m for m in _places_of(other, at) if m not in places]
     return gathering, places
-
-
-def _head_of(doc: Doc, mention: Mention) -> Token:
-    span = doc.char_span(mention.start, mention.end, alignment_mode="expand")
-    return span.root if isinstance(span, Span) else doc[0]
 
 
 def _places_of(head: Token, at: list[Mention | None]) -> list[Mention]:

@@ -128,13 +128,7 @@ class PatternExtractor:
     ) -> list[RelationMention]:
         evidence = sentence_evidence(doc_id, subject.sent)
         verb = verb if verb is not None else subject.head  # the pattern's node named "verb", else the subject's head
-        if subject.lower_ in ("who", "which", "that") and subject.head.dep_ == "relcl":
-            subject = subject.head.head  # "Dr Greenspan, who has been in the UK to attend ...": the antecedent
-        if object_.lower_ in ("who", "which", "that") and object_.head.dep_ == "relcl":
-            object_ = object_.head.head  # "News International, which publishes The Sun": the antecedent
-        # "Universal said it had bought ...": the one who said it
-        subject = reported_speaker(subject) or subject if subject.pos_ == "PRON" else subject
-        object_ = reported_speaker(object_) or object_ if object_.pos_ == "PRON" else object_
+        subject, object_ = _referent(subject), _referent(object_)
         subjects = group(subject, at, pattern.expand)
         if pattern.subject == pattern.object:
             pairs: Iterable[tuple[Mention, Mention]] = permutations(subjects, 2)
@@ -162,6 +156,17 @@ class PatternExtractor:
             if s.type in spec.domain and o.type in spec.range:
                 out.append(RelationMention(s, relation, o, pattern.confidence, extractor, evidence, modality=mood))
         return out
+
+
+def _referent(token: Token) -> Token:
+    """The word a pronoun stands for where the sentence itself says: a relative pronoun's antecedent
+    ("Dr Greenspan, who has been ...", "News International, which publishes The Sun"), the subject of
+    the reporting verb for the subject of its clause ("Universal said it had bought ..."); else the token."""
+    if token.lower_ in ("who", "which", "that") and token.head.dep_ == "relcl":
+        token = token.head.head
+    if token.pos_ == "PRON":
+        return reported_speaker(token) or token
+    return token
 
 
 _GATED = {"LEMMA": LEMMA, "LOWER": LOWER, "ORTH": ORTH, "ENT_TYPE": ENT_TYPE, "TAG": TAG}

@@ -36,6 +36,14 @@ def token_index(doc: Doc, mentions: Sequence[Mention]) -> list[Mention | None]:
     return at
 
 
+def mention_span(doc: Doc, mention: Mention) -> Span:
+    """The tokens of a mention of `doc` (its offsets always lie in the document)."""
+    span = doc.char_span(mention.start, mention.end, alignment_mode="expand")
+    if span is None:
+        raise ValueError(f"mention {mention.text!r} at {mention.start}-{mention.end} is not in the document")
+    return span
+
+
 def group(token: Token, at: list[Mention | None], expand: bool) -> list[Mention]:
     """The mentions of `token` and, with `expand`, of the parties coordinated or apposed with it."""
     seen, todo, out = {token.i}, [token], []

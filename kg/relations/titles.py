@@ -20,7 +20,7 @@ from spacy.tokens import Doc, Span, Token
 
 from kg.annotation.titles import RoleLexicon
 from kg.model import Mention, RelationMention
-from kg.relations.spans import sentence_evidence
+from kg.relations.spans import mention_span, sentence_evidence
 from kg.text import normalize_name
 
 EXTRACTOR = "titles"
@@ -184,14 +184,6 @@ def _relation(rules: TitleRules, role: Mention, org: Mention, how: str) -> str |
     return None
 
 
-def _span_of(doc: Doc, mention: Mention) -> Span:
-    """The tokens of a mention of `doc` (its offsets always lie in the document)."""
-    span = doc.char_span(mention.start, mention.end, alignment_mode="expand")
-    if span is None:
-        raise ValueError(f"mention {mention.text!r} at {mention.start}-{mention.end} is not in the document")
-    return span
-
-
 def _mention_at(at: list[Mention | None], i: int, type_: str) -> Mention | None:
     m = at[i] if 0 <= i < len(at) else None
     return m if m is not None and m.type == type_ else None
@@ -224,7 +216,7 @@ def _holder_after(doc: Doc, role: Span, at: list[Mention | None]) -> tuple[Menti
         return p, "such as", None
     org = _complement_organisation(doc, role, at)
     if org is not None:
-        end = _span_of(doc, org).end
+        end = mention_span(doc, org).end
         if end < sent.end and (p := _mention_at(at, end, "Person")) is not None:
             return p, "before", None
     return None
@@ -386,7 +378,7 @@ def _plural(role: Span) -> bool:
 
 def _listed_with(doc: Doc, holder: Mention, at: list[Mention | None]) -> list[Mention]:
     """The people listed after `holder` ("Presidents George W Bush, Bill Clinton and Ronald Reagan")."""
-    span = _span_of(doc, holder)
+    span = mention_span(doc, holder)
     out = []
     for token in span.root.conjuncts:
         m = at[token.i]
@@ -443,7 +435,7 @@ def _organisations(
         found.append((m, "possessive" if possessive else "before"))
     for head in (
         role.root,
-        _span_of(doc, holder).root if via == "before" else None,
+        mention_span(doc, holder).root if via == "before" else None,
     ):
         if head is None:
             continue
