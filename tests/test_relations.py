@@ -243,3 +243,31 @@ def test_relations_open_layer_in_rdf_is_marked(build_texts):
         SELECT ?st WHERE { ?s kgo:pursue ?o . ?st a kg:OpenRelation ; rdf:predicate kgo:pursue . }""")
     )
     assert len(rows) == 1
+
+
+def test_relations_pattern_subject_not_names_a_known_kind(tmp_path):
+    import json
+
+    from kg.resources import load_resources
+
+    path = tmp_path / "mine.json"
+    path.write_text(
+        json.dumps(
+            {
+                "patterns": [
+                    {
+                        "id": "mine.in",
+                        "relation": "located_in",
+                        "kind": "token",
+                        "pattern": [{"ENT_TYPE": "GPE"}, {"LOWER": "in"}, {"ENT_TYPE": "GPE"}],
+                        "subject": 0,
+                        "object": 2,
+                        "subject_not": "planet",
+                    }
+                ]
+            }
+        )
+    )
+    with pytest.raises(ConfigError, match="unknown subject_not 'planet'; use one of country") as info:
+        load_resources(extra_patterns=(path,))
+    assert str(path) in str(info.value) and "\n" not in str(info.value)
