@@ -159,6 +159,78 @@ def test_name_consistency_acronym_or_organisation_word_is_no_person(nlp):
     ]
 
 
+def _parsed(nlp, rows: list[tuple[str, int, str, str, str]]):
+    """A Doc built by hand: (word, head index, dependency, part of speech, entity tag) per token."""
+    from spacy.tokens import Doc
+
+    words, heads, deps, pos, ents = zip(*rows)
+    return Doc(nlp.vocab, words=list(words), heads=list(heads), deps=list(deps), pos=list(pos), ents=list(ents))
+
+
+def test_name_consistency_a_person_the_clause_calls_its_is_an_organisation(nlp):
+    from kg.annotation.components import NameConsistency
+
+    doc = _parsed(
+        nlp,
+        [
+            ("Laura", 1, "compound", "PROPN", "B-PERSON"),
+            ("Ashley", 3, "nsubj", "PROPN", "I-PERSON"),
+            ("is", 3, "aux", "AUX", "O"),
+            ("parting", 3, "ROOT", "VERB", "O"),
+            ("company", 3, "dobj", "NOUN", "O"),
+            ("with", 3, "prep", "ADP", "O"),
+            ("its", 8, "poss", "PRON", "O"),
+            ("chief", 8, "amod", "ADJ", "O"),
+            ("executive", 5, "pobj", "NOUN", "O"),
+            (".", 3, "punct", "PUNCT", "O"),
+        ],
+    )
+    assert [(e.text, e.label_) for e in NameConsistency([], ["laura"])(doc).ents] == [("Laura Ashley", "ORG")]
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [  # another owner comes first: "Smith would move the company into its next era"
+            ("Smith", 2, "nsubj", "PROPN", "B-PERSON"),
+            ("would", 2, "aux", "AUX", "O"),
+            ("move", 2, "ROOT", "VERB", "O"),
+            ("the", 4, "det", "DET", "O"),
+            ("company", 2, "dobj", "NOUN", "O"),
+            ("into", 2, "prep", "ADP", "O"),
+            ("its", 8, "poss", "PRON", "O"),
+            ("next", 8, "amod", "ADJ", "O"),
+            ("era", 5, "pobj", "NOUN", "O"),
+        ],
+        [  # "its" of another clause: "Smith said its profits rose"
+            ("Smith", 1, "nsubj", "PROPN", "B-PERSON"),
+            ("said", 1, "ROOT", "VERB", "O"),
+            ("its", 3, "poss", "PRON", "O"),
+            ("profits", 4, "nsubj", "NOUN", "O"),
+            ("rose", 1, "ccomp", "VERB", "O"),
+        ],
+    ],
+)
+def test_name_consistency_its_of_another_owner_leaves_the_person(nlp, rows):
+    from kg.annotation.components import NameConsistency
+
+    doc = NameConsistency([], [])(_parsed(nlp, rows))
+    assert [(e.text, e.label_) for e in doc.ents] == [("Smith", "PERSON")]
+
+
+def test_patterns_organisation_noun_after_a_name_stands_for_the_organisation(nlp, relations):
+    doc = nlp("The Acme Media unit announced new investments in printing plants.")
+    unit = doc[3]
+    assert unit.dep_ == "nsubj" and [(c.text, c.dep_) for c in unit.lefts][-1] == ("Media", "compound")
+    assert ("Acme Media", "ORG") in [(e.text, e.label_) for e in doc.ents]
+    found = relations("The Acme Media unit announced new investments in printing plants.")
+    assert ("Acme Media", "announced", "new investments in printing plants", "") in found
+    doc = nlp("The Acme Media website announced new investments in printing plants.")
+    assert doc[3].dep_ == "nsubj" and doc[2].dep_ == "compound"  # "website" names no organisation
+    assert ("The Acme Media", "ORG") in [(e.text, e.label_) for e in doc.ents]
+    assert not any(r[1] == "announced" for r in relations(doc.text))
+
+
 def test_titles_honorific_joins_the_name_and_makes_it_a_person(nlp):
     found = ents(nlp, "Mr Boateng said he was honoured. Sir John Gieve left.")
     assert ("Mr Boateng", "PERSON") in found and ("Sir John Gieve", "PERSON") in found

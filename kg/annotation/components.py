@@ -7,7 +7,7 @@ from typing import Any
 
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 
 #: node type of the alias data -> entity label put on the Doc
 TYPE_LABELS = {
@@ -112,6 +112,40 @@ def make_name_consistency(
     return NameConsistency(organisation_words, first_names)
 
 
+#: entity labels that may stand between a subject and the "its" that refers to it
+_NAMED = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "PRODUCT", "WORK_OF_ART", "EVENT"})
+
+
+def _its_owners(doc: Doc) -> set[str]:
+    """Names the model took for people that the text calls "it": the subject of a clause whose "its"
+    can refer to nothing else ("Laura Ashley is parting company with its chief executive", "Laura
+    Ashley was founded by its late namesake"). People are "his" or "her", never "its"."""
+    owners = set()
+    for ent in doc.ents:
+        verb = ent.root.head
+        if ent.label_ != "PERSON" or ent.root.dep_ not in ("nsubj", "nsubjpass") or verb.i < ent.end:
+            continue
+        for token in doc[ent.end : verb.right_edge.i + 1]:
+            if (
+                token.ent_type_ in _NAMED
+                or token.lower_ in ("his", "her", "their", "he", "she", "they")
+                or token.pos_ == "NOUN"
+                and any(c.dep_ in ("det", "poss") for c in token.children)
+            ):
+                break  # another owner is named first: "X would move the company into its next era"
+            if token.lower_ == "its" and token.dep_ == "poss" and _clause_of(token) == verb:
+                owners.add(ent.text)
+                break
+    return owners
+
+
+def _clause_of(token: Token) -> Token:
+    """The nearest verb above a token (the token's clause)."""
+    while token.head != token and token.pos_ not in ("VERB", "AUX"):
+        token = token.head
+    return token
+
+
 class NameConsistency:
     def __init__(self, organisation_words: Iterable[str] = (), first_names: Iterable[str] = ()) -> None:
         self.organisation_words = frozenset(w.lower() for w in organisation_words)
@@ -125,6 +159,10 @@ class NameConsistency:
 
     def __call__(self, doc: Doc) -> Doc:
         doc.ents = [Span(doc, e.start, e.end, label="ORG") if self._organisation(e) else e for e in doc.ents]
+        owners = _its_owners(doc)
+        doc.ents = [
+            Span(doc, e.start, e.end, label="ORG") if e.label_ == "PERSON" and e.text in owners else e for e in doc.ents
+        ]
         people = {
             part for ent in doc.ents if ent.label_ == "PERSON" and len(ent) > 1 for part in (ent[0].text, ent[-1].text)
         }

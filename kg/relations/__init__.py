@@ -132,7 +132,12 @@ def make_metadata_extractor(context: ExtractorContext) -> Extractor:
 def make_pattern_extractor(context: ExtractorContext) -> Extractor:
     resources = context.resources
     patterns = PatternExtractor(
-        context.nlp, resources.patterns, resources.relations, resources.kinds, resources.parties
+        context.nlp,
+        resources.patterns,
+        resources.relations,
+        resources.kinds,
+        resources.parties,
+        resources.organisation_words,
     )
 
     def run(extraction: Extraction) -> list[RelationMention]:

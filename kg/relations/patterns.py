@@ -41,8 +41,10 @@ class PatternExtractor:
         schema: Mapping[str, RelationType],
         kinds: Mapping[str, frozenset[str]] | None = None,
         parties: Iterable[str] = (),
+        organisation_words: Iterable[str] = (),
     ) -> None:
         self.schema = schema
+        self.organisation_words = frozenset(organisation_words)  # "unit" of "News Corp's News International unit"
         self.kinds = kinds or {}
         self.parties = frozenset(p.lower() for p in parties)  # works_for a party is member_of it
         self.by_id = {p.id: p for p in patterns}
@@ -128,7 +130,7 @@ class PatternExtractor:
     ) -> list[RelationMention]:
         evidence = sentence_evidence(doc_id, subject.sent)
         verb = verb if verb is not None else subject.head  # the pattern's node named "verb", else the subject's head
-        subject, object_ = _referent(subject), _referent(object_)
+        subject, object_ = (self._named(_referent(t), at) for t in (subject, object_))
         subjects = group(subject, at, pattern.expand)
         if pattern.subject == pattern.object:
             pairs: Iterable[tuple[Mention, Mention]] = permutations(subjects, 2)
@@ -156,6 +158,17 @@ class PatternExtractor:
             if s.type in spec.domain and o.type in spec.range:
                 out.append(RelationMention(s, relation, o, pattern.confidence, extractor, evidence, modality=mood))
         return out
+
+    def _named(self, token: Token, at: list[Mention | None]) -> Token:
+        """The organisation a common noun describes by the name before it ("the News International unit,
+        which publishes The Sun", "the Stop Murder Music coalition has agreed"); else the token."""
+        if at[token.i] is not None or token.pos_ != "NOUN" or token.lower_ not in self.organisation_words:
+            return token
+        for child in token.lefts:
+            mention = at[child.i]
+            if child.dep_ == "compound" and mention is not None and mention.type == "Organization":
+                return child
+        return token
 
 
 def _referent(token: Token) -> Token:
