@@ -22,6 +22,7 @@ RULES = (
     "organisation's first word",
     "title used alone",
     "description",
+    "description by name",
     "pronoun",
     "pronoun gender",
 )

@@ -107,6 +107,9 @@ class Resources:
         default_factory=dict
     )  # node type -> nouns of descriptions ("the company")
     kinds: dict[str, frozenset[str]] = field(default_factory=dict)  # kind ("country") -> lower-case names of that kind
+    #: node types whose descriptions join only an entity with the description's noun in its name
+    #: ("the college" -> Fife College), not the one named most (data/nominals.json "join": "by name")
+    nominals_by_name: frozenset[str] = frozenset()
     organisation_words: frozenset[str] = (
         frozenset()
     )  # nouns that name organisations ("company", "bank"), from data/nominals.json
@@ -332,6 +335,12 @@ def load_resources(
         for k, v in nominal_spec.items()
         if k in NODE_TYPES and (isinstance(v, list) or isinstance(v, dict) and v.get("join", True))
     }
+    for k, v in nominal_spec.items():
+        if k in NODE_TYPES and isinstance(v, dict) and v.get("join", True) not in (True, False, "by name"):
+            raise ConfigError(f'{data_dir / "nominals.json"}: "join" of {k} must be true, false or "by name"')
+    nominals_by_name = frozenset(
+        k for k, v in nominal_spec.items() if isinstance(v, dict) and v.get("join", True) == "by name"
+    )
     organisation_spec = nominal_spec.get("Organization", ())
     organisation_words = frozenset(
         w.lower()
@@ -362,6 +371,7 @@ def load_resources(
         roles=roles,
         gatherings=gatherings,
         nominals=nominals,
+        nominals_by_name=nominals_by_name,
         organisation_words=organisation_words,
         kinds={"country": frozenset(n.lower() for n in load_word_list(data_dir / "countries.csv")[1:])},
     )

@@ -104,8 +104,11 @@ def nominal_mentions(doc: Doc, doc_id: str, nominals: dict[str, tuple[str, ...]]
             and doc[start - 1].ent_type_ not in ("ORG", "PERSON")
         ):
             start -= 1
-        if _definite_argument(doc, start, token) and not any(
-            c.dep_ == "prep" and c.lower_ == "of" for c in token.children
+        named = any(t.pos_ == "PROPN" and t.ent_type_ != "NORP" for t in doc[start : token.i])
+        if (
+            _definite_argument(doc, start, token)
+            and not named  # "the Yes campaign" is a name; "the Dutch group" a description
+            and not any(c.dep_ == "prep" and c.lower_ == "of" for c in token.children)
         ):
             out.append(mention_of_span(doc[start - 1 : token.i + 1], doc_id, type_, "NOMINAL"))
     return out

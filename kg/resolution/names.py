@@ -35,6 +35,8 @@ class NameRules:
     #: words that make a title another post than its head ("shadow", "deputy"): "the foreign secretary"
     #: is not the shadow foreign secretary (data/roles.json "other_post_modifiers")
     other_post_modifiers: frozenset[str] = frozenset()
+    #: node types whose descriptions join only an entity named with the description's noun ("the college")
+    descriptions_by_name: frozenset[str] = frozenset()
 
     @classmethod
     def from_resources(cls, resources: Resources) -> NameRules:
@@ -60,6 +62,7 @@ class NameRules:
             frozenset(),
             frozenset(h.lower().rstrip(".") for h in resources.honorifics),
             frozenset(w.lower() for w in resources.roles.get("other_post_modifiers", ())),
+            resources.nominals_by_name,
         )
 
     def gender(self, name: str) -> str | None:

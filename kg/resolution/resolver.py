@@ -81,7 +81,7 @@ def resolve_document(
     descriptions = [
         m for m in ordered if m.label == "NOMINAL" and on("title used alone" if m.type == "Person" else "description")
     ]
-    _link_descriptions(descriptions, named, assigned, list(titles), rules.other_post_modifiers)
+    _link_descriptions(descriptions, named, assigned, list(titles), rules)
     if on("pronoun"):
         _link_pronouns([m for m in ordered if m.label == "PRON"], named, assigned, rules)
     return list(assigned.values())
@@ -288,12 +288,15 @@ def _link_descriptions(
     named: list[Mention],
     assigned: dict[Mention, Assignment],
     titles: list[tuple[Mention, str]],
-    other_post: frozenset[str] = frozenset(),
+    rules: NameRules,
 ) -> None:
     """A title used alone ("the foreign secretary") joins the person the document gives that title
-    (not the shadow foreign secretary: `other_post` words make another post), the nearest before it
-    (else after it); "the company" joins the organisation the document has
-    named most so far (news keeps to its main company). Never across types."""
+    (not the shadow foreign secretary: words of `rules.other_post_modifiers` make another post), the
+    nearest before it (else after it). "The college" joins the one organisation named before it with
+    "college" in its name ("Fife College"); failing that, "the company" joins the organisation the
+    document has named most so far (news keeps to its main company), unless the data files ask for
+    the name only (`rules.descriptions_by_name`). Never across types."""
+    other_post = rules.other_post_modifiers
     titled = [(p, set(normalize_name(t).split())) for p, t in titles if p in assigned]
     for d in descriptions:
         if d.type == "Person":
@@ -308,7 +311,13 @@ def _link_descriptions(
                 assigned[d] = Assignment(d, assigned[chosen].key, "title used alone")
             continue
         earlier = [m for m in named if m.type == d.type and m.end <= d.start and m in assigned]
-        if earlier:  # the most-named so far; among equals, the one named last
+        noun = normalize_name(d.text).split()[-1:]
+        by_name = {assigned[m].key for m in earlier if noun and noun[0] in normalize_name(m.text).split()}
+        if len(by_name) == 1 and "description by name" not in rules.off:
+            assigned[d] = Assignment(d, by_name.pop(), "description by name")
+        elif (
+            earlier and d.type not in rules.descriptions_by_name
+        ):  # the most-named so far; among equals, the one named last
             counts = Counter(assigned[m].key for m in earlier)
             last = {assigned[m].key: m.start for m in earlier}
             assigned[d] = Assignment(d, max(counts, key=lambda k: (counts[k], last[k])), "description")
