@@ -77,6 +77,9 @@ class Pattern:
     subject_not: str = (
         ""  # a kind of entity (Resources.kinds: "country") never this pattern's subject: "France in Paris"
     )
+    #: a verb without a subject of its own takes the subject of the clause it hangs on ("Having
+    #: criticised the plan, the Tories ...", "before being elected to Parliament")
+    controlled: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,6 +290,7 @@ def load_patterns(path: Path, relations: dict[str, RelationType]) -> list[Patter
                 object_phrase=_choice(where, item, "object_phrase", ("compound", "subtree")),
                 past_only=bool(item.get("past_only", False)),
                 subject_not=str(item.get("subject_not", "")),
+                controlled=bool(item.get("controlled", True)),
             )
         )
     return patterns

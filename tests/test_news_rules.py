@@ -1136,3 +1136,100 @@ def test_title_relations_its_title_belongs_to_the_organisation_of_its_sentence(r
     found = relations(text)
     assert ("Jane Roe", "leader_of", "Globex Corp", "") in found
     assert ("Jane Roe", "leader_of", "Acme Ltd", "") not in found
+
+
+# ---- clauses without a subject of their own take the subject of the clause they hang on
+
+
+@pytest.mark.parametrize(
+    "text,verb,dep,fact",
+    [
+        (
+            "Mr Boateng served on the Greater London Council before being elected to Parliament in 1987.",
+            "elected",
+            "pcomp",
+            ("Mr Boateng", "member_of", "Parliament", ""),
+        ),
+        (
+            "Unveiling the new budget to parliament, Mr Manuel said the economy had grown.",
+            "Unveiling",
+            "advcl",
+            ("Mr Manuel", "announced", "new budget", ""),
+        ),
+        (
+            "Labour has withdrawn two posters and launched four new designs.",
+            "launched",
+            "conj",
+            ("Labour", "announced", "four new designs", ""),
+        ),
+        ("Ms Druyun left after working for Boeing.", "working", "pcomp", ("Ms Druyun", "works_for", "Boeing", "")),
+    ],
+)
+def test_patterns_a_clause_without_a_subject_takes_its_governors(nlp, relations, text, verb, dep, fact):
+    token = next(t for t in nlp(text) if t.text == verb)
+    assert token.dep_ == dep and not any(c.dep_.startswith("nsubj") for c in token.children)  # the rule's input
+    assert fact in relations(text)
+
+
+def test_patterns_a_preposition_that_does_not_say_the_subject_did_it_gives_nothing(nlp, relations):
+    doc = nlp("Ms Druyun talked about working for Boeing.")
+    assert [(t.text, t.dep_, t.head.text) for t in doc if t.text == "working"] == [("working", "pcomp", "about")]
+    assert not any(p == "works_for" for _, p, _, _ in relations(doc.text))
+
+
+def test_patterns_infinitive_or_conjunct_without_and_has_no_controlled_subject(nlp):
+    from kg.relations.patterns import _has_subject
+
+    purpose = _parsed(  # "Acme cut prices to launch a phone": a purpose, not a statement
+        nlp,
+        [
+            ("Acme", 1, "nsubj", "PROPN", "B-ORG"),
+            ("cut", 1, "ROOT", "VERB", "O"),
+            ("prices", 1, "dobj", "NOUN", "O"),
+            ("to", 4, "aux", "PART", "O"),
+            ("launch", 1, "advcl", "VERB", "O"),
+            ("phones", 4, "dobj", "NOUN", "O"),
+        ],
+    )
+    assert _has_subject(purpose[4])
+    participle = _parsed(  # "its Walkman branded phone": a participle the parse made a conjunct
+        nlp,
+        [
+            ("Sony", 1, "nsubj", "PROPN", "B-ORG"),
+            ("showed", 1, "ROOT", "VERB", "O"),
+            ("its", 3, "poss", "PRON", "O"),
+            ("Walkman", 1, "dobj", "PROPN", "O"),
+            ("branded", 1, "conj", "VERB", "O"),
+            ("phone", 4, "dobj", "NOUN", "O"),
+        ],
+    )
+    assert _has_subject(participle[4])
+    coordinated = _parsed(
+        nlp,
+        [
+            ("Sony", 1, "nsubj", "PROPN", "B-ORG"),
+            ("withdrew", 1, "ROOT", "VERB", "O"),
+            ("posters", 1, "dobj", "NOUN", "O"),
+            ("and", 1, "cc", "CCONJ", "O"),
+            ("launched", 1, "conj", "VERB", "O"),
+            ("designs", 4, "dobj", "NOUN", "O"),
+        ],
+    )
+    assert not _has_subject(coordinated[4])
+
+
+def test_patterns_controlled_false_makes_no_variant(nlp, resources):
+    import dataclasses as dc
+
+    from kg.relations.patterns import PatternExtractor
+
+    elected = [p for p in resources.patterns if p.id == "member_of.elected_to"]
+    assert elected and elected[0].controlled
+    with_variants = PatternExtractor(nlp, elected, resources.relations)
+    assert set(with_variants.by_id) == {
+        "member_of.elected_to",
+        "member_of.elected_to+advcl",
+        "member_of.elected_to+pcomp",
+    }
+    without = PatternExtractor(nlp, [dc.replace(elected[0], controlled=False)], resources.relations)
+    assert set(without.by_id) == {"member_of.elected_to"}

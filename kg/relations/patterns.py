@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from itertools import permutations
 
@@ -47,13 +48,20 @@ class PatternExtractor:
         self.organisation_words = frozenset(organisation_words)  # "unit" of "News Corp's News International unit"
         self.kinds = kinds or {}
         self.parties = frozenset(p.lower() for p in parties)  # works_for a party is member_of it
-        self.by_id = {p.id: p for p in patterns}
         self.token = Matcher(nlp.vocab)
         self.name_prefix = [p for p in patterns if p.kind == "name_prefix"]
         self.vocab = nlp.vocab
+        variants = [v for p in patterns if p.kind == "dependency" and p.controlled for v in _controlled(p)]
+        patterns = [*patterns, *(variant for variant, _ in variants)]
+        self.by_id = {p.id: p for p in patterns}
         self.requirements = {
             p.id: _requirements(p.pattern, nlp.vocab.strings) for p in patterns if p.kind == "dependency"
         }
+        self._controlled_verb: dict[str, str] = {}  # a variant's verb node, which has no subject of its own
+        for variant, verb in variants:  # and whose lemma the document must hold
+            self._controlled_verb[variant.id] = verb
+            lemmas = next(n for n in variant.pattern if n["RIGHT_ID"] == verb)["RIGHT_ATTRS"]["LEMMA"]["IN"]
+            self.requirements[variant.id].append((_CONTROLLED_LEMMA, frozenset(map(nlp.vocab.strings.add, lemmas))))
         self._matchers: dict[tuple[str, ...], DependencyMatcher] = {}
         self._node_index = {}
         for p in patterns:
@@ -83,6 +91,10 @@ class PatternExtractor:
         for match_id, tokens in matcher(doc) if len(matcher) else ():
             pattern = self.by_id[vocab[match_id]]
             nodes = self._node_index[pattern.id]
+            if pattern.id in self._controlled_verb and _has_subject(
+                doc[tokens[nodes[self._controlled_verb[pattern.id]]]]
+            ):
+                continue  # a clause with a subject of its own: the pattern itself matches it
             subject, object_ = doc[tokens[nodes[pattern.subject]]], doc[tokens[nodes[pattern.object]]]
             verb = doc[tokens[nodes["verb"]]] if "verb" in nodes else None
             out += self._relate(pattern, doc, doc_id, at, made, subject, object_, verb)
@@ -104,7 +116,7 @@ class PatternExtractor:
 
         def has(attr: int, values: frozenset[int]) -> bool:
             if attr not in present:
-                present[attr] = set(doc.count_by(attr))
+                present[attr] = _controlled_lemmas(doc) if attr == _CONTROLLED_LEMMA else set(doc.count_by(attr))
             return not values.isdisjoint(present[attr])
 
         active = tuple(pid for pid, needs in self.requirements.items() if all(has(a, v) for a, v in needs))
@@ -169,6 +181,79 @@ class PatternExtractor:
             if child.dep_ == "compound" and mention is not None and mention.type == "Organization":
                 return child
         return token
+
+
+CONTROLLER = "_controller"  # the node of a variant's clause that has the subject
+#: clauses without a subject of their own that take the subject of the clause they hang on
+_CONTROLLED = {"advcl": ("advcl", "conj"), "pcomp": ("pcomp",)}
+_SUBJECTS = ("nsubj", "nsubjpass", "expl", "csubj")
+
+
+#: prepositions whose clause states what its subject did ("before being elected", "after buying")
+_CONTROLLING_PREPOSITIONS = frozenset({"before", "after", "since", "upon", "on", "by", "while"})
+
+
+_CONTROLLED_LEMMA = -1  # a requirement on the lemmas of the verbs without a subject of their own
+
+
+def _controlled_lemmas(doc: Doc) -> set[int]:
+    """The lemmas of the verbs without a subject of their own."""
+    return {t.lemma for t in doc if t.dep_ in ("advcl", "conj", "pcomp") and not _has_subject(t)}
+
+
+def _has_subject(verb: Token) -> bool:
+    """Whether a verb has a subject of its own, or is an infinitive ("to meet demand": a purpose,
+    not a statement), a conjunct with no "and" before it (a participle the parse took for one:
+    "its Walkman branded phone") or hangs on a preposition that does not say its subject did it
+    ("talks about working for Boeing")."""
+    if any(c.dep_ in _SUBJECTS or c.dep_ == "aux" and c.lower_ == "to" for c in verb.children):
+        return True
+    if verb.dep_ == "conj":  # "has withdrawn two posters and launched four": a conjunction right before it
+        before = verb.doc[verb.left_edge.i - 1] if verb.left_edge.i else verb
+        return before.lower_ not in ("and", "but", "then")
+    return verb.dep_ == "pcomp" and verb.head.lower_ not in _CONTROLLING_PREPOSITIONS
+
+
+def _controlled(pattern: Pattern) -> list[tuple[Pattern, str]]:
+    """Variants of a pattern whose subject is the subject of its verb, for a verb without one that
+    takes it from the clause it hangs on: "Having criticised the decision, the Tories ...", "X
+    served on the council before being elected to Parliament", "X joined Y and was elected to Z".
+    Each with the name of its verb node. Only for a verb of listed words (LEMMA IN): a variant for
+    any verb would be matched in every document, too dear for what it finds."""
+    nodes = pattern.pattern
+    index = next((i for i, n in enumerate(nodes) if n.get("RIGHT_ID") == pattern.subject), None)
+    if index is None or nodes[index].get("REL_OP") != ">":
+        return []
+    subject = nodes[index]
+    deps = subject.get("RIGHT_ATTRS", {}).get("DEP")
+    deps = {deps} if isinstance(deps, str) else set(deps.get("IN", ())) if isinstance(deps, dict) else set()
+    head_id = subject["LEFT_ID"]
+    head_at = next(i for i, n in enumerate(nodes) if n.get("RIGHT_ID") == head_id)
+    head = nodes[head_at]
+    lemmas = head.get("RIGHT_ATTRS", {}).get("LEMMA")
+    if not deps & {"nsubj", "nsubjpass"} or "DEP" in head.get("RIGHT_ATTRS", {}):
+        return []
+    if not (isinstance(lemmas, dict) and "IN" in lemmas):
+        return []
+    attrs = {**subject.get("RIGHT_ATTRS", {}), "DEP": "nsubj"}
+    verb = {"POS": {"IN": ["VERB", "AUX"]}}
+    out = []
+    for kind, verb_deps in _CONTROLLED.items():
+        changed = [dict(n) for n in nodes]
+        changed[head_at] = {**head, "RIGHT_ATTRS": {**head.get("RIGHT_ATTRS", {}), "DEP": {"IN": list(verb_deps)}}}
+        if kind == "pcomp":  # "before being elected": verb <pcomp- before <prep- controller
+            links = [
+                {"LEFT_ID": head_id, "REL_OP": "<", "RIGHT_ID": "_prep", "RIGHT_ATTRS": {"DEP": "prep"}},
+                {"LEFT_ID": "_prep", "REL_OP": "<", "RIGHT_ID": CONTROLLER, "RIGHT_ATTRS": verb},
+            ]
+        else:
+            links = [{"LEFT_ID": head_id, "REL_OP": "<", "RIGHT_ID": CONTROLLER, "RIGHT_ATTRS": verb}]
+        changed[index : index + 1] = [
+            *links,
+            {"LEFT_ID": CONTROLLER, "REL_OP": ">", "RIGHT_ID": subject["RIGHT_ID"], "RIGHT_ATTRS": attrs},
+        ]
+        out.append((dataclasses.replace(pattern, id=f"{pattern.id}+{kind}", pattern=changed), head_id))
+    return out
 
 
 def _referent(token: Token) -> Token:
