@@ -1,9 +1,8 @@
-"""The pure parts of the joint extractor (kg.training.decoding, kg.training.marked): span and BIO
+"""The pure parts of the joint extractor (kg.training.decoding): span and BIO
 decoding, segments, marked readings; no training."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from itertools import product
 
 import numpy as np
@@ -12,9 +11,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kg.training.config import JointSpec
-from kg.training.decoding import Segment, best_bio_path, decode_bio, decode_spans, segments, span_targets
+from kg.training.decoding import (
+    Segment,
+    best_bio_path,
+    decode_bio,
+    decode_spans,
+    marked_words,
+    readings,
+    segments,
+    span_targets,
+)
 from kg.training.joint import JointExtractor
-from kg.training.marked import marked_words, readings
 
 # span decoding, the entity half of the joint extractor
 
@@ -110,7 +117,7 @@ def test_best_bio_path_reads_a_name_whole_where_word_by_word_tags_break_it():
     assert best_bio_path(np.zeros((0, len(BIO))), BIO) == []
 
 
-def test_joint_extractor_decodes_bio_as_a_sequence_unless_told_argmax():
+def test_joint_extractor_decodes_bio_as_a_sequence():
     import torch
 
     extractor = JointExtractor(spacy.blank("en"), "kg_joint_extractor", threshold=0.5, max_words=100, batch_size=16)
@@ -130,8 +137,6 @@ def test_joint_extractor_decodes_bio_as_a_sequence_unless_told_argmax():
         ]
     )
     assert extractor.entities(scores, 0, part) == [(0, 5, "Org")]
-    extractor.spec = replace(extractor.spec, bio_path="argmax")
-    assert extractor.entities(scores, 0, part) == [(0, 4, "Org"), (4, 5, "Loc")]
 
 
 # marked relations: the segment read again per subject, subject and objects marked in the text

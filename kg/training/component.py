@@ -1,13 +1,9 @@
-"""kg_relation_extractor: a trainable spaCy component that labels pairs of entities with relations.
-
-In the style of spaCy's relation-extraction tutorial: candidate pairs come from a registered,
-configurable generator; each pair is represented by the pipeline's contextual token vectors
-(`doc.tensor`, written by the shared tok2vec) pooled over the head entity, the tail entity and the
-words between them, with the two entity labels and their distance; a small network scores every
-relation label (sigmoid, so a pair can have none). Predictions are kept in
-`doc.user_data["kg_relations"]` as (head start, head end, tail start, tail end, label, score) in
-characters, not as a global Doc extension. Gold relations ride in the reference Doc's
-`user_data["kg_gold_relations"]` (kg.training.gold.reference_doc puts them there).
+"""kg_relation_extractor: a trainable spaCy component that labels pairs of entities with relations,
+in the style of spaCy's relation-extraction tutorial. A candidate pair (from a registered generator)
+is the pipeline's token vectors (`doc.tensor`) pooled over the head, the tail and the words between,
+with the two labels and their distance; a small network scores each relation label (sigmoid).
+Predictions go to `doc.user_data["kg_relations"]` as (head start, head end, tail start, tail end,
+label, score) in characters; gold relations ride in the reference Doc's user_data[GOLD].
 """
 
 from __future__ import annotations
@@ -140,12 +136,6 @@ class RelationExtractor(TrainablePipe):
     def labels(self) -> tuple[str, ...]:
         return tuple(self.cfg["labels"])
 
-    def add_label(self, label: str) -> int:
-        if label in self.cfg["labels"]:
-            return 0
-        self.cfg["labels"].append(label)
-        return 1
-
     def _features(self, doc: Doc) -> tuple[list[Pair], numpy.ndarray]:
         pairs = self.get_pairs(doc)
         return pairs, pair_features(doc, pairs, self.cfg["entity_labels"], self.tensor_width)
@@ -160,14 +150,12 @@ class RelationExtractor(TrainablePipe):
 
     def set_annotations(self, docs: Iterable[Doc], predictions: list[tuple[list[Pair], numpy.ndarray]]) -> None:
         for doc, (pairs, scores) in zip(docs, predictions):
-            found = []
-            for (head, tail), row in zip(pairs, scores):
-                for label, score in zip(self.labels, row):
-                    if score >= self.threshold:
-                        found.append(
-                            (head.start_char, head.end_char, tail.start_char, tail.end_char, label, float(score))
-                        )
-            doc.user_data[USER_DATA] = found
+            doc.user_data[USER_DATA] = [
+                (head.start_char, head.end_char, tail.start_char, tail.end_char, label, float(score))
+                for (head, tail), row in zip(pairs, scores)
+                for label, score in zip(self.labels, row)
+                if score >= self.threshold
+            ]
 
     def _gold(self, example: Example, pairs: list[Pair]) -> numpy.ndarray:
         gold = {(h1, h2, t1, t2): set(labels) for h1, h2, t1, t2, labels in example.reference.user_data.get(GOLD, [])}
@@ -216,24 +204,12 @@ class RelationExtractor(TrainablePipe):
         loss = -(weight * (truth * numpy.log(probs + 1e-7) + (1 - truth) * numpy.log(1 - probs + 1e-7))).sum()
         return float(loss), ((probs - truth) * weight / max(1, len(truth))).astype("float32")
 
-    def get_loss(self, examples: Iterable[Example], scores: Any) -> tuple[float, Any]:
-        _, truth = self._batch(examples)
-        return self._loss(self.model.ops.to_numpy(scores), truth)
-
-    def initialize(
-        self,
-        get_examples: Callable[[], Iterator[Example]],
-        *,
-        nlp: Language | None = None,
-        labels: list[str] | None = None,
-        entity_labels: list[str] | None = None,
-    ) -> None:
+    def initialize(self, get_examples: Callable[[], Iterator[Example]], *, nlp: Language | None = None) -> None:
         examples = list(get_examples())
-        found = {lab for ex in examples for *_, labs in ex.reference.user_data.get(GOLD, []) for lab in labs}
-        for label in labels or sorted(found):
-            self.add_label(label)
-        self.cfg["entity_labels"] = list(
-            entity_labels or sorted({e.label_ for ex in examples for e in ex.reference.ents})
+        gold = [ex.reference for ex in examples]
+        self.cfg["labels"] = sorted(
+            {label for doc in gold for *_, labels in doc.user_data.get(GOLD, []) for label in labels}
         )
+        self.cfg["entity_labels"] = sorted({e.label_ for doc in gold for e in doc.ents})
         features, truth = self._batch(examples[:50])
         self.model.initialize(X=self._floats(features), Y=self._floats(truth))

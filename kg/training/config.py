@@ -95,28 +95,22 @@ class TrainConfig:
         (Path(folder) / CONFIG_FILE).write_text(json.dumps(self.to_dict(), indent=1) + "\n", encoding="utf-8")
 
 
+_KINDS = {bool: {"bool"}, int: {"int", "float"}, float: {"float"}, str: {"str"}, type(None): {"None"}}
+
+
 def _fits(value: Any, annotation: str) -> bool:
     """Whether a JSON value fits a field's annotation (the few kinds TrainConfig uses)."""
-    if value is None:
-        return "None" in annotation
-    if annotation.startswith("dict"):
-        return isinstance(value, dict) and all(
-            isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in value.items()
+    if isinstance(value, dict):
+        return annotation.startswith("dict") and all(
+            isinstance(k, str) and isinstance(v, str | None) for k, v in value.items()
         )
-    if isinstance(value, bool):
-        return annotation == "bool"
-    if isinstance(value, int):
-        return annotation in ("int", "float")
-    if isinstance(value, float):
-        return annotation == "float"
-    return isinstance(value, str) and annotation.startswith("str")
+    return bool(_KINDS.get(type(value), set()) & set(annotation.split(" | ")))
 
 
 @dataclass(frozen=True)
 class JointSpec:
-    """What kg_joint_extractor's network is made of and how it decodes, saved as its cfg.json (the
-    same keys as before this class; keys a model saved earlier lacks take these defaults). Every
-    width of the network is computed here, from the encoder's width."""
+    """What kg_joint_extractor's network is made of and how it decodes, saved as its cfg.json (keys
+    an older model lacks take these defaults). Every width of the network is computed here."""
 
     entity_labels: list[str]
     relation_labels: list[str]
@@ -128,7 +122,6 @@ class JointSpec:
     max_span: int = 0  # > 0: a span classifier of spans of up to this many words beside the BIO tagger
     shapes: int = 5  # word shapes (decoding.SHAPES), doubled with the glued-word hint of span training
     entity_decoder: str = "bio"  # or "spans"
-    bio_path: str = "viterbi"  # or "argmax": each word's best tag
     entity_threshold: float = 0.5
     relation_decoder: str = "pooled"  # or "marked" (the reader), or "both" (the mean of the two)
     shape_width: int = 16
@@ -156,8 +149,7 @@ class JointSpec:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str) -> JointSpec:
-        """The spec of a saved cfg.json; an ensemble or pair attention (options of older kg) is a
-        ModelError saying to retrain."""
+        """The spec of a saved cfg.json; an ensemble or pair attention (older kg) is a ModelError."""
         if data.get("members", 1) != 1 or data.get("pair_width", 0):
             raise ModelError(
                 f"{source}: saved with --encoder twice or --pair-attention, which kg no longer has; retrain it"

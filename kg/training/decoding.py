@@ -1,8 +1,9 @@
 """Segments of words and what the joint extractor decodes on them: pure Python and numpy, no torch.
 
 A segment is a run of whole sentences of one Doc; entities are (start, end, label) over its words,
-relations (head, tail, label) over its entities. Entities decode from BIO tags (the most probable
-valid sequence, `best_bio_path`) or from scored spans (`decode_spans`).
+relations (head, tail, label) over its entities. Entities decode from BIO tags (`best_bio_path`) or
+from scored spans (`decode_spans`); `readings` marks a segment's entities in its text for the
+marked-relations reader (PURE, Zhong and Chen 2021, with typed markers).
 """
 
 from __future__ import annotations
@@ -165,3 +166,56 @@ def decode_spans(scored: list[tuple[float, int, int, str]], words: list[str]) ->
         taken.update(range(start, end))
         found.append((start, end, label))
     return sorted(found)
+
+
+SUBJECT = ("@", "*")
+OBJECT = ("#", "^")
+
+
+@dataclass
+class Marked:
+    """One subject's reading of a segment: the words with markers, where the subject's and each
+    object's first marker are, and the objects (indices into the segment's entities)."""
+
+    words: list[str]
+    subject: int
+    subject_at: int
+    objects: list[int]
+    objects_at: list[int]
+
+
+def marked_words(words: list[str], entities: list[tuple[int, int, str]], subject: int, objects: list[int]) -> Marked:
+    """The segment's words with the subject and its objects marked by words the encoder knows, their
+    types spelt out (entities are (start, end, label) over `words`, and do not overlap).
+
+    >>> m = marked_words(["Booth", "shot", "Lincoln"], [(0, 1, "Peop"), (2, 3, "Peop")], 0, [1])
+    >>> " ".join(m.words), m.subject_at, m.objects_at
+    ('@ * peop * Booth @ shot # ^ peop ^ Lincoln #', 0, [7])
+    """
+    roles = {subject: SUBJECT, **{o: OBJECT for o in objects}}
+    opening = {entities[k][0]: k for k in roles}
+    closing: dict[int, list[int]] = {}
+    for k in roles:
+        closing.setdefault(entities[k][1], []).append(k)
+    out: list[str] = []
+    at: dict[int, int] = {}
+    for i in range(len(words) + 1):
+        for k in closing.get(i, []):
+            out.append(roles[k][0])
+        if i == len(words):
+            break
+        if i in opening:
+            k = opening[i]
+            outer, inner = roles[k]
+            at[k] = len(out)
+            out += [outer, inner, *entities[k][2].lower().replace("_", " ").split(), inner]
+        out.append(words[i])
+    return Marked(out, subject, at[subject], list(objects), [at[o] for o in objects])
+
+
+def readings(entities: list[tuple[int, int, str]], pairs: list[tuple[int, int]], words: list[str]) -> list[Marked]:
+    """One marked reading per subject of the candidate `pairs`, in the order subjects first appear."""
+    objects: dict[int, list[int]] = {}
+    for h, t in pairs:
+        objects.setdefault(h, []).append(t)
+    return [marked_words(words, entities, h, ts) for h, ts in objects.items()]

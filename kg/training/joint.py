@@ -1,20 +1,12 @@
-"""kg_joint_extractor: entities and relations from a fine-tuned transformer encoder.
+"""kg_joint_extractor: entities and relations from a fine-tuned transformer encoder (SpERT-like,
+Eberts and Ulges 2020, on whole words; the networks are kg.training.networks).
 
-In the manner of SpERT (Eberts and Ulges, 2020), on whole words. Each word is the encoder's first
-word-piece vector plus small embeddings of its capitalisation (the packaged encoders are uncased),
-the base pipeline's entity tag and its token vector. Entities: a BIO tagger, read as the most
-probable valid tag sequence; optionally every span of up to `max_span` words is also classified
-(with words glued to the one before marked) and the spec's `entity_decoder` says which decodes.
-Relations: every ordered pair of entities whose types the training data pairs with some relation
-is scored per label (sigmoid, so a pair can have none) from the two entities' max-pooled vectors,
-the words between, their labels, their distance and [CLS]; or (`relation_decoder` "marked", or
-"both" for the mean of the two) by a second encoder that reads the segment once per subject with
-the subject and its objects marked (kg.training.marked). Text is cut into segments of whole
-sentences of at most `max_words` words; relations are found within a segment.
-
-Predictions use the same places as kg_relation_extractor: doc.ents (the data's labels) and
-doc.user_data["kg_relations"]. The networks (kg.training.networks) and torch are imported only
-when the component is initialized, loaded or run.
+Text is cut into segments of whole sentences (kg.training.decoding). Entities: a BIO tagger, or
+(`entity_decoder` "spans") a classifier of spans of up to `max_span` words. Relations: every ordered
+pair of entities whose types a relation of the training data joins is scored per label (sigmoid) by
+a classifier of pooled word vectors, or (`relation_decoder` "marked", or "both" for the mean) by a
+second encoder that reads the segment with the pair marked. Predictions go where
+kg_relation_extractor puts them: doc.ents and doc.user_data["kg_relations"].
 """
 
 from __future__ import annotations
@@ -27,11 +19,11 @@ from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
+from spacy.util import minibatch
 
 from kg.gold import RELATIONS_KEY
 from kg.training.config import JointSpec
-from kg.training.decoding import Segment, best_bio_path, decode_bio, decode_spans, segments
-from kg.training.marked import readings
+from kg.training.decoding import Segment, best_bio_path, decode_bio, decode_spans, readings, segments
 
 Entity = tuple[int, int, str]
 ENCODER, WEIGHTS, READER = "encoder", "weights.safetensors", "relations.safetensors"  # in the component's folder
@@ -66,13 +58,8 @@ class JointExtractor:
         return next(iter(self.pipe([doc])))
 
     def pipe(self, docs: Iterable[Doc], batch_size: int | None = None) -> Iterator[Doc]:
-        group: list[Doc] = []
-        for doc in docs:
-            group.append(doc)
-            if len(group) >= 4 * self.batch_size:
-                yield from self._annotate(group)
-                group = []
-        yield from self._annotate(group)
+        for group in minibatch(docs, 4 * self.batch_size):
+            yield from self._annotate(group)
 
     def _annotate(self, docs: list[Doc]) -> list[Doc]:
         """Segments of several documents share batches; each document gets its entities and relations."""
@@ -80,7 +67,8 @@ class JointExtractor:
 
         parts = [(doc, part) for doc in docs for part in segments(doc, self.max_words, self.spec.hint_labels)]
         entities: dict[int, list[Span]] = {id(doc): [] for doc in docs}
-        relations: dict[int, list[tuple]] = {id(doc): [] for doc in docs}
+        for doc in docs:
+            doc.user_data[RELATIONS_KEY] = []
         for network in (self.network, self.reader):
             if network is not None:
                 network.eval()
@@ -92,12 +80,11 @@ class JointExtractor:
                 for i, (doc, part) in enumerate(batch):
                     part.entities = self.entities(scores, i, part)
                     entities[id(doc)] += [
-                        Span(doc, part.offset + s, part.offset + e, label=lab) for s, e, lab in part.entities
+                        Span(doc, part.offset + s, part.offset + e, lab) for s, e, lab in part.entities
                     ]
-                    relations[id(doc)] += self.relations(doc, part, words[i, : len(part.words)], cls[i])
+                    doc.user_data[RELATIONS_KEY] += self.relations(doc, part, words[i, : len(part.words)], cls[i])
         for doc in docs:
             doc.ents = entities[id(doc)]
-            doc.user_data[RELATIONS_KEY] = relations[id(doc)]
         return docs
 
     def entity_scores(self, words: Any, cls: Any) -> Any:
@@ -112,9 +99,7 @@ class JointExtractor:
         or the best non-overlapping spans."""
         n = len(part.words)
         if self.spec.entity_decoder == "bio":
-            probabilities = scores[i, :n]
-            argmax = self.spec.bio_path == "argmax"
-            path = probabilities.argmax(-1).tolist() if argmax else best_bio_path(probabilities.numpy(), self.spec.tags)
+            path = best_bio_path(scores[i, :n].numpy(), self.spec.tags)
             return [e for e in decode_bio(path, self.spec.tags) if not part.words[e[0]].isspace()]
         labels, scored = self.spec.entity_labels, []
         for width, probabilities in enumerate(scores, 1):
@@ -143,24 +128,17 @@ class JointExtractor:
                 torch.sigmoid(self.network.relations(self.network.pair_rows(words, cls, part.entities, pairs)))
             )
         allowed = {tuple(s) for s in self.spec.signatures}
-        found = []
-        for (h, t), row in zip(pairs, torch.stack(scores).mean(0).tolist()):
-            head, tail = part.entities[h], part.entities[t]
-            head_span = doc[part.offset + head[0] : part.offset + head[1]]
-            tail_span = doc[part.offset + tail[0] : part.offset + tail[1]]
-            for label, score in zip(self.spec.relation_labels, row):
-                if score >= self.threshold and (head[2], tail[2], label) in allowed:
-                    found.append(
-                        (
-                            head_span.start_char,
-                            head_span.end_char,
-                            tail_span.start_char,
-                            tail_span.end_char,
-                            label,
-                            float(score),
-                        )
-                    )
-        return found
+
+        def chars(entity: Entity) -> tuple[int, int]:
+            span = doc[part.offset + entity[0] : part.offset + entity[1]]
+            return span.start_char, span.end_char
+
+        return [
+            (*chars(part.entities[h]), *chars(part.entities[t]), label, float(score))
+            for (h, t), row in zip(pairs, torch.stack(scores).mean(0).tolist())
+            for label, score in zip(self.spec.relation_labels, row)
+            if score >= self.threshold and (part.entities[h][2], part.entities[t][2], label) in allowed
+        ]
 
     def to_disk(self, path: str | Path, exclude: Iterable[str] = ()) -> None:
         from safetensors.torch import save_file
@@ -181,17 +159,14 @@ class JointExtractor:
         from kg.training.networks import JointNetwork, MarkedReader
 
         path = Path(path)
-        self.spec = JointSpec.from_dict(
-            json.loads((path / "cfg.json").read_text(encoding="utf-8")), str(path / "cfg.json")
-        )
+        cfg = path / "cfg.json"
+        self.spec = JointSpec.from_dict(json.loads(cfg.read_text(encoding="utf-8")), str(cfg))
         config = AutoConfig.from_pretrained(path / ENCODER)
         self.network = JointNetwork(AutoModel.from_config(config), self.spec)
         self.network.load_state_dict(load_file(str(path / WEIGHTS)))
         self.reader = None
         if self.spec.relation_decoder != "pooled":
-            self.reader = MarkedReader(
-                AutoModel.from_config(config), self.spec.relation_labels, self.spec.hidden_width, self.spec.dropout
-            )
+            self.reader = MarkedReader(AutoModel.from_config(config), self.spec)
             self.reader.load_state_dict(load_file(str(path / READER)))
         self.tokenizer = AutoTokenizer.from_pretrained(path / ENCODER)
         return self

@@ -30,9 +30,8 @@ from kg.gold import GoldDocument, load_gold, score_pipeline
 from kg.trained_model import META_KEY, check_output, replace_model
 from kg.training import component, joint  # noqa: F401  (register kg_relation_extractor, kg_joint_extractor)
 from kg.training.config import CONFIG_VERSION, JointSpec, TrainConfig
-from kg.training.decoding import SHAPES, Segment, bio_tags, span_targets
+from kg.training.decoding import SHAPES, Marked, Segment, bio_tags, readings, span_targets
 from kg.training.gold import gold_segments, relation_targets, spacy_examples
-from kg.training.marked import Marked, readings
 
 Progress = Callable[[dict[str, Any]], None]
 Scores = dict[str, Any]
@@ -265,7 +264,7 @@ def _fit_reader(run: Run, extractor: Any, train: list[Segment]) -> tuple[int, Sc
     spec, config = extractor.spec, run.config
     torch.manual_seed(config.seed)  # the reader's head starts the same whatever ran before
     encoder = copy.deepcopy(extractor.network.encoder)
-    reader = extractor.reader = MarkedReader(encoder, spec.relation_labels, spec.hidden_width, spec.dropout)
+    reader = extractor.reader = MarkedReader(encoder, spec)
     extractor.spec = replace(spec, relation_decoder="marked")
     examples = []
     for segment in train:

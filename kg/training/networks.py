@@ -2,7 +2,7 @@
 
 JointNetwork: the fine-tuned encoder with a BIO tagger, an optional span classifier and a pooled
 relation classifier over word vectors (`encode`). MarkedReader: a second encoder that scores
-relations from the subject's and object's markers of a marked reading (kg.training.marked).
+relations from the subject's and object's markers of a marked reading (kg.training.decoding).
 Parameter names are those of the models saved before (encoder, shape, hint, tagger, ...).
 """
 
@@ -14,14 +14,22 @@ import torch
 from torch import nn
 
 from kg.training.config import JointSpec
-from kg.training.decoding import SHAPES, Segment, word_shape
+from kg.training.decoding import SHAPES, Marked, Segment, word_shape
 from kg.training.encoders import first_pieces, tokenize_words
-from kg.training.marked import Marked
 
 Entity = tuple[int, int, str]
 
 
+def _encode(encoder: Any, tokenizer: Any, word_lists: list[list[str]]) -> tuple[Any, Any]:
+    """The encoder's last hidden states of pre-split words, and the tokenizer's batch."""
+    encoded = tokenize_words(tokenizer, word_lists)
+    return encoder(input_ids=encoded["input_ids"], attention_mask=encoded["attention_mask"]).last_hidden_state, encoded
+
+
 class JointNetwork(nn.Module):
+    """The fine-tuned encoder with a BIO tagger, an optional span classifier and a classifier of
+    pairs of pooled word vectors into relations."""
+
     def __init__(self, encoder: Any, spec: JointSpec) -> None:
         super().__init__()  # layers made in this order: it fixes their seeded initial weights
         width, labels = encoder.config.hidden_size, len(spec.entity_labels)
@@ -51,10 +59,7 @@ class JointNetwork(nn.Module):
 
     def encode(self, tokenizer: Any, batch: list[Segment]) -> tuple[Any, Any]:
         """Word vectors (batch, word, spec.word_width) and [CLS] vectors of a batch of segments."""
-        encoded = tokenize_words(tokenizer, [s.words for s in batch])
-        hidden = self.encoder(
-            input_ids=encoded["input_ids"], attention_mask=encoded["attention_mask"]
-        ).last_hidden_state
+        hidden, encoded = _encode(self.encoder, tokenizer, [s.words for s in batch])
         longest = max(len(s.words) for s in batch)
         index, shapes, hints = (torch.zeros(len(batch), longest, dtype=torch.long) for _ in range(3))
         vectors = torch.zeros(len(batch), longest, self.spec.tensor_width)
@@ -91,59 +96,41 @@ class JointNetwork(nn.Module):
         """One input row of the relation classifier per candidate pair of one segment's entities."""
         label = {name: n for n, name in enumerate(self.spec.entity_labels)}
         rows = []
+
+        def pooled(start: int, end: int) -> Any:
+            return words[start:end].max(0).values if end > start else words.new_zeros(words.shape[-1])
+
         for h, t in pairs:
             (hs, he, hl), (ts, te, tl) = entities[h], entities[t]
             left, right = (he, ts) if he <= ts else (te, hs)
-            between = words[left:right].max(0).values if right > left else words.new_zeros(words.shape[-1])
-            distance = min(self.spec.distances - 1, max(0, right - left).bit_length())
-            rows.append(
-                torch.cat(
-                    [
-                        words[hs:he].max(0).values,
-                        words[ts:te].max(0).values,
-                        between,
-                        self.label.weight[label[hl]],
-                        self.label.weight[label[tl]],
-                        self.distance.weight[distance],
-                        cls,
-                    ]
-                )
-            )
+            distance = self.distance.weight[min(self.spec.distances - 1, max(0, right - left).bit_length())]
+            labels = [self.label.weight[label[hl]], self.label.weight[label[tl]]]
+            rows.append(torch.cat([pooled(hs, he), pooled(ts, te), pooled(left, right), *labels, distance, cls]))
         return torch.stack(rows)
 
 
 class MarkedReader(nn.Module):
-    """The encoder and a classifier of (subject marker, object marker) vectors into relation labels."""
+    """A second encoder and a classifier of a marked reading's (subject marker, object marker)
+    vectors into relation labels."""
 
-    def __init__(self, encoder: Any, relation_labels: list[str], hidden_width: int, dropout: float) -> None:
+    def __init__(self, encoder: Any, spec: JointSpec) -> None:
         super().__init__()
-        width = encoder.config.hidden_size
         self.encoder = encoder
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = nn.Dropout(spec.dropout)
         self.classify = nn.Sequential(
-            nn.Linear(2 * width, hidden_width),
+            nn.Linear(2 * encoder.config.hidden_size, spec.hidden_width),
             nn.GELU(),
-            nn.Dropout(dropout),
-            nn.Linear(hidden_width, len(relation_labels)),
+            nn.Dropout(spec.dropout),
+            nn.Linear(spec.hidden_width, len(spec.relation_labels)),
         )
 
     def forward(self, tokenizer: Any, batch: list[Marked]) -> Any:
         """Relation logits (pair, label) for every (subject, object) of the batch, in order."""
-        encoded = tokenize_words(tokenizer, [m.words for m in batch])
-        outputs = self.encoder(input_ids=encoded["input_ids"], attention_mask=encoded["attention_mask"])
-        hidden = self.dropout(outputs.last_hidden_state)
-        rows, subjects, objects = [], [], []
-        for i, m in enumerate(batch):
-            first = first_pieces(encoded, i)
-            rows += [i] * len(m.objects)
-            subjects += [first.get(m.subject_at, 0)] * len(m.objects)
-            objects += [first.get(o, 0) for o in m.objects_at]
-        rows_t = torch.tensor(rows, dtype=torch.long)
-        pairs = torch.cat(
-            [
-                hidden[rows_t, torch.tensor(subjects, dtype=torch.long)],
-                hidden[rows_t, torch.tensor(objects, dtype=torch.long)],
-            ],
-            -1,
-        )
-        return self.classify(pairs)
+        hidden, encoded = _encode(self.encoder, tokenizer, [m.words for m in batch])
+        hidden = self.dropout(hidden)
+        firsts = [first_pieces(encoded, i) for i in range(len(batch))]
+        index = [
+            (i, firsts[i].get(m.subject_at, 0), firsts[i].get(o, 0)) for i, m in enumerate(batch) for o in m.objects_at
+        ]
+        rows, subjects, objects = torch.tensor(index, dtype=torch.long).T
+        return self.classify(torch.cat([hidden[rows, subjects], hidden[rows, objects]], -1))
