@@ -23,6 +23,7 @@ RULES = (
     "title used alone",
     "description",
     "description by name",
+    "office of the one untitled person",
     "pronoun",
     "pronoun gender",
 )

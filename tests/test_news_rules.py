@@ -663,6 +663,52 @@ def test_resolution_title_used_alone_joins_the_titled_person(rules):
     assert key_of(assigned, "chancellor", mentions) is None  # nobody here is the chancellor
 
 
+def test_resolution_office_nobody_is_given_is_the_one_untitled_person_of_the_story(rules):
+    assert rules.is_office_of_one("prime minister") and rules.is_office_of_one("foreign secretary")
+    assert not rules.is_office_of_one("guitarist")
+    text = "Talks begin at Jack Straw's house. Officials at the foreign secretary's house will plan a forum."
+    assigned, mentions = resolve(
+        rules, text, [("Jack Straw", "Person", "PERSON"), ("foreign secretary", "Person", "NOMINAL")]
+    )
+    assert key_of(assigned, "foreign secretary", mentions) == key_of(assigned, "Jack Straw", mentions)
+
+
+@pytest.mark.parametrize(
+    "text,people,why",
+    [
+        (
+            "Jack Straw met Ann Lee. The foreign secretary said it went well.",
+            [("Jack Straw", "Person", "PERSON"), ("Ann Lee", "Person", "PERSON")],
+            "two untitled people: which one is not said",
+        ),
+        (
+            "Talks begin at Jack Straw's house. The guitarist said it went well.",
+            [("Jack Straw", "Person", "PERSON")],
+            "a profession, not an office one person holds",
+        ),
+        (
+            "Prince Philip Mountbatten came. The prime minister said it went well.",
+            [("Prince Philip Mountbatten", "Person", "PERSON")],
+            "a rank of his own",
+        ),
+        (
+            "Charles Clarke spoke. Mr Clarke left. Rain fell. Farmer Tony Martin was jailed. "
+            "The prime minister said so.",
+            [
+                ("Charles Clarke", "Person", "PERSON"),
+                ("Mr Clarke", "Person", "PERSON"),
+                ("Tony Martin", "Person", "PERSON"),
+            ],
+            "Tony Martin, the one untitled person near, is not the person the story is about",
+        ),
+    ],
+)
+def test_resolution_office_nobody_is_given_stays_alone_without_one_clear_person(rules, text, people, why):
+    title = "guitarist" if "guitarist" in text else "foreign secretary" if "foreign" in text else "prime minister"
+    assigned, mentions = resolve(rules, text, [*people, (title, "Person", "NOMINAL")])
+    assert key_of(assigned, title, mentions) is None, why
+
+
 def test_resolution_title_used_alone_is_not_the_shadow_of_that_post(rules):
     text = (
         "Foreign Secretary Jack Straw went. "

@@ -37,6 +37,24 @@ class NameRules:
     other_post_modifiers: frozenset[str] = frozenset()
     #: node types whose descriptions join only an entity named with the description's noun ("the college")
     descriptions_by_name: frozenset[str] = frozenset()
+    #: honorifics that are a rank of their own ("Prince Philip"), data/roles.json "rank_honorifics"
+    rank_honorifics: frozenset[str] = frozenset()
+    #: posts one person holds at a time ("prime minister"), data/roles.json "offices_of_one", and the
+    #: portfolio words that make a secretary or minister one ("foreign secretary"), "portfolios"
+    offices_of_one: frozenset[str] = frozenset()
+    portfolios: frozenset[str] = frozenset()
+
+    def is_office_of_one(self, title: str) -> bool:
+        """'the prime minister', 'the foreign secretary': a post one person holds at a time.
+
+        >>> rules = NameRules({}, {}, frozenset(), frozenset(), portfolios=frozenset({"foreign"}))
+        >>> rules.is_office_of_one("Foreign Secretary"), rules.is_office_of_one("guitarist")
+        (True, False)
+        """
+        words = normalize_name(title).split()
+        if " ".join(words) in self.offices_of_one:
+            return True
+        return len(words) == 2 and words[0] in self.portfolios and words[1] in ("secretary", "minister")
 
     @classmethod
     def from_resources(cls, resources: Resources) -> NameRules:
@@ -63,6 +81,9 @@ class NameRules:
             frozenset(h.lower().rstrip(".") for h in resources.honorifics),
             frozenset(w.lower() for w in resources.roles.get("other_post_modifiers", ())),
             resources.nominals_by_name,
+            frozenset(w.lower() for w in resources.roles.get("rank_honorifics", ())),
+            frozenset(normalize_name(w) for w in resources.roles.get("offices_of_one", ())),
+            frozenset(w.lower() for w in resources.roles.get("portfolios", ())),
         )
 
     def gender(self, name: str) -> str | None:

@@ -309,6 +309,15 @@ def _link_descriptions(
             )
             if chosen is not None:
                 assigned[d] = Assignment(d, assigned[chosen].key, "title used alone")
+            elif (
+                not holders and rules.is_office_of_one(d.text) and "office of the one untitled person" not in rules.off
+            ):
+                ranked = {
+                    a.key for a in assigned.values() if a.mention.text.split()[0].lower() in rules.rank_honorifics
+                }
+                untitled = _untitled_people_before(d, named, assigned, {assigned[p].key for p, _ in titled} | ranked)
+                if len(untitled) == 1:
+                    assigned[d] = Assignment(d, untitled.pop(), "office of the one untitled person")
             continue
         earlier = [m for m in named if m.type == d.type and m.end <= d.start and m in assigned]
         noun = normalize_name(d.text).split()[-1:]
@@ -321,6 +330,36 @@ def _link_descriptions(
             counts = Counter(assigned[m].key for m in earlier)
             last = {assigned[m].key: m.start for m in earlier}
             assigned[d] = Assignment(d, max(counts, key=lambda k: (counts[k], last[k])), "description")
+
+
+UNTITLED_WINDOW = 2  # sentences back in which a title nobody holds looks for its person
+
+
+def _untitled_people_before(
+    description: Mention, named: list[Mention], assigned: dict[Mention, Assignment], titled: set[str]
+) -> set[str]:
+    """The people named in the description's sentence or the two before it whom the document gives
+    no title, when they are named in full and named most so far (the person the story is about):
+    "Tony Blair is urging leaders ... the prime minister said" (President Bush, titled, is not a
+    candidate; nor "Prince Philip", whose honorific is a rank of its own)."""
+    starts = sorted({m.sent_start for m in named} | {description.sent_start})
+    here = starts.index(description.sent_start)
+    window = set(starts[max(0, here - UNTITLED_WINDOW) : here + 1])
+    near = {
+        assigned[m].key
+        for m in named
+        if m.type == "Person"
+        and m in assigned
+        and m.sent_start in window
+        and m.end <= description.start
+        and assigned[m].key not in titled
+    }
+    in_full = {a.key for a in assigned.values() if len(a.mention.text.split()) > 1}
+    counts = Counter(
+        a.key for a in assigned.values() if a.key.startswith("Person|") and a.mention.end <= description.start
+    )
+    most = max(counts.values(), default=0)
+    return near if near <= in_full and all(counts[k] == most for k in near) else set()
 
 
 def _link_pronouns(
