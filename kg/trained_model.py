@@ -1,8 +1,5 @@
-"""Model folders on disk, without loading them: whether kg train saved one (its meta.json's "kg"
-section), whether kg train may write one at a path, and replacing one whole.
-
-Nothing here imports spaCy, thinc or torch, so kg build, kg eval and kg train's checks of their
-arguments ask without loading any (kg.training saves the folders and writes the keys).
+"""Model folders on disk, without loading spaCy, thinc or torch: whether kg train saved one (its
+meta.json's "kg" section), whether kg train may write one at a path, and replacing one whole.
 
     >>> is_trained_model("en_core_web_sm")  # a package name, not a folder kg train saved
     False
@@ -45,33 +42,24 @@ def is_trained_model(path: str | Path) -> bool:
 
 def check_output(output: str | Path) -> Path:
     """The folder kg train may save a model in: a new or empty folder, or a model kg train saved.
-
-    Anything else is a ConfigError, so kg never deletes what it did not write: a folder holding
-    other files, a file, a symbolic link, the working directory, the home folder and any folder
-    above the working directory.
+    Anything else (a folder of other files, a file, a symbolic link, the working directory or a
+    folder above it) is a ConfigError, so kg never deletes what it did not write.
 
     >>> check_output("models/new")
     PosixPath('models/new')
     """
     output = Path(output)
     try:
-        target, cwd, home = output.resolve(), Path.cwd().resolve(), Path.home().resolve()
+        if Path.cwd().resolve().is_relative_to(output.resolve()):
+            raise ConfigError(
+                f"{output}: is the working directory or a folder above it; give a new folder for the model"
+            )
+        if output.is_symlink() or (output.exists() and not output.is_dir()):
+            what = "a symbolic link" if output.is_symlink() else "not a folder"
+            raise ConfigError(f"{output}: is {what}; give a folder for the model")
+        foreign = output.is_dir() and any(output.iterdir()) and not is_trained_model(output)
     except (OSError, RuntimeError) as exc:
         raise ConfigError(f"{output}: cannot use this output folder ({exc})") from None
-    if target == home or cwd.is_relative_to(target):
-        above = "a folder above the working directory"
-        what = "the home folder" if target == home else "the working directory" if target == cwd else above
-        raise ConfigError(
-            f"{output}: is {what}; kg train replaces its output folder, so give a new folder for the model"
-        )
-    if output.is_symlink():
-        raise ConfigError(f"{output}: is a symbolic link; give the model folder itself")
-    if output.exists() and not output.is_dir():
-        raise ConfigError(f"{output}: exists and is not a folder")
-    try:
-        foreign = output.is_dir() and any(output.iterdir()) and not is_trained_model(output)
-    except OSError as exc:
-        raise ConfigError(f"{output}: cannot read the output folder ({exc.strerror})") from None
     if foreign:
         raise ConfigError(
             f"{output}: is not empty and holds no kg model; kg train replaces only a model it saved, "
@@ -86,21 +74,15 @@ def replace_model(output: Path, write: Callable[[Path], None]) -> None:
     output = check_output(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=output.parent, prefix=f".{output.name}-"))
-    old = None
+    old = staging.with_name(staging.name + "-old")
     try:
         write(staging)
         check_output(output)  # again: the folder may have changed while the model trained
         if output.exists():
-            old = Path(tempfile.mkdtemp(dir=output.parent, prefix=f".{output.name}-old-"))
             os.replace(output, old)
-        try:
-            os.replace(staging, output)
-        except OSError:
-            if old is not None and not output.exists():
-                os.replace(old, output)
-                old = None
-            raise
+        os.replace(staging, output)
     finally:
+        if old.exists() and not output.exists():  # the swap failed: the previous model comes back
+            os.replace(old, output)
         shutil.rmtree(staging, ignore_errors=True)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)

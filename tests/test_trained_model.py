@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
-from kg.trained_model import is_trained_model, trained_meta
+import pytest
+
+from kg.trained_model import is_trained_model, replace_model, trained_meta
 
 ROOT = Path(__file__).resolve().parent.parent
 HEAVY = ("torch", "thinc", "spacy", "transformers", "kg.training")
@@ -49,3 +52,43 @@ def test_evaluate_and_training_do_not_import_each_other():
 
     assert not {m for m in imports(ROOT / "kg" / "evaluate.py") if m.startswith("kg.training")}
     assert not {m for p in (ROOT / "kg" / "training").glob("*.py") for m in imports(p) if m.startswith("kg.evaluate")}
+
+
+def saved_model(folder: Path, text: str = "new") -> None:
+    folder.mkdir(exist_ok=True)
+    (folder / "meta.json").write_text(json.dumps({"kg": {}}))
+    (folder / "weights").write_text(text)
+
+
+def test_replace_model_keeps_the_old_model_when_writing_or_swapping_fails(tmp_path, monkeypatch):
+    model = tmp_path / "m"
+    saved_model(model, "old")
+
+    def broken(folder: Path) -> None:
+        (folder / "weights").write_text("half")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        replace_model(model, broken)
+    real_replace = os.replace
+
+    def failing_swap(src, dst):  # moving the old model aside works, moving the new one in fails
+        if Path(src).name.startswith(".m-") and not str(src).endswith("-old"):
+            raise OSError("cross-device")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", failing_swap)
+    with pytest.raises(OSError, match="cross-device"):
+        replace_model(model, saved_model)
+    assert (model / "weights").read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["m"]
+
+
+def test_replace_model_swaps_in_the_new_model_whole(tmp_path):
+    model = tmp_path / "m"
+    saved_model(model, "old")
+    (model / "stale").write_text("x")
+    replace_model(model, saved_model)
+    assert (
+        sorted(p.name for p in model.iterdir()) == ["meta.json", "weights"] and (model / "weights").read_text() == "new"
+    )
+    assert [p.name for p in tmp_path.iterdir()] == ["m"]

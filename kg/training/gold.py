@@ -21,19 +21,16 @@ def reference_doc(nlp: Language, gold: GoldDocument) -> Doc:
     doc = nlp.make_doc(gold.text)
     spans = []
     for n, e in enumerate(gold.entities):
-        span = doc.char_span(e.start, e.end, label=e.label, alignment_mode="strict")
-        if span is None:
-            span = doc.char_span(e.start, e.end, label=e.label, alignment_mode="expand")
+        span = doc.char_span(e.start, e.end, label=e.label, alignment_mode="expand")
         if span is None:
             raise ConfigError(f"{gold.id}: entity {n} ({e.start}-{e.end}) does not fall on token boundaries")
         spans.append(span)
     doc.ents = spacy.util.filter_spans(spans)
     relations: dict[tuple, list[str]] = {}
-    ends = {n: (e.start, e.end) for n, e in enumerate(gold.entities)}
-    by_cluster = {e.cluster: (e.start, e.end) for e in gold.entities if e.cluster is not None}
+    ends: dict[Any, tuple[int, int]] = {e.cluster: (e.start, e.end) for e in gold.entities if e.cluster is not None}
+    ends.update({n: (e.start, e.end) for n, e in enumerate(gold.entities)})  # a relation end: an index or a cluster
     for head, tail, label in gold.relations:
-        h = ends.get(head) if isinstance(head, int) else by_cluster.get(head)
-        t = ends.get(tail) if isinstance(tail, int) else by_cluster.get(tail)
+        h, t = ends.get(head), ends.get(tail)
         if h and t:
             relations.setdefault((*h, *t), []).append(label)
     doc.user_data[GOLD] = [(*k, v) for k, v in relations.items()]

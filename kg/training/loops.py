@@ -1,12 +1,9 @@
 """kg train: the two training algorithms, sharing one early-stopping helper.
 
-Without an encoder: the base pipeline's shared tok2vec, tagger and parser stay frozen (they give
-the relation extractor its features and kg's rules their parse); NER is fine-tuned to the data's
-labels; kg_relation_extractor trains on gold entities. With an encoder: kg_joint_extractor is
-fine-tuned for entities and relations (AdamW, a small learning rate for the encoder and a larger
-one for the heads, linear warm-up and decay, clipping), the base NER's tags kept as hints; then,
-optionally, a marked-relations reader. Either way every epoch is scored on the dev split with
-kg's strict evaluation (predicted entities) and the best epoch is kept (dev relation F1).
+Without an encoder, NER is fine-tuned to the data's labels and kg_relation_extractor trains on gold
+entities over the frozen base pipeline's token vectors. With one, kg_joint_extractor is fine-tuned
+(AdamW, warm-up and decay), then optionally a marked-relations reader. Every epoch is scored on the
+dev split (strict, on predicted entities) and the epoch of the best dev relation F1 is kept.
 """
 
 from __future__ import annotations
@@ -17,6 +14,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -48,8 +46,8 @@ class TrainResult:
 
 @dataclass
 class Run:
-    """One training run: its configuration, how the pipeline scores on the dev split, where each
-    epoch's row goes as it ends, and the history of every epoch and decoder choice."""
+    """One training run: its configuration, its dev scores, where each epoch's row goes as it ends,
+    and the history of every epoch and decoder choice."""
 
     config: TrainConfig
     evaluate: Callable[[], Scores]
@@ -140,22 +138,19 @@ def _train_spacy(run: Run, nlp: Language, train_docs: list[GoldDocument]) -> tup
     examples = spacy_examples(nlp, train_docs, ("ner", "kg_relation_extractor"))
     rel.initialize(lambda: iter(examples), nlp=nlp)
     optimizer = nlp.resume_training()
-    ner_examples = [Example(nlp.make_doc(e.reference.text), e.reference) for e in examples]
-    others = [name for name in nlp.pipe_names if name != "ner"]  # the shared tok2vec stays as it is
-    for epoch in range(config.ner_epochs):
-        rng.shuffle(ner_examples)
-        losses: dict[str, float] = {}
-        for batch in minibatch(ner_examples, config.batch_size):
-            nlp.update(batch, sgd=optimizer, drop=config.dropout, losses=losses, annotates=[], exclude=others)
-        run.progress({"stage": "ner", "epoch": epoch + 1, "loss": round(losses.get("ner", 0.0), 2)})
 
-    def relation_epoch() -> float:
+    def epoch(examples: list[Example], update: Callable[..., Any], name: str) -> float:
         rng.shuffle(examples)
-        losses: dict[str, float] = {rel.name: 0.0}
+        losses = {name: 0.0}
         for batch in minibatch(examples, config.batch_size):
-            rel.update(batch, sgd=optimizer, drop=config.dropout, losses=losses)
-        return losses[rel.name]
+            update(batch, sgd=optimizer, drop=config.dropout, losses=losses)
+        return losses[name]
 
+    ner_examples = [Example(nlp.make_doc(e.reference.text), e.reference) for e in examples]
+    update_ner = partial(nlp.update, annotates=[], exclude=[n for n in nlp.pipe_names if n != "ner"])  # tok2vec stays
+    for n in range(1, config.ner_epochs + 1):
+        run.progress({"stage": "ner", "epoch": n, "loss": round(epoch(ner_examples, update_ner, "ner"), 2)})
+    relation_epoch = partial(epoch, examples, rel.update, rel.name)
     best_epoch, dev = early_stopping(run, "relations", config.max_epochs, relation_epoch, rel.to_bytes, rel.from_bytes)
     return best_epoch, dev, {"relation_labels": list(rel.labels), "entity_labels": sorted(ner.labels)}
 
