@@ -24,6 +24,7 @@ RULES = (
     "description",
     "description by name",
     "office of the one untitled person",
+    "subject continues",
     "pronoun",
     "pronoun gender",
 )

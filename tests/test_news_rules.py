@@ -804,6 +804,28 @@ def test_resources_nominals_join_must_be_a_known_mode(tmp_path):
         load_resources(data)
 
 
+def test_resolution_sentence_opening_with_a_pronoun_goes_on_about_the_previous_opener(rules):
+    text = (
+        "Genius Smith hailed. Alan Greenspan gave a speech in honour of Adam Smith. He delivered the lecture. "
+        "He served under George Bush. He was chairman."
+    )
+    people = [
+        ("Smith", "Person", "PERSON"),
+        ("Alan Greenspan", "Person", "PERSON"),
+        ("Adam Smith", "Person", "PERSON"),
+        ("He", "Person", "PRON"),
+        ("He", "Person", "PRON"),
+        ("George Bush", "Person", "PERSON"),
+        ("He", "Person", "PRON"),
+    ]
+    assigned, mentions = resolve(rules, text, people)
+    greenspan = key_of(assigned, "Alan Greenspan", mentions)
+    assert [key_of(assigned, "He", mentions, n) for n in range(3)] == [greenspan] * 3  # not Smith, named twice
+    off = dataclasses.replace(rules, off=frozenset({"subject continues"}))
+    assigned, mentions = resolve(off, text, people)
+    assert key_of(assigned, "He", mentions) == key_of(assigned, "Adam Smith", mentions)  # the most named
+
+
 def test_resolution_pronoun_prefers_the_person_the_story_is_about(rules):
     text = "Mr Greenspan spoke. Mr Greenspan left. He served under Bill Clinton and Ronald Reagan. He was chairman."
     assigned, mentions = resolve(

@@ -368,7 +368,8 @@ def _link_pronouns(
     """He, she, his, her: a person named before, within a few sentences, whose gender (by honorific or
     given name, in any of the person's mentions) agrees; a person of unknown gender only where none
     of known, agreeing gender is near. Never "she" for a man. Among those, the person of the
-    pronoun's own sentence, else the one the document has named most so far, else the nearest."""
+    pronoun's own sentence; for a pronoun that opens its sentence, the one the sentence before
+    opens with; else the one the document has named most so far, else the nearest."""
     sentence_index = _sentence_index([*pronouns, *named])
     people = [m for m in named if m.type == "Person" and m in assigned]
     gender_of: dict[str, str] = {}
@@ -395,7 +396,25 @@ def _link_pronouns(
             counts = Counter(
                 a.key for m, a in assigned.items() if a.mention.end <= pronoun.start and a.key.startswith("Person|")
             )
-            antecedent = max(enumerate(candidates), key=lambda im: (counts[assigned[im[1]].key], im[0]))[1]
+            opener = None
+            if pronoun.start == pronoun.sent_start and "subject continues" not in rules.off:
+                # "Alan Greenspan gave a speech in honour of Adam Smith. He delivered ...": a sentence that
+                # opens with a pronoun goes on about the one the sentence before opens with (a person
+                # or a pronoun of one)
+                before = [
+                    m
+                    for m, a in assigned.items()
+                    if m.sent_end <= pronoun.sent_start and a.key.startswith("Person|") and m.type == "Person"
+                ]
+                if before:
+                    last = max(m.sent_start for m in before)
+                    first = min((m for m in before if m.sent_start == last), key=lambda m: m.start)
+                    opener = next((m for m in candidates if assigned[m].key == assigned[first].key), None)
+            antecedent = (
+                opener
+                if opener is not None
+                else max(enumerate(candidates), key=lambda im: (counts[assigned[im[1]].key], im[0]))[1]
+            )
         else:
             antecedent = None
         if antecedent is not None:
