@@ -220,6 +220,40 @@ def test_name_consistency_its_of_another_owner_leaves_the_person(nlp, rows):
     assert [(e.text, e.label_) for e in doc.ents] == [("Smith", "PERSON")]
 
 
+def test_name_consistency_a_person_with_what_only_organisations_have_is_one_everywhere(nlp, resources):
+    from kg.annotation.components import NameConsistency
+
+    parts = resources.roles["organisation_parts"]
+    assert "parent company" in parts and "shareholders" in parts and "company" not in parts  # data/roles.json
+    rows = [
+        ("Def", 1, "compound", "PROPN", "B-PERSON"),
+        ("Jam", 4, "poss", "PROPN", "I-PERSON"),
+        ("'s", 1, "case", "PART", "O"),
+        ("parent", 4, "compound", "NOUN", "O"),
+        ("company", 5, "nsubj", "NOUN", "O"),
+        ("grew", 5, "ROOT", "VERB", "O"),
+        ("and", 5, "cc", "CCONJ", "O"),
+        ("Def", 8, "compound", "PROPN", "B-PERSON"),
+        ("Jam", 9, "nsubj", "PROPN", "I-PERSON"),
+        ("signed", 5, "conj", "VERB", "O"),
+        ("Ann", 11, "compound", "PROPN", "B-PERSON"),
+        ("Lee", 13, "poss", "PROPN", "I-PERSON"),
+        ("'s", 11, "case", "PART", "O"),
+        ("company", 9, "dobj", "NOUN", "O"),
+    ]
+    doc = NameConsistency([], ["ann"], parts)(_parsed(nlp, rows))
+    assert [(e.text, e.label_) for e in doc.ents] == [("Def Jam", "ORG"), ("Def Jam", "ORG"), ("Ann Lee", "PERSON")]
+    rows = [  # "Santander shareholders sued Santander Central": resolution joins the first word to the name
+        ("Santander", 1, "compound", "PROPN", "B-PERSON"),
+        ("shareholders", 2, "nsubj", "NOUN", "O"),
+        ("sued", 2, "ROOT", "VERB", "O"),
+        ("Santander", 4, "compound", "PROPN", "B-ORG"),
+        ("Central", 2, "dobj", "PROPN", "I-ORG"),
+    ]
+    doc = NameConsistency([], [], parts)(_parsed(nlp, rows))
+    assert [(e.text, e.label_) for e in doc.ents] == [("Santander", "PERSON"), ("Santander Central", "ORG")]
+
+
 def test_patterns_organisation_noun_after_a_name_stands_for_the_organisation(nlp, relations):
     doc = nlp("The Acme Media unit announced new investments in printing plants.")
     unit = doc[3]

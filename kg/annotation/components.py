@@ -98,18 +98,20 @@ LOCATIVE = frozenset(
 
 @Language.factory(
     "kg_name_consistency",
-    default_config={"organisation_words": [], "first_names": []},
+    default_config={"organisation_words": [], "first_names": [], "organisation_parts": []},
     requires=["doc.ents"],
     assigns=["doc.ents"],
 )
 def make_name_consistency(
-    nlp: Language, name: str, organisation_words: list[str], first_names: list[str]
+    nlp: Language, name: str, organisation_words: list[str], first_names: list[str], organisation_parts: list[str]
 ) -> NameConsistency:
     """A bare surname the model labelled a place or organisation becomes a person when the document
     names that person in full ("Joe Biden ... the meeting between Biden and Yoon"), unless a locative
     preposition says it is a place ("in Washington"). A "person" that is an acronym ("BAA") or has
-    a word of an organisation's name and no given name ("Manchester United") is an organisation."""
-    return NameConsistency(organisation_words, first_names)
+    a word of an organisation's name and no given name ("Manchester United") is an organisation, and
+    so is, in every mention of the document, a "person" the text gives what only organisations have
+    ("Def Jam's parent company", "two Santander shareholders": `organisation_parts`) or calls "its"."""
+    return NameConsistency(organisation_words, first_names, organisation_parts)
 
 
 #: entity labels that may stand between a subject and the "its" that refers to it
@@ -147,9 +149,24 @@ def _clause_of(token: Token) -> Token:
 
 
 class NameConsistency:
-    def __init__(self, organisation_words: Iterable[str] = (), first_names: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        organisation_words: Iterable[str] = (),
+        first_names: Iterable[str] = (),
+        organisation_parts: Iterable[str] = (),
+    ) -> None:
         self.organisation_words = frozenset(w.lower() for w in organisation_words)
         self.first_names = frozenset(n.lower() for n in first_names)
+        self.organisation_parts = frozenset(w.lower() for w in organisation_parts)
+
+    def _has_organisation_part(self, ent: Span) -> bool:
+        """ "Def Jam's parent company", "the former Yukos subsidiary", "Santander's board"."""
+        root = ent.root
+        if root.dep_ not in ("poss", "compound") or root.head.i < ent.end:
+            return False
+        head = root.head
+        modifiers = [c.lower_ for c in head.lefts if c.dep_ == "compound" and c.i >= ent.end]
+        return head.lower_ in self.organisation_parts or " ".join([*modifiers, head.lower_]) in self.organisation_parts
 
     def _organisation(self, ent: Span) -> bool:
         if ent.label_ != "PERSON" or ent[0].lower_ in self.first_names:
@@ -159,9 +176,17 @@ class NameConsistency:
 
     def __call__(self, doc: Doc) -> Doc:
         doc.ents = [Span(doc, e.start, e.end, label="ORG") if self._organisation(e) else e for e in doc.ents]
-        owners = _its_owners(doc)
+        owners = _its_owners(doc) | {
+            e.text for e in doc.ents if e.label_ == "PERSON" and self._has_organisation_part(e)
+        }
+        owners = {clean for o in owners if (clean := o.removesuffix("'s").removesuffix("'"))}
+        longer = [e.text for e in doc.ents if e.label_ == "ORG"]  # "Santander" of "Santander Central Hispano":
+        owners = {o for o in owners if not any(n.startswith(o + " ") for n in longer)}  # resolution joins them
         doc.ents = [
-            Span(doc, e.start, e.end, label="ORG") if e.label_ == "PERSON" and e.text in owners else e for e in doc.ents
+            Span(doc, e.start, e.end, label="ORG")
+            if e.label_ == "PERSON" and e.text.removesuffix("'s").removesuffix("'") in owners
+            else e
+            for e in doc.ents
         ]
         people = {
             part for ent in doc.ents if ent.label_ == "PERSON" and len(ent) > 1 for part in (ent[0].text, ent[-1].text)

@@ -49,6 +49,10 @@ def make_nlp(resources: Resources, model: str = DEFAULT_MODEL) -> Language:
     nlp.add_pipe(
         "kg_name_consistency",
         after="kg_titles",
-        config={"organisation_words": organisation_words, "first_names": first_names},
+        config={
+            "organisation_words": organisation_words,
+            "first_names": first_names,
+            "organisation_parts": list(resources.roles.get("organisation_parts", ())),
+        },
     )
     return nlp
