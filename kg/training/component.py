@@ -50,24 +50,19 @@ def pair_features(doc: Doc, pairs: list[Pair], labels: list[str], tensor_width: 
     """One row a pair (see `feature_width`); a Doc without token vectors (no tok2vec in the
     pipeline) has zeros of `tensor_width` in their place."""
     tensor = doc.tensor if doc.tensor.size else numpy.zeros((len(doc), tensor_width), dtype="float32")
-    width = tensor.shape[1]
-    index = {label: n for n, label in enumerate(labels)}
+    width, index = tensor.shape[1], {label: n for n, label in enumerate(labels)}
     rows = numpy.zeros((len(pairs), feature_width(width, labels)), dtype="float32")
     for n, (head, tail) in enumerate(pairs):
-        rows[n, :width] = tensor[head.start : head.end].mean(0)
-        rows[n, width : 2 * width] = tensor[tail.start : tail.end].mean(0)
         left, right = sorted((head, tail), key=lambda s: s.start)
-        if right.start > left.end:
-            rows[n, 2 * width : 3 * width] = tensor[left.end : right.start].mean(0)
-        offset = 3 * width
-        if head.label_ in index:
-            rows[n, offset + index[head.label_]] = 1
-        if tail.label_ in index:
-            rows[n, offset + len(labels) + index[tail.label_]] = 1
-        offset += 2 * len(labels)
-        distance = right.start - left.end
-        rows[n, offset + next(i for i, b in enumerate(DISTANCE_BUCKETS) if distance <= b)] = 1
-        rows[n, -1] = 1.0 if head.start < tail.start else 0.0
+        for k, (start, end) in enumerate([(head.start, head.end), (tail.start, tail.end), (left.end, right.start)]):
+            if end > start:
+                rows[n, k * width : (k + 1) * width] = tensor[start:end].mean(0)
+        for k, span in enumerate((head, tail)):
+            if span.label_ in index:
+                rows[n, 3 * width + k * len(labels) + index[span.label_]] = 1
+        bucket = next(i for i, b in enumerate(DISTANCE_BUCKETS) if right.start - left.end <= b)
+        rows[n, 3 * width + 2 * len(labels) + bucket] = 1
+        rows[n, -1] = float(head.start < tail.start)
     return rows
 
 

@@ -57,11 +57,7 @@ def segments(doc: Doc, max_words: int, hint_labels: Sequence[str] = ()) -> Itera
     if end > start:
         bounds.append((start, end))
     index = {label: n for n, label in enumerate(hint_labels)}
-    tensor = (
-        doc.tensor
-        if doc.tensor is not None and len(doc.tensor.shape) == 2 and doc.tensor.shape[0] == len(doc)
-        else None
-    )
+    tensor = doc.tensor if doc.tensor.size else None  # the base pipeline's token vectors, if it has them
     for start, end in bounds:
         tokens = doc[start:end]
         hints = [
@@ -106,10 +102,9 @@ def decode_bio(predicted: list[int], tags: list[str]) -> list[tuple[int, int, st
 
 
 def best_bio_path(probabilities: Any, tags: list[str]) -> list[int]:
-    """The most probable tag sequence (Viterbi, on log probabilities) among those that are valid BIO:
-    an I- tag only after a B- or I- of the same label. Per-word argmax can break one name into
-    pieces ("City University of New" Org + "York" Loc); this reads the name whole. `probabilities`
-    is (words, tags), rows of per-word tag probabilities; the result has one tag index per word.
+    """The most probable tag sequence (Viterbi) of (words, tags) probabilities among those that are
+    valid BIO (an I- tag only after a B- or I- of its label), one tag index per word. Word-by-word
+    tags can break "City University of New York" into an Org and a Loc; this reads it whole.
 
     >>> tags = ["O", "B-Org", "I-Org", "B-Loc", "I-Loc"]
     >>> best_bio_path(np.array([[.1, .8, 0, .1, 0], [.1, 0, .4, 0, .5]]), tags)
@@ -133,16 +128,11 @@ def best_bio_path(probabilities: Any, tags: list[str]) -> list[int]:
 
 @lru_cache(maxsize=16)
 def _bio_transitions(tags: tuple[str, ...]) -> tuple[Any, Any]:
-    """Which tags are I- tags, and the cost of each transition (row: from, column: to): 0, or -inf
-    for an I- tag after anything but a B- or I- of its label."""
+    """Which tags are I- tags, and each transition's cost (row: from, column: to): 0, or -inf for an
+    I- tag after anything but a B- or I- of its label."""
     inside = np.array([t.startswith("I-") for t in tags])
-    follows = np.array(
-        [
-            [not inside[j] or (tags[i] != "O" and tags[i][2:] == tags[j][2:]) for j in range(len(tags))]
-            for i in range(len(tags))
-        ]
-    )
-    return inside, np.where(follows, 0.0, -np.inf)
+    same_label = np.array([[a != "O" and a[2:] == b[2:] for b in tags] for a in tags])
+    return inside, np.where(~inside[None, :] | same_label, 0.0, -np.inf)
 
 
 def span_targets(segments: list[Segment], width: int, labels: list[str], length: int) -> list[list[int]]:
@@ -194,22 +184,19 @@ def marked_words(words: list[str], entities: list[tuple[int, int, str]], subject
     """
     roles = {subject: SUBJECT, **{o: OBJECT for o in objects}}
     opening = {entities[k][0]: k for k in roles}
-    closing: dict[int, list[int]] = {}
-    for k in roles:
-        closing.setdefault(entities[k][1], []).append(k)
+    closing = {entities[k][1]: k for k in roles}  # one at most: entities do not overlap
     out: list[str] = []
     at: dict[int, int] = {}
-    for i in range(len(words) + 1):
-        for k in closing.get(i, []):
-            out.append(roles[k][0])
-        if i == len(words):
-            break
+    for i, word in enumerate([*words, None]):
+        if i in closing:
+            out.append(roles[closing[i]][0])
         if i in opening:
             k = opening[i]
             outer, inner = roles[k]
             at[k] = len(out)
             out += [outer, inner, *entities[k][2].lower().replace("_", " ").split(), inner]
-        out.append(words[i])
+        if word is not None:
+            out.append(word)
     return Marked(out, subject, at[subject], list(objects), [at[o] for o in objects])
 
 

@@ -1,10 +1,5 @@
-"""The torch networks of kg_joint_extractor (imported only when one is made or loaded).
-
-JointNetwork: the fine-tuned encoder with a BIO tagger, an optional span classifier and a pooled
-relation classifier over word vectors (`encode`). MarkedReader: a second encoder that scores
-relations from the subject's and object's markers of a marked reading (kg.training.decoding).
-Parameter names are those of the models saved before (encoder, shape, hint, tagger, ...).
-"""
+"""The torch networks of kg_joint_extractor, imported only when one is made or loaded. Their
+parameter names are those of the saved models (encoder, shape, hint, tagger, ...)."""
 
 from __future__ import annotations
 
@@ -26,6 +21,10 @@ def _encode(encoder: Any, tokenizer: Any, word_lists: list[list[str]]) -> tuple[
     return encoder(input_ids=encoded["input_ids"], attention_mask=encoded["attention_mask"]).last_hidden_state, encoded
 
 
+def _classifier(inputs: int, hidden: int, outputs: int, dropout: float) -> nn.Sequential:
+    return nn.Sequential(nn.Linear(inputs, hidden), nn.GELU(), nn.Dropout(dropout), nn.Linear(hidden, outputs))
+
+
 class JointNetwork(nn.Module):
     """The fine-tuned encoder with a BIO tagger, an optional span classifier and a classifier of
     pairs of pooled word vectors into relations."""
@@ -44,18 +43,9 @@ class JointNetwork(nn.Module):
         self.distance = nn.Embedding(spec.distances, spec.distance_width)
         if spec.max_span:
             self.width = nn.Embedding(spec.max_span, spec.span_width_width)
-            self.spans = nn.Sequential(
-                nn.Linear(word + spec.span_width_width + width, width),
-                nn.GELU(),
-                nn.Dropout(spec.dropout),
-                nn.Linear(width, 1 + labels),
-            )
-        self.relations = nn.Sequential(
-            nn.Linear(spec.pair_width(width), spec.hidden_width),
-            nn.GELU(),
-            nn.Dropout(spec.dropout),
-            nn.Linear(spec.hidden_width, len(spec.relation_labels)),
-        )
+            self.spans = _classifier(word + spec.span_width_width + width, width, 1 + labels, spec.dropout)
+        relations = len(spec.relation_labels)
+        self.relations = _classifier(spec.pair_width(width), spec.hidden_width, relations, spec.dropout)
 
     def encode(self, tokenizer: Any, batch: list[Segment]) -> tuple[Any, Any]:
         """Word vectors (batch, word, spec.word_width) and [CLS] vectors of a batch of segments."""
@@ -117,12 +107,8 @@ class MarkedReader(nn.Module):
         super().__init__()
         self.encoder = encoder
         self.dropout = nn.Dropout(spec.dropout)
-        self.classify = nn.Sequential(
-            nn.Linear(2 * encoder.config.hidden_size, spec.hidden_width),
-            nn.GELU(),
-            nn.Dropout(spec.dropout),
-            nn.Linear(spec.hidden_width, len(spec.relation_labels)),
-        )
+        width, relations = encoder.config.hidden_size, len(spec.relation_labels)
+        self.classify = _classifier(2 * width, spec.hidden_width, relations, spec.dropout)
 
     def forward(self, tokenizer: Any, batch: list[Marked]) -> Any:
         """Relation logits (pair, label) for every (subject, object) of the batch, in order."""
