@@ -103,9 +103,8 @@ def early_stopping(
     snapshot: Callable[[], Any],
     restore: Callable[[Any], Any],
 ) -> tuple[int, Scores]:
-    """Run epochs (`run_epoch` trains one and returns its loss) until `run.config.patience` epochs
-    bring no better dev relation F1; leave the model as `snapshot` saw it at its best epoch. Each
-    epoch's row goes to the run's history and progress. Returns the best epoch and its dev scores."""
+    """Run epochs (`run_epoch` trains one, returns its loss) until `run.config.patience` epochs bring
+    no better dev relation F1, then `restore` the best epoch's `snapshot`; returns it and its scores."""
     best, best_epoch, best_state, best_dev = -1.0, 0, None, {}
     for epoch in range(1, max_epochs + 1):
         loss = run_epoch()
@@ -162,8 +161,8 @@ def _tensor_width(nlp: Language) -> int:
 
 
 def _train_joint(run: Run, nlp: Language, train_docs: list[GoldDocument]) -> tuple[int, Scores, dict[str, list[str]]]:
-    """kg_joint_extractor on a fine-tuned encoder beside the base NER, whose tags become hints; then
-    the entity decoder and (with a reader) the relation decoder the dev split prefers."""
+    """kg_joint_extractor on a fine-tuned encoder (the base NER's tags as hints), then the decoders
+    the dev split prefers."""
     from kg.training.encoders import resolve_encoder
 
     config = run.config
@@ -195,9 +194,8 @@ def _train_joint(run: Run, nlp: Language, train_docs: list[GoldDocument]) -> tup
 
 
 def choose_decoder(run: Run, extractor: Any, key: str, decoders: tuple[str, ...], known: dict[str, Scores]) -> Scores:
-    """Keep the decoder (a value of the extractor's spec[key]) whose whole pipeline scores the best
-    dev relation F1 (the first of equals), as early stopping keeps the best epoch; scores in
-    `known` are not measured again. Every decoder's scores go into the history; returns the best's."""
+    """Keep the decoder (a value of the extractor's spec[key]) of the best dev relation F1 (the first
+    of equals; `known` scores are not measured again), record each decoder's; returns the best's."""
     scores = {}
     for decoder in decoders:
         extractor.spec = replace(extractor.spec, **{key: decoder})
@@ -248,9 +246,8 @@ def _fit_joint(run: Run, extractor: Any, train: list[Segment]) -> tuple[int, Sco
 
 
 def _fit_reader(run: Run, extractor: Any, train: list[Segment]) -> tuple[int, Scores]:
-    """Give the extractor a marked-relations reader, a second encoder started from its trained one,
-    trained on the gold entities' candidate pairs (one marked reading per subject), left at its best
-    epoch; the extractor decodes relations with it meanwhile."""
+    """Give the extractor a marked-relations reader (a copy of its trained encoder), trained on the
+    gold entities' candidate pairs and left at its best epoch; relations are decoded with it."""
     import torch
     import torch.nn.functional as F
 
@@ -284,8 +281,8 @@ def _torch_epochs(
     loss_of: Callable[[list[Any]], Any],
     max_epochs: int,
 ) -> tuple[int, Scores]:
-    """`early_stopping` of a torch network with an `encoder`: AdamW (the encoder's learning rate and
-    the heads'), linear warm-up and decay, gradient clipping."""
+    """`early_stopping` of a torch network: AdamW (one learning rate for its `encoder`, one for the
+    rest), linear warm-up and decay, gradient clipping."""
     import torch
 
     config = run.config
@@ -293,10 +290,12 @@ def _torch_epochs(
     rng = random.Random(config.seed)
     if config.freeze_embeddings:
         network.encoder.get_input_embeddings().weight.requires_grad_(False)
-    encoder_params = [p for p in network.encoder.parameters() if p.requires_grad]
-    encoder_ids = {id(p) for p in encoder_params}
-    head_params = [p for p in network.parameters() if id(p) not in encoder_ids and p.requires_grad]
-    groups = [{"params": encoder_params, "lr": config.encoder_lr}, {"params": head_params, "lr": config.head_lr}]
+    encoder = {id(p) for p in network.encoder.parameters()}
+    trained = [p for p in network.parameters() if p.requires_grad]
+    groups = [
+        {"params": [p for p in trained if id(p) in encoder], "lr": config.encoder_lr},
+        {"params": [p for p in trained if id(p) not in encoder], "lr": config.head_lr},
+    ]
     optimizer = torch.optim.AdamW(groups, weight_decay=0.01)
     steps = max_epochs * max(1, -(-len(items) // config.encoder_batch_size))
     warmup = max(1, steps // 10)
