@@ -92,36 +92,19 @@ DEFAULT_CONFIG = {  # kg train sets these from its TrainConfig
     requires=["doc.ents", "doc.tensor"],
     assigns=["doc.user_data"],
 )
-def make_relation_extractor(
-    nlp: Language,
-    name: str,
-    model: Model,
-    threshold: float,
-    positive_weight: float,
-    tensor_width: int,
-    get_pairs: Callable[[Doc], list[Pair]],
-) -> RelationExtractor:
-    return RelationExtractor(nlp.vocab, model, name, threshold, get_pairs, positive_weight, tensor_width)
-
-
 class RelationExtractor(TrainablePipe):
     def __init__(
         self,
-        vocab: Any,
-        model: Model,
+        nlp: Language,
         name: str,
+        model: Model,
         threshold: float,
-        get_pairs: Callable[[Doc], list[Pair]],
         positive_weight: float,
         tensor_width: int,
+        get_pairs: Callable[[Doc], list[Pair]],
     ) -> None:
-        self.vocab = vocab
-        self.positive_weight = positive_weight
-        self.tensor_width = tensor_width
-        self.model = model
-        self.name = name
-        self.threshold = threshold
-        self.get_pairs = get_pairs
+        self.vocab, self.name, self.model, self.get_pairs = nlp.vocab, name, model, get_pairs
+        self.threshold, self.positive_weight, self.tensor_width = threshold, positive_weight, tensor_width
         self.cfg: dict[str, Any] = {"labels": [], "entity_labels": []}
 
     def _floats(self, x: numpy.ndarray) -> Floats2d:
@@ -208,3 +191,6 @@ class RelationExtractor(TrainablePipe):
         self.cfg["entity_labels"] = sorted({e.label_ for doc in gold for e in doc.ents})
         features, truth = self._batch(examples[:50])
         self.model.initialize(X=self._floats(features), Y=self._floats(truth))
+
+
+make_relation_extractor = RelationExtractor  # the name pyproject.toml's spacy_factories entry point gives

@@ -29,6 +29,11 @@ Entity = tuple[int, int, str]
 ENCODER, WEIGHTS, READER = "encoder", "weights.safetensors", "relations.safetensors"  # in the component's folder
 
 
+@Language.factory(
+    "kg_joint_extractor",
+    default_config={"threshold": 0.5, "max_words": 100, "batch_size": 16},
+    assigns=["doc.ents", "doc.user_data"],
+)
 class JointExtractor:
     """The spaCy component; `initialize` (training) or `from_disk` makes its networks."""
 
@@ -172,10 +177,4 @@ class JointExtractor:
         return self
 
 
-@Language.factory(
-    "kg_joint_extractor",
-    default_config={"threshold": 0.5, "max_words": 100, "batch_size": 16},
-    assigns=["doc.ents", "doc.user_data"],
-)
-def make_joint_extractor(nlp: Language, name: str, threshold: float, max_words: int, batch_size: int) -> JointExtractor:
-    return JointExtractor(nlp, name, threshold, max_words, batch_size)
+make_joint_extractor = JointExtractor  # the name pyproject.toml's spacy_factories entry point gives
