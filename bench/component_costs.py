@@ -55,6 +55,7 @@ def main() -> None:
             pipeline.resources.entity_labels,
             document.info.span_of("title"),
             pipeline.resources.nominals,
+            pipeline.resources.nominals_by_name,
         )
         costs["kg mentions"] += time.perf_counter() - started
         extraction = Extraction(document, doc, mentions)

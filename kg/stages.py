@@ -166,7 +166,14 @@ class DocumentPipeline:
         from kg.resolution.resolver import resolve_document
 
         headline = document.info.span_of("title")
-        mentions = doc_mentions(spacy_doc, document.id, self.resources.entity_labels, headline, self.resources.nominals)
+        mentions = doc_mentions(
+            spacy_doc,
+            document.id,
+            self.resources.entity_labels,
+            headline,
+            self.resources.nominals,
+            self.resources.nominals_by_name,
+        )
         extraction = extract(self.extractors, Extraction(document, spacy_doc, mentions))
         titles = [
             (r.subject, r.object.text)

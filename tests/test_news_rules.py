@@ -1016,6 +1016,44 @@ def test_mentions_a_description_with_a_name_in_it_is_a_name(nlp, resources):
     assert not any(text.endswith("campaign") for text, _ in found)
 
 
+def test_mentions_a_description_joined_by_name_needs_a_name_with_its_noun_or_a_possessor(nlp, resources):
+    def descriptions(rows):
+        doc = _parsed(nlp, rows)
+        found = doc_mentions(
+            doc,
+            "d",
+            resources.entity_labels,
+            None,
+            {"Organization": ("government", "charity")},
+            frozenset({"Organization"}),
+        )
+        return [m.text for m in found if m.label == "NOMINAL"]
+
+    accused = [
+        ("Davis", 1, "nsubj", "PROPN", "B-PERSON"),
+        ("accused", 1, "ROOT", "VERB", "O"),
+        ("the", 3, "det", "DET", "O"),
+        ("government", 1, "dobj", "NOUN", "O"),
+    ]
+    assert descriptions(accused) == []  # no government is named: "the government" stays a phrase of its own
+    irish = [
+        ("The", 2, "det", "DET", "O"),
+        ("Irish", 2, "amod", "ADJ", "B-ORG"),
+        ("Government", 3, "nsubj", "PROPN", "I-ORG"),
+        ("spoke", 3, "ROOT", "VERB", "O"),
+        (".", 3, "punct", "PUNCT", "O"),
+    ]
+    assert descriptions(irish + [(w, h + 5, d, p, e) for w, h, d, p, e in accused]) == ["government"]
+    director = [
+        ("the", 1, "det", "DET", "O"),
+        ("charity", 3, "poss", "NOUN", "O"),
+        ("'s", 1, "case", "PART", "O"),
+        ("director", 4, "nsubj", "NOUN", "O"),
+        ("spoke", 4, "ROOT", "VERB", "O"),
+    ]
+    assert descriptions(director) == ["charity"]  # a possessor: left unresolved, not another organisation's
+
+
 def test_model_drop_unrelated_keeps_related_and_other_types():
     g = KnowledgeGraph()
     for node, type_ in (("role/a", "Role"), ("role/b", "Role"), ("person/p", "Person"), ("concept/c", "Concept")):

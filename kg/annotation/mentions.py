@@ -6,6 +6,7 @@ from spacy.tokens import Doc, Span, Token
 
 from kg.dates import date_key
 from kg.model import Mention
+from kg.text import normalize_name
 
 #: pronouns that refer back to a person
 PERSON_PRONOUNS = frozenset({"he", "him", "his", "himself", "she", "her", "hers", "herself"})
@@ -52,6 +53,7 @@ def doc_mentions(
     entity_labels: dict[str, str],
     headline: tuple[int, int] | None = None,
     nominals: dict[str, tuple[str, ...]] | None = None,
+    nominals_by_name: frozenset[str] = frozenset(),
 ) -> list[Mention]:
     """Every entity mention of `doc` whose label maps to a node type, plus personal pronouns.
 
@@ -62,7 +64,10 @@ def doc_mentions(
 
     Descriptions are mentions too, labelled NOMINAL, for resolution to join to the entity they
     describe: a title used as a participant ("the foreign secretary said": a Person), and a
-    definite noun phrase headed by one of the `nominals` nouns of a type ("the Dutch group").
+    definite noun phrase headed by one of the `nominals` nouns of a type ("the Dutch group"); for
+    the types of `nominals_by_name` only where the document names one of that type with the noun
+    ("the college" beside "Fife College"), the only entity it may join, or where it is a possessor
+    ("the charity's director": left unresolved, no other organisation stands in for it).
 
     Mentions come in text order; a leading "the" is not part of the mention.
     """
@@ -80,7 +85,18 @@ def doc_mentions(
     mentions += [
         mention_of_token(t, doc_id, "Person", "PRON") for t in doc if t.lower_ in PERSON_PRONOUNS and t.pos_ == "PRON"
     ]
-    mentions += nominal_mentions(doc, doc_id, nominals or {})
+    named_words = {(m.type, w) for m in mentions for w in normalize_name(m.text).split()}
+
+    def may_join(
+        m: Mention,
+    ) -> bool:  # or a possessor, which no other entity must stand in for ("the charity's director")
+        span = doc.char_span(m.start, m.end, alignment_mode="expand")
+        noun = (normalize_name(m.text).split() or [""])[-1]
+        return (m.type, noun) in named_words or span is not None and span.root.dep_ == "poss"
+
+    mentions += [
+        m for m in nominal_mentions(doc, doc_id, nominals or {}) if m.type not in nominals_by_name or may_join(m)
+    ]
     return sorted(mentions, key=lambda m: (m.start, m.end))  # stable: a description follows its title
 
 
