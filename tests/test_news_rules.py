@@ -1373,3 +1373,21 @@ def test_patterns_controlled_false_makes_no_variant(nlp, resources):
     }
     without = PatternExtractor(nlp, [dc.replace(elected[0], controlled=False)], resources.relations)
     assert set(without.by_id) == {"member_of.elected_to"}
+
+
+def test_title_relations_a_coordinated_title_has_the_first_ones_holder(nlp, relations):
+    text = "Ann Lee, chairman and chief executive of Acme, said profits rose."
+    doc = nlp(text)
+    assert [(t.text, t.dep_, t.head.text) for t in doc if t.text == "executive"] == [("executive", "conj", "chairman")]
+    found = relations(text)
+    assert {("Ann Lee", "holds_role", "chairman", ""), ("Ann Lee", "holds_role", "chief executive", "")} <= found
+
+
+def test_title_relations_a_coordinated_title_with_its_own_determiner_is_another_persons(nlp, relations):
+    text = "Ann Lee, chairman and the treasurer, left."
+    doc = nlp(text)
+    treasurer = next(t for t in doc if t.text == "treasurer")
+    assert treasurer.dep_ == "conj" and [c.dep_ for c in treasurer.children] == ["det"]  # the rule's input
+    found = relations(text)
+    assert ("Ann Lee", "holds_role", "chairman", "") in found
+    assert ("Ann Lee", "holds_role", "treasurer", "") not in found

@@ -129,6 +129,7 @@ def title_relations(
     out: list[RelationMention] = []
     mentions = list(mentions)
     described = {(m.start, m.end): m for m in mentions if m.label == "NOMINAL" and m.type == "Person"}
+    held: dict[int, tuple[Mention, str, Token | None]] = {}  # a title's root token -> its holder
     for role in [m for m in mentions if m.type == "Role"]:
         span = doc.char_span(role.start, role.end, alignment_mode="expand")
         if span is None:
@@ -138,8 +139,17 @@ def title_relations(
             if (role.start, role.end) in described
             else _holder(doc, span, at, rules.lexicon.status)
         )
+        if (  # "Ann Lee, chairman and chief executive of Acme"; not "the prime minister and his chancellor"
+            found is None
+            and span.root.dep_ == "conj"
+            and not any(c.dep_ in ("det", "poss") for c in span.root.children)
+            and (first := held.get(span.root.head.i)) is not None
+            and first[1] != "description"
+        ):
+            found = first
         if found is None:
             continue
+        held[span.root.i] = found
         holder, via, verb = found
         if any(t.tag_ == "JJS" for t in span):
             continue  # "the world's greatest economist" praises, it names no post
