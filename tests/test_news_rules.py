@@ -1391,3 +1391,15 @@ def test_title_relations_a_coordinated_title_with_its_own_determiner_is_another_
     found = relations(text)
     assert ("Ann Lee", "holds_role", "chairman", "") in found
     assert ("Ann Lee", "holds_role", "treasurer", "") not in found
+
+
+def test_title_relations_a_post_of_a_possessor_is_the_possessors(nlp, relations):
+    text = "Ann Lee praised Bob Roe for his time as chairman of Acme."
+    doc = nlp(text)
+    assert [(t.text, t.dep_, t.head.text) for t in doc if t.text in ("his", "as")] == [
+        ("his", "poss", "time"),
+        ("as", "prep", "time"),
+    ]
+    found = relations(text)
+    assert {("his", "holds_role", "chairman", ""), ("his", "leader_of", "Acme", "")} <= found  # "his": Bob Roe
+    assert not any(s in ("Ann Lee", "Bob Roe") and p == "holds_role" for s, p, _, _ in found)

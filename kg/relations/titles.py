@@ -73,6 +73,8 @@ _AS_SUBJECT_VERBS = frozenset(
     }
 )
 _FUTURE_AUX = frozenset({"will", "shall", "to", "'ll"})
+#: nouns of a post: "the role of chairman", "his time as chief executive"
+_POST_NOUNS = frozenset({"role", "post", "job", "title", "position", "time", "spell", "stint", "tenure", "term"})
 _BY_CLASS = {"leader": "leader_of", "member": "member_of", "staff": "works_for"}
 
 
@@ -268,7 +270,8 @@ def _holder_in_apposition(
 
 def _holder_of_predicate(role: Span, at: list[Mention | None]) -> tuple[Mention, str, Token] | None:
     """ "Sir John Gieve was Home Office permanent secretary", "he became an MP", "entered the Lords as
-    a working peer", "appointed Bill Lee as chairman", "Maria Lopez, who is a professor at Yale"."""
+    a working peer", "appointed Bill Lee as chairman", "Maria Lopez, who is a professor at Yale",
+    "his role as chief executive"."""
     # the title's word that hangs outside it as the predicate ("vice - president": the parse may hang
     # "vice" as acomp and "president" as attr of "became")
     head = next((t for t in role if not role.start <= t.head.i < role.end and t.dep_ in ("attr", "oprd")), role.root)
@@ -281,9 +284,13 @@ def _holder_of_predicate(role: Span, at: list[Mention | None]) -> tuple[Mention,
     be_in_title = verb.ent_type_ == "ROLE" and any(c.dep_ == "aux" and c.lemma_ == "be" for c in verb.children)
     if be_in_title:
         dep = "attr"
+    if dep == "pobj" and verb.lower_ == "as" and verb.head.lemma_ in _POST_NOUNS:
+        owner = next((c for c in verb.head.children if c.dep_ == "poss"), None)  # "his role as chief executive"
+        p = _mention_at(at, owner.i, "Person") if owner is not None else None
+        return (p, "predicate", None) if p is not None else None
     if dep == "pobj" and verb.lower_ == "as":
         dep, verb = "as", verb.head
-    if dep == "pobj" and verb.lower_ == "of" and verb.head.lemma_ in ("role", "post", "job", "title", "position"):
+    if dep == "pobj" and verb.lower_ == "of" and verb.head.lemma_ in _POST_NOUNS:
         dep, verb = "as", verb.head.head  # "take on the role of non-executive chairman"
     if not (dep in ("attr", "oprd", "as") or dep == "dobj" and verb.lemma_ in ("become", "succeed")):
         return None
