@@ -6,13 +6,15 @@ from __future__ import annotations
 import ast
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from kg.trained_model import is_trained_model, replace_model, trained_meta
+from kg.errors import ConfigError
+from kg.trained_model import check_output, is_trained_model, replace_model, trained_meta
 
 ROOT = Path(__file__).resolve().parent.parent
 HEAVY = ("torch", "thinc", "spacy", "transformers", "kg.training")
@@ -92,3 +94,23 @@ def test_replace_model_swaps_in_the_new_model_whole(tmp_path):
         sorted(p.name for p in model.iterdir()) == ["meta.json", "weights"] and (model / "weights").read_text() == "new"
     )
     assert [p.name for p in tmp_path.iterdir()] == ["m"]
+
+
+def test_check_output_names_each_folder_it_refuses(tmp_path, monkeypatch):
+    (tmp_path / "file").write_text("x")
+    (tmp_path / "link").symlink_to(tmp_path / "file")
+    (tmp_path / "photos").mkdir()
+    (tmp_path / "photos" / "a.jpg").write_text("x")
+    monkeypatch.chdir(tmp_path / "photos")
+    for output, problem in (
+        (tmp_path / "file", "is not a folder"),
+        (tmp_path / "link", "is a symbolic link"),
+        (tmp_path / "photos", "is the working directory or a folder above it"),
+        (tmp_path, "is the working directory or a folder above it"),
+    ):
+        with pytest.raises(ConfigError, match=f"^{re.escape(str(output))}: {problem}"):
+            check_output(output)
+    monkeypatch.chdir("/")
+    with pytest.raises(ConfigError, match="photos: is not empty and holds no kg model"):
+        check_output(tmp_path / "photos")
+    assert check_output(tmp_path / "new") == tmp_path / "new" and not (tmp_path / "new").exists()
