@@ -1236,6 +1236,14 @@ def test_gatherings_representatives_and_the_place_the_lead_gives_another_gatheri
     found = {(s, p, o) for s, p, o, _ in relations(text) if p == "met_at"}
     for person in ("Eva Dahl", "Jon Gunnarsson"):
         assert {(person, "met_at", "Talks"), (person, "met_at", "Harpsund")} <= found, found
+    # talks: those taking part meet one another
+    assert ("Eva Dahl", "met_with", "Jon Gunnarsson") in {(s, p, o) for s, p, o, _ in relations(text)}
+
+
+def test_gatherings_people_at_a_forum_do_not_all_meet_one_another(relations):
+    found = {(s, p, o) for s, p, o, _ in relations(GATHERING_ARTICLE)}
+    assert ("Anna Lind", "met_at", "Nordic Climate Summit") in found
+    assert not [f for f in found if f[1] == "met_with"], found  # a summit, not talks
 
 
 def test_title_relations_a_company_post_without_organisation_is_in_the_article_organisation(relations):

@@ -31,6 +31,7 @@ class GatheringRules:
     participation_objects: frozenset[str]
     presence_adverbs: frozenset[str]
     representing_verbs: frozenset[str] = frozenset()
+    meeting_words: frozenset[str] = frozenset()
 
     def is_gathering(self, token: Token) -> bool:
         """A word for a gathering, as written or by its lemma ("talks", "summits")."""
@@ -46,6 +47,7 @@ class GatheringRules:
             words("participation_objects"),
             words("presence_adverbs"),
             words("representing_verbs"),
+            words("meeting_words"),
         )
 
 
@@ -60,13 +62,23 @@ def gathering_relations(
     gathering, places = found
     out = []
     named_in = {gathering.sent_start}  # the sentence that names it says what it says through the patterns
+    taking_part: dict[Mention, None] = {}
     for verb in doc:
         if verb.sent.start_char in named_in or not _takes_part(verb, rules) or modality(verb):
             continue
         evidence = sentence_evidence(doc_id, verb.sent)
         for person in _participants(verb, at):
+            taking_part[person] = None
             for end in (gathering, *places):
                 out.append(RelationMention(person, "met_at", end, CONFIDENCE, EXTRACTOR, evidence))
+    if _is_meeting(doc, gathering, rules):  # "talks": those taking part meet one another
+        people = list(taking_part)
+        for i, first in enumerate(people):
+            for second in people[i + 1 :]:
+                if first.text != second.text:
+                    later = second if second.start > first.start else first
+                    evidence = sentence_evidence(doc_id, mention_span(doc, later).sent)
+                    out.append(RelationMention(first, "met_with", second, CONFIDENCE, EXTRACTOR, evidence))
     for talk in doc:  # "Tony Blair's opening speech": who gives the speech is there
         if talk.sent.start_char in named_in or talk.lemma_.lower() not in rules.participation_objects:
             continue
@@ -84,6 +96,12 @@ def gathering_relations(
             for end in (gathering, *places)
         ]
     return out
+
+
+def _is_meeting(doc: Doc, gathering: Mention, rules: GatheringRules) -> bool:
+    """Whether the gathering is one where its parties meet one another ("talks", not a forum)."""
+    head = mention_span(doc, gathering).root
+    return head.lower_ in rules.meeting_words or head.lemma_.lower() in rules.meeting_words
 
 
 def _document_gathering(
