@@ -268,7 +268,7 @@ def _holder_in_apposition(
     return None
 
 
-def _holder_of_predicate(role: Span, at: list[Mention | None]) -> tuple[Mention, str, Token] | None:
+def _holder_of_predicate(role: Span, at: list[Mention | None]) -> tuple[Mention, str, Token | None] | None:
     """ "Sir John Gieve was Home Office permanent secretary", "he became an MP", "entered the Lords as
     a working peer", "appointed Bill Lee as chairman", "Maria Lopez, who is a professor at Yale",
     "his role as chief executive"."""
