@@ -1411,3 +1411,30 @@ def test_title_relations_a_post_of_a_possessor_is_the_possessors(nlp, relations)
     found = relations(text)
     assert {("his", "holds_role", "chairman", ""), ("his", "leader_of", "Acme", "")} <= found  # "his": Bob Roe
     assert not any(s in ("Ann Lee", "Bob Roe") and p == "holds_role" for s, p, _, _ in found)
+
+
+def test_gatherings_as_will_names_another_participant(nlp):
+    from kg.relations.gatherings import _participants
+
+    rows = [  # the parse of "Yushchenko will be there - as will newly elected leader Abbas."
+        ("Yushchenko", 2, "nsubj", "PROPN", "B-PERSON"),
+        ("will", 2, "aux", "AUX", "O"),
+        ("be", 2, "ROOT", "AUX", "O"),
+        ("there", 2, "advmod", "ADV", "O"),
+        ("-", 2, "punct", "PUNCT", "O"),
+        ("as", 8, "mark", "SCONJ", "O"),
+        ("will", 8, "aux", "AUX", "O"),
+        ("newly", 8, "advmod", "ADV", "O"),
+        ("elected", 2, "advcl", "VERB", "O"),
+        ("Abbas", 8, "dobj", "PROPN", "B-PERSON"),
+    ]
+    doc = _parsed(nlp, rows)
+    people = {
+        0: Mention("d", 0, 10, "Yushchenko", "Person"),
+        9: Mention("d", doc[9].idx, doc[9].idx + 5, "Abbas", "Person"),
+    }
+    at = [people.get(i) for i in range(len(doc))]
+    assert [m.text for m in _participants(doc[2], at)] == ["Yushchenko", "Abbas"]
+    rows[6] = ("so", 8, "advmod", "ADV", "O")  # "as newly elected ...": no "will", no second participant
+    doc = _parsed(nlp, rows)
+    assert [m.text for m in _participants(doc[2], at)] == ["Yushchenko"]

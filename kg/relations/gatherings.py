@@ -174,7 +174,8 @@ def _takes_part(verb: Token, rules: GatheringRules) -> bool:
 
 def _participants(verb: Token, at: list[Mention | None]) -> list[Mention]:
     """The people the clause names as its subject (with those coordinated or "including" them),
-    the subject of the verb it complements ("is expected to attend"), or those after "as will"."""
+    the subject of the verb it complements ("is expected to attend"), and those after "as will" ("X will
+    also be there - as will Y")."""
     clause = verb
     agents = [g for a in verb.children if a.dep_ == "agent" for g in a.children if g.dep_ == "pobj"]
     if agents:  # "Madrid is represented by Spain's director general for Europe, Jose Maria Pons" (the name
@@ -198,5 +199,16 @@ def _participants(verb: Token, at: list[Mention | None]) -> list[Mention]:
             for g in p.children
             if g.dep_ == "pobj"
         ),
+    ]
+    # "X will also be there - as will newly elected Palestinian leader Y": the parse hangs "as will ..."
+    # as a clause of its own whose noun is Y
+    heads += [
+        t
+        for c in verb.children
+        if c.dep_ == "advcl"
+        and any(m.dep_ == "mark" and m.lower_ == "as" for m in c.children)
+        and any(a.dep_ == "aux" and a.lower_ in ("will", "would", "did", "does", "do", "can") for a in c.children)
+        for t in c.children
+        if t.dep_ in ("nsubj", "dobj", "attr")
     ]
     return [m for h in heads for m in group(h, at, True) if m.type == "Person"]
