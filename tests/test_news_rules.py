@@ -1438,3 +1438,13 @@ def test_gatherings_as_will_names_another_participant(nlp):
     rows[6] = ("so", 8, "advmod", "ADV", "O")  # "as newly elected ...": no "will", no second participant
     doc = _parsed(nlp, rows)
     assert [m.text for m in _participants(doc[2], at)] == ["Yushchenko"]
+
+
+def test_gatherings_a_speech_by_someone_places_the_speaker_there(relations):
+    article = GATHERING_ARTICLE.replace(
+        "Olof Palme did not attend.",
+        "A speech on fishing by Anne Holm drew a large crowd. Last year's festival included appearances by Per Ek.",
+    )
+    found = {(s, p, o) for s, p, o, _ in relations(article) if p == "met_at"}
+    assert {("Anne Holm", "met_at", "Nordic Climate Summit"), ("Anne Holm", "met_at", "Bergen")} <= found, found
+    assert not [f for f in found if f[0] == "Per Ek"]  # another gathering's

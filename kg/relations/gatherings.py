@@ -82,13 +82,21 @@ def gathering_relations(
     for talk in doc:  # "Tony Blair's opening speech": who gives the speech is there
         if talk.sent.start_char in named_in or talk.lemma_.lower() not in rules.participation_objects:
             continue
-        speakers = [
-            m
-            for c in talk.children
-            if c.dep_ == "poss" and c.pos_ != "PRON"  # "his speech": whose, the sentence says
-            for m in group(c, at, True)
-            if m.type == "Person"
+        if any(rules.is_gathering(t) or t.ent_type_ == "EVENT" for t in talk.sent):
+            continue  # "last year's festival included appearances by X": another gathering's
+        givers = [c for c in talk.children if c.dep_ == "poss" and c.pos_ != "PRON"]  # "his speech": whose, the
+        phrases = [
+            *talk.children,
+            *(g for p in talk.children if p.dep_ == "prep" for o in p.children for g in o.children),
         ]
+        givers += [  # sentence says; "a speech on mobile TV by Angel Gambino", wherever "by" hangs in the phrase
+            g
+            for p in phrases
+            if p.dep_ == "prep" and p.lower_ in ("from", "by")
+            for g in p.children
+            if g.dep_ == "pobj"
+        ]
+        speakers = [m for c in givers for m in group(c, at, True) if m.type == "Person"]
         evidence = sentence_evidence(doc_id, talk.sent)
         out += [
             RelationMention(s, "met_at", end, CONFIDENCE, EXTRACTOR, evidence)
