@@ -680,6 +680,17 @@ def key_of(assigned, text, mentions, n=0):
     return assigned.get(f"{m.text}@{m.start}")
 
 
+def test_resolution_a_tie_between_person_and_organisation_goes_to_the_organisation_without_a_full_name(rules):
+    text = "Universal bought the label. Universal said so."
+    mentions = [("Universal", "Organization", "ORG"), ("Universal", "Person", "PERSON")]
+    assigned, found = resolve(rules, text, mentions)
+    assert {key_of(assigned, "Universal", found, n) for n in (0, 1)} == {"Organization|universal"}
+    text = "John Smith won. John Smith said so."
+    mentions = [("John Smith", "Organization", "ORG"), ("John Smith", "Person", "PERSON")]
+    assigned, found = resolve(rules, text, mentions)
+    assert {key_of(assigned, "John Smith", found, n) for n in (0, 1)} == {"Person|john smith"}  # a given name
+
+
 def test_resolution_title_used_alone_joins_the_titled_person(rules):
     text = "Foreign Secretary Jack Straw met Bill Roe. The foreign secretary said it went well. The chancellor left."
     assigned, mentions = resolve(

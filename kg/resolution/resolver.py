@@ -94,7 +94,8 @@ def _unify_types(assigned: dict[Mention, Assignment], rules: NameRules) -> None:
     """One type per name in a document, by evidence: a name the model tagged a person here and an
     organisation there ("Argonaut"), or an organisation and a place ("Gibraltar"), takes the type
     most of its mentions have, where a gazetteer entry counts five and an honorific ("Mr") three
-    for Person. A person and a place of one name stay apart."""
+    for Person; a tie between a person and an organisation goes to the organisation unless a mention
+    is a given name and a surname ("Universal"). A person and a place of one name stay apart."""
     groups: dict[str, list[Assignment]] = defaultdict(list)
     for a in assigned.values():
         type_ = a.key.partition("|")[0]
@@ -108,7 +109,12 @@ def _unify_types(assigned: dict[Mention, Assignment], rules: NameRules) -> None:
             votes[type_] += 5 if a.rule == "alias" else 3 if honorific else 1
         if len(votes) < 2 or {"Person", "Place"} <= set(votes):
             continue  # a person and a place may share a name ("Washington crossed ... met in Washington")
-        winner = max(votes, key=lambda t: (votes[t], t))
+        # among equals, an organisation where no mention is a given name and a surname ("Universal")
+        full_name = any(len(words := a.mention.text.split()) > 1 and words[0].lower() in rules.genders for a in group)
+        person_or_organisation = set(votes) == {"Person", "Organization"}
+        winner = max(
+            votes, key=lambda t: (votes[t], t == "Organization" and person_or_organisation and not full_name, t)
+        )
         for a in group:
             if a.key.partition("|")[0] != winner and (name := rules.key(a.mention.text, winner)):
                 assigned[a.mention] = Assignment(a.mention, _key(winner, name), f"one type in the document ({winner})")
