@@ -92,6 +92,14 @@ def test_titles_an_organisation_after_a_description_title_stays_one(relations):
     assert not [f for f in found if f[0] == "Pixelforge Studios"]
 
 
+def test_titles_a_capitalised_name_and_organisation_noun_before_a_title_is_an_organisation(nlp, relations):
+    found = ents(nlp, "Yes campaign chairman John Tomaney said he hoped for votes.")
+    assert ("Yes campaign", "ORG") in found and ("chairman", "ROLE") in found
+    assert ("John Tomaney", "leader_of", "Yes campaign", "") in relations("Yes campaign chairman John Tomaney said so.")
+    found = ents(nlp, "Group chief executive Ann Lee said so.")
+    assert not any(label == "ORG" for _, label in found)  # "group" alone names no organisation
+
+
 def test_titles_a_given_name_after_an_organisation_word_stays_a_person(nlp):
     found = ents(nlp, "The chairman of the company, John Smith, said profits rose.")
     assert ("John Smith", "PERSON") in found

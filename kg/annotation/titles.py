@@ -153,6 +153,11 @@ class Titles:
         ]  # "Mr" alone names nobody
         ents = _joined_organisations(doc, ents)
         ents += self._complement_organisations(doc, ents, roles)
+        taken = {i for e in ents for i in range(e.start, e.end)}
+        for start, _ in roles:  # "Yes campaign chairman John Tomaney"
+            first = self._named_organisation_before(doc, start)
+            if first is not None and not taken & set(range(first, start)):
+                ents.append(Span(doc, first, start, label="ORG"))
         doc.ents = _clean(doc, ents)
         return doc
 
@@ -364,6 +369,8 @@ class Titles:
                     ent_start += 1
                 start = ent_start
                 continue
+            if self._named_organisation_before(doc, start) is not None:
+                break  # "Yes campaign chairman": the campaign is an organisation, not a qualifier
             if (
                 tok.ent_type_ == ""
                 and tok.pos_ in ("NOUN", "ADJ")
@@ -374,6 +381,19 @@ class Titles:
                 continue
             break
         return start
+
+    def _named_organisation_before(self, doc: Doc, start: int) -> int | None:
+        """Where an organisation the model left unnamed starts right before token `start`: capitalised
+        words and an organisation noun ("Yes campaign", "Mozilla foundation" before "chairman")."""
+        noun = start - 1
+        if noun < 1 or doc[noun].lower_ not in self.organisation_words or doc[noun].ent_type_:
+            return None
+        first = noun
+        while first - 1 >= doc[start - 1].sent.start and doc[first - 1].is_title and not doc[first - 1].ent_type_:
+            first -= 1
+        if first == noun or doc[first].lower_ in self.first_names or doc[first].lower_.rstrip(".") in self.honorifics:
+            return None
+        return first
 
     def _all_portfolio(self, doc: Doc, tok: Token) -> bool:
         """A word outside any entity, or in one made only of portfolio words ("UKIP Scotland" is a
