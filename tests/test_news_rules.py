@@ -263,12 +263,15 @@ def test_name_consistency_a_person_with_what_only_organisations_have_is_one_ever
 
 
 def test_patterns_organisation_noun_after_a_name_stands_for_the_organisation(nlp, relations):
-    doc = nlp("The Acme Media unit announced new investments in printing plants.")
-    unit = doc[3]
+    doc = nlp("Zenith's Acme Media unit announced new investments in printing plants.")
+    unit = doc[4]
     assert unit.dep_ == "nsubj" and [(c.text, c.dep_) for c in unit.lefts][-1] == ("Media", "compound")
     assert ("Acme Media", "ORG") in [(e.text, e.label_) for e in doc.ents]
-    found = relations("The Acme Media unit announced new investments in printing plants.")
+    found = relations(doc.text)
     assert ("Acme Media", "announced", "new investments in printing plants", "") in found
+    doc = nlp("The Acme Media unit announced new investments in printing plants.")  # no owner: the unit is Acme's
+    assert doc[3].dep_ == "nsubj" and ("Acme Media", "ORG") in [(e.text, e.label_) for e in doc.ents]
+    assert not any(r[1] == "announced" and r[0] == "Acme Media" for r in relations(doc.text))
     doc = nlp("The Acme Media website announced new investments in printing plants.")
     assert doc[3].dep_ == "nsubj" and doc[2].dep_ == "compound"  # "website" names no organisation
     assert ("The Acme Media", "ORG") in [(e.text, e.label_) for e in doc.ents]
@@ -1330,6 +1333,12 @@ def test_title_relations_its_title_belongs_to_the_organisation_of_its_sentence(r
             ("Labour", "announced", "four new designs", ""),
         ),
         ("Ms Druyun left after working for Boeing.", "working", "pcomp", ("Ms Druyun", "works_for", "Boeing", "")),
+        (  # the clause's subject is the relation's subject here ("X was owned by Y")
+            "The Acme Group was bought by the Roe twins last year, having previously been owned by Zenith Ltd.",
+            "owned",
+            "advcl",
+            ("Acme Group", "part_of", "Zenith Ltd.", ""),
+        ),
     ],
 )
 def test_patterns_a_clause_without_a_subject_takes_its_governors(nlp, relations, text, verb, dep, fact):
@@ -1383,6 +1392,17 @@ def test_patterns_infinitive_or_conjunct_without_and_has_no_controlled_subject(n
         ],
     )
     assert not _has_subject(coordinated[4])
+
+
+def test_patterns_variant_for_a_clause_whose_subject_is_the_relations_object(resources):
+    from kg.relations.patterns import CONTROLLER, _controlled
+
+    acquired = next(p for p in resources.patterns if p.id == "part_of.acquired")  # "Y bought X": part_of(X, Y)
+    assert acquired.subject == "x" and acquired.object == "y"
+    for variant, verb in _controlled(acquired):
+        assert verb == "verb"
+        y = next(n for n in variant.pattern if n["RIGHT_ID"] == "y")
+        assert y["LEFT_ID"] == CONTROLLER  # "after buying Jay-Z's Roc-A-Fella label": the buyer is the clause's
 
 
 def test_patterns_controlled_false_makes_no_variant(nlp, resources):

@@ -176,7 +176,11 @@ class PatternExtractor:
         which publishes The Sun", "the Stop Murder Music coalition has agreed"); else the token."""
         if at[token.i] is not None or token.pos_ != "NOUN" or token.lower_ not in self.organisation_words:
             return token
-        for child in token.lefts:
+        if token.lower_ in _PART_NOUNS and not any(c.dep_ == "poss" for c in token.children):
+            return (
+                token  # "the former Yukos subsidiary" is Yukos's, not Yukos ("News Corp's News International unit" is)
+            )
+        for child in reversed(list(token.lefts)):  # the nearest: "Jay-Z's Roc-A-Fella label"
             mention = at[child.i]
             if child.dep_ == "compound" and mention is not None and mention.type == "Organization":
                 return child
@@ -214,19 +218,31 @@ def _has_subject(verb: Token) -> bool:
     return verb.dep_ == "pcomp" and verb.head.lower_ not in _CONTROLLING_PREPOSITIONS
 
 
+def _deps(node: dict) -> set[str]:
+    deps = node.get("RIGHT_ATTRS", {}).get("DEP")
+    return {deps} if isinstance(deps, str) else set(deps.get("IN", ())) if isinstance(deps, dict) else set()
+
+
 def _controlled(pattern: Pattern) -> list[tuple[Pattern, str]]:
-    """Variants of a pattern whose subject is the subject of its verb, for a verb without one that
+    """Variants of a pattern one of whose ends is the subject of its verb, for a verb without one that
     takes it from the clause it hangs on: "Having criticised the decision, the Tories ...", "X
     served on the council before being elected to Parliament", "X joined Y and was elected to Z".
     Each with the name of its verb node. Only for a verb of listed words (LEMMA IN): a variant for
     any verb would be matched in every document, too dear for what it finds."""
     nodes = pattern.pattern
-    index = next((i for i, n in enumerate(nodes) if n.get("RIGHT_ID") == pattern.subject), None)
-    if index is None or nodes[index].get("REL_OP") != ">":
+    index = next(  # the clause's subject node: the relation's subject or its object ("Y bought X")
+        (
+            i
+            for name in (pattern.subject, pattern.object)
+            for i, n in enumerate(nodes)
+            if n.get("RIGHT_ID") == name and n.get("REL_OP") == ">" and _deps(n) & {"nsubj", "nsubjpass"}
+        ),
+        None,
+    )
+    if index is None:
         return []
     subject = nodes[index]
-    deps = subject.get("RIGHT_ATTRS", {}).get("DEP")
-    deps = {deps} if isinstance(deps, str) else set(deps.get("IN", ())) if isinstance(deps, dict) else set()
+    deps = _deps(subject)
     head_id = subject["LEFT_ID"]
     head_at = next(i for i, n in enumerate(nodes) if n.get("RIGHT_ID") == head_id)
     head = nodes[head_at]
@@ -235,7 +251,10 @@ def _controlled(pattern: Pattern) -> list[tuple[Pattern, str]]:
         return []
     if not (isinstance(lemmas, dict) and "IN" in lemmas):
         return []
-    attrs = {**subject.get("RIGHT_ATTRS", {}), "DEP": "nsubj"}
+    attrs = {
+        **subject.get("RIGHT_ATTRS", {}),
+        "DEP": {"IN": ["nsubj", "nsubjpass"]},
+    }  # "X was bought, having been owned"
     verb = {"POS": {"IN": ["VERB", "AUX"]}}
     out = []
     for kind, verb_deps in _CONTROLLED.items():
@@ -254,6 +273,10 @@ def _controlled(pattern: Pattern) -> list[tuple[Pattern, str]]:
         ]
         out.append((dataclasses.replace(pattern, id=f"{pattern.id}+{kind}", pattern=changed), head_id))
     return out
+
+
+#: organisation nouns that name a part of the organisation named with them ("the Yukos subsidiary")
+_PART_NOUNS = frozenset({"subsidiary", "unit", "division", "arm", "affiliate", "branch", "offshoot"})
 
 
 def _referent(token: Token) -> Token:
