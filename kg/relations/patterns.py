@@ -180,11 +180,11 @@ class PatternExtractor:
             return (
                 token  # "the former Yukos subsidiary" is Yukos's, not Yukos ("News Corp's News International unit" is)
             )
-        for child in reversed(list(token.lefts)):  # the nearest: "Jay-Z's Roc-A-Fella label"
-            mention = at[child.i]
-            if child.dep_ == "compound" and mention is not None and mention.type == "Organization":
-                return child
-        return token
+        nearest = next(
+            (c for c in reversed(list(token.lefts)) if c.dep_ == "compound"), None
+        )  # "Jay-Z's Roc-A-Fella label"
+        mention = at[nearest.i] if nearest is not None else None
+        return nearest if nearest is not None and mention is not None and mention.type == "Organization" else token
 
 
 CONTROLLER = "_controller"  # the node of a variant's clause that has the subject
