@@ -1253,11 +1253,14 @@ def test_gatherings_representatives_and_the_place_the_lead_gives_another_gatheri
         "Delegates at the three-day conference at the prime minister's country house, Harpsund, "
         "will plan a new quota system.\n\n"
         "Norway's fisheries minister Eva Dahl will represent the Norwegian fleet. "
-        "Iceland is being represented by its trade envoy, Jon Gunnarsson."
+        "Iceland is being represented by its trade envoy, Jon Gunnarsson. "
+        "Sweden's fisheries minister Per Ek is meeting his Nordic counterparts. "
+        "Finland's Karl Ness is meeting farmers."
     )
     found = {(s, p, o) for s, p, o, _ in relations(text) if p == "met_at"}
-    for person in ("Eva Dahl", "Jon Gunnarsson"):
+    for person in ("Eva Dahl", "Jon Gunnarsson", "Per Ek"):
         assert {(person, "met_at", "Talks"), (person, "met_at", "Harpsund")} <= found, found
+    assert not [f for f in found if f[0] == "Karl Ness"]  # farmers are no fellow participants
     # talks: those taking part meet one another
     assert ("Eva Dahl", "met_with", "Jon Gunnarsson") in {(s, p, o) for s, p, o, _ in relations(text)}
 

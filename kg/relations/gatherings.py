@@ -32,6 +32,7 @@ class GatheringRules:
     presence_adverbs: frozenset[str]
     representing_verbs: frozenset[str] = frozenset()
     meeting_words: frozenset[str] = frozenset()
+    fellow_participants: frozenset[str] = frozenset()
 
     def is_gathering(self, token: Token) -> bool:
         """A word for a gathering, as written or by its lemma ("talks", "summits")."""
@@ -48,6 +49,7 @@ class GatheringRules:
             words("presence_adverbs"),
             words("representing_verbs"),
             words("meeting_words"),
+            words("fellow_participants"),
         )
 
 
@@ -162,7 +164,8 @@ def _places_of(head: Token, at: list[Mention | None]) -> list[Mention]:
 
 def _takes_part(verb: Token, rules: GatheringRules) -> bool:
     """A clause that says its subject takes part and names no event or place of its own: "attend"
-    without an object, "will be there", "put in an appearance", "delivered the lecture"."""
+    without an object, "will be there", "put in an appearance", "delivered the lecture", "is meeting his
+    counterparts"."""
     if verb.pos_ not in ("VERB", "AUX"):
         return False
     objects = [c for c in verb.children if c.dep_ in ("dobj", "attr")]
@@ -175,6 +178,8 @@ def _takes_part(verb: Token, rules: GatheringRules) -> bool:
         return True  # "Peter Caruana will represent the British citizens", "Madrid is represented by X"
     if verb.lemma_ in rules.participation_verbs:
         return all(o.lemma_.lower() in rules.participation_objects | rules.gathering_words for o in objects)
+    if verb.lemma_ == "meet":  # "Tony Blair is meeting his EU counterparts"
+        return bool(objects) and all(o.lemma_.lower() in rules.fellow_participants for o in objects)
     if verb.lemma_ == "be":
         return any(c.dep_ == "advmod" and c.lower_ in rules.presence_adverbs for c in verb.children)
     return any(o.lemma_.lower() in rules.participation_objects for o in objects)
