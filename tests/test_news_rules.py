@@ -1490,3 +1490,13 @@ def test_gatherings_a_speech_by_someone_places_the_speaker_there(relations):
     found = {(s, p, o) for s, p, o, _ in relations(article) if p == "met_at"}
     assert {("Anne Holm", "met_at", "Nordic Climate Summit"), ("Anne Holm", "met_at", "Bergen")} <= found, found
     assert not [f for f in found if f[0] == "Per Ek"]  # another gathering's
+
+
+def test_patterns_speaking_after_a_gathering_places_the_speaker_there(nlp, relations):
+    text = "Ann Lee spoke after the meeting of shareholders."
+    doc = nlp(text)
+    assert [(t.text, t.dep_, t.head.text) for t in doc if t.text == "after"] == [("after", "prep", "spoke")]
+    assert ("Ann Lee", "met_at", "meeting", "") in relations(text)
+    doc = nlp("Ann Lee left after the meeting.")  # leaving says nothing of being there
+    assert [(t.text, t.dep_, t.head.text) for t in doc if t.text == "after"] == [("after", "prep", "left")]
+    assert not any(p == "met_at" for _, p, _, _ in relations(doc.text))
