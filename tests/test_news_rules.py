@@ -1500,3 +1500,14 @@ def test_patterns_speaking_after_a_gathering_places_the_speaker_there(nlp, relat
     doc = nlp("Ann Lee left after the meeting.")  # leaving says nothing of being there
     assert [(t.text, t.dep_, t.head.text) for t in doc if t.text == "after"] == [("after", "prep", "left")]
     assert not any(p == "met_at" for _, p, _, _ in relations(doc.text))
+
+
+def test_patterns_a_fellowship_of_an_organisation_is_membership(nlp, relations):
+    text = "Ann Lee was awarded a fellowship of the Royal Society."
+    doc = nlp(text)
+    assert [(t.text, t.dep_) for t in doc if t.text in ("Lee", "fellowship")] == [
+        ("Lee", "nsubjpass"),
+        ("fellowship", "dobj"),
+    ]
+    assert ("Ann Lee", "member_of", "Royal Society", "") in relations(text)
+    assert not any(p == "member_of" for _, p, _, _ in relations("Ann Lee was awarded a prize of the Royal Society."))
