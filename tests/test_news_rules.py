@@ -882,6 +882,24 @@ def test_resolution_sentence_opening_with_a_pronoun_goes_on_about_the_previous_o
     assert key_of(assigned, "He", mentions) == key_of(assigned, "Adam Smith", mentions)  # the most named
 
 
+def test_resolution_a_chain_of_sentences_opening_with_he_keeps_its_person(rules):
+    text = (
+        "Neil Kinnock was born in 1942. He studied in Cardiff. He taught. He married. "
+        "He lost to John Major in 1992. He stepped down."
+    )
+    people = [("Neil Kinnock", "Person", "PERSON"), *[("He", "Person", "PRON")] * 4, ("John Major", "Person", "PERSON")]
+    assigned, mentions = resolve(rules, text, [*people, ("He", "Person", "PRON")])
+    kinnock = key_of(assigned, "Neil Kinnock", mentions)
+    assert [key_of(assigned, "He", mentions, n) for n in range(5)] == [kinnock] * 5  # not Major, the only one near
+
+
+def test_resolution_a_speaker_pronoun_is_not_the_name_quoted_before_it(rules):
+    text = 'Paul Kelly is enjoying his rise. "I have spoken to Sir Clive Woodward," he joked.'
+    people = [("Paul Kelly", "Person", "PERSON"), ("Sir Clive Woodward", "Person", "PERSON"), ("he", "Person", "PRON")]
+    assigned, mentions = resolve(rules, text, people)
+    assert key_of(assigned, "he", mentions) == key_of(assigned, "Paul Kelly", mentions)
+
+
 def test_resolution_pronoun_prefers_the_person_the_story_is_about(rules):
     text = "Mr Greenspan spoke. Mr Greenspan left. He served under Bill Clinton and Ronald Reagan. He was chairman."
     assigned, mentions = resolve(

@@ -83,7 +83,7 @@ def resolve_document(
     ]
     _link_descriptions(descriptions, named, assigned, list(titles), rules)
     if on("pronoun"):
-        _link_pronouns([m for m in ordered if m.label == "PRON"], named, assigned, rules)
+        _link_pronouns([m for m in ordered if m.label == "PRON"], named, assigned, rules, document.text)
     return list(assigned.values())
 
 
@@ -369,7 +369,11 @@ def _untitled_people_before(
 
 
 def _link_pronouns(
-    pronouns: list[Mention], named: list[Mention], assigned: dict[Mention, Assignment], rules: NameRules
+    pronouns: list[Mention],
+    named: list[Mention],
+    assigned: dict[Mention, Assignment],
+    rules: NameRules,
+    text: str = "",
 ) -> None:
     """He, she, his, her: a person named before, within a few sentences, whose gender (by honorific or
     given name, in any of the person's mentions) agrees; a person of unknown gender only where none
@@ -395,36 +399,58 @@ def _link_pronouns(
         agreeing = [m for m in near if gender_of.get(assigned[m].key) == wanted]
         unknown = [m for m in near if assigned[m].key not in gender_of]
         candidates = agreeing or unknown
+        if not _quoted(pronoun, text):  # a name quoted in its sentence is not the speaker ("'... Sir Clive,' he joked")
+            candidates = [m for m in candidates if m.sent_start != pronoun.sent_start or not _quoted(m, text)]
         same_sentence = [m for m in candidates if m.sent_start == pronoun.sent_start]
         if same_sentence:  # "Herve Gaymard is on record as saying that he ...": the sentence's own person
             candidates = same_sentence[-1:]
+        opener = None
+        first_person = not any(
+            m.sent_start == pronoun.sent_start and m.start < pronoun.start and not _quoted(m, text) for m in people
+        )
+        if first_person and not _quoted(pronoun, text) and "subject continues" not in rules.off:
+            opener = _previous_opener(pronoun, assigned, text)  # "He ...", "But he ...", "In 1983 he ..."
+        if opener is not None and (
+            any(assigned[m].key == assigned[opener].key for m in candidates)
+            or opener.label == "PRON"
+            and PRONOUN_GENDER.get(opener.text.lower()) == wanted
+        ):  # "Alan Greenspan gave a speech in honour of Adam Smith. He delivered ...": a sentence that opens
+            # with a pronoun goes on about the one the sentence before opens with ("He ... He ...": however
+            # far back that one was named)
+            assigned[pronoun] = Assignment(pronoun, assigned[opener].key, "pronoun")
+            continue
         if candidates:  # the most-mentioned so far (the one the story is about); among equals the nearest
             counts = Counter(
                 a.key for m, a in assigned.items() if a.mention.end <= pronoun.start and a.key.startswith("Person|")
             )
-            opener = None
-            if pronoun.start == pronoun.sent_start and "subject continues" not in rules.off:
-                # "Alan Greenspan gave a speech in honour of Adam Smith. He delivered ...": a sentence that
-                # opens with a pronoun goes on about the one the sentence before opens with (a person
-                # or a pronoun of one)
-                before = [
-                    m
-                    for m, a in assigned.items()
-                    if m.sent_end <= pronoun.sent_start and a.key.startswith("Person|") and m.type == "Person"
-                ]
-                if before:
-                    last = max(m.sent_start for m in before)
-                    first = min((m for m in before if m.sent_start == last), key=lambda m: m.start)
-                    opener = next((m for m in candidates if assigned[m].key == assigned[first].key), None)
-            antecedent = (
-                opener
-                if opener is not None
-                else max(enumerate(candidates), key=lambda im: (counts[assigned[im[1]].key], im[0]))[1]
-            )
+            antecedent = max(enumerate(candidates), key=lambda im: (counts[assigned[im[1]].key], im[0]))[1]
         else:
             antecedent = None
         if antecedent is not None:
             assigned[pronoun] = Assignment(pronoun, assigned[antecedent].key, "pronoun")
+
+
+def _quoted(mention: Mention, text: str) -> bool:
+    """Whether a mention stands inside quotation marks of its sentence (an odd number before it)."""
+    before = text[mention.sent_start : mention.start]
+    return before.count('"') % 2 == 1 or (before.count("“") > before.count("”"))
+
+
+def _previous_opener(pronoun: Mention, assigned: dict[Mention, Assignment], text: str = "") -> Mention | None:
+    """The first mention of a person (a name or a pronoun given one) in the sentence before the
+    pronoun's, outside quotation marks ("'I have spoken to Sir Clive Woodward,' he joked": he)."""
+    before = [
+        m
+        for m, a in assigned.items()
+        if m.sent_end <= pronoun.sent_start
+        and a.key.startswith("Person|")
+        and m.type == "Person"
+        and not _quoted(m, text)
+    ]
+    if not before:
+        return None
+    last = max(m.sent_start for m in before)
+    return min((m for m in before if m.sent_start == last), key=lambda m: m.start)
 
 
 @dataclass
