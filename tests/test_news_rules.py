@@ -1529,3 +1529,18 @@ def test_patterns_a_fellowship_of_an_organisation_is_membership(nlp, relations):
     ]
     assert ("Ann Lee", "member_of", "Royal Society", "") in relations(text)
     assert not any(p == "member_of" for _, p, _, _ in relations("Ann Lee was awarded a prize of the Royal Society."))
+
+
+def test_mentions_an_entity_of_punctuation_alone_is_no_mention(nlp, resources):
+    from spacy.tokens import Doc
+
+    doc = Doc(
+        nlp.vocab,
+        words=["Ann", "Lee", "-", "sang", "."],
+        ents=["B-PERSON", "I-PERSON", "B-PERSON", "O", "O"],
+        sent_starts=[True, False, False, False, False],
+    )
+    found = doc_mentions(doc, "d", resources.entity_labels, (0, 7), resources.nominals)  # the "-" in the body
+    assert [m.text for m in found] == []  # the headline's name is in no body; the "-" is no name (no IndexError)
+    found = doc_mentions(doc, "d", resources.entity_labels, None, resources.nominals)
+    assert [m.text for m in found] == ["Ann Lee"]

@@ -76,6 +76,7 @@ def doc_mentions(
         for ent in doc.ents
         if ent.label_ in entity_labels and (entity_labels[ent.label_] != "Date" or date_key(ent.text) is not None)
     ]
+    mentions = [m for m in mentions if m.text.strip()]  # a lone "-" the model took for a name names nothing
     if headline is not None:
         in_body = [m for m in mentions if not headline[0] <= m.start < headline[1]]
         body = {m.text.casefold() for m in in_body} | {
