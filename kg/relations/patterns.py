@@ -8,11 +8,12 @@ from itertools import permutations
 
 from spacy.attrs import ENT_TYPE, LEMMA, LOWER, ORTH, TAG
 from spacy.language import Language
-from spacy.matcher import DependencyMatcher, Matcher
+from spacy.matcher import Matcher
 from spacy.tokens import Doc, Token
 
 from kg.annotation.mentions import mention_of_span
 from kg.model import Mention, RelationMention
+from kg.relations.matching import Requirement, TreeGatedMatcher
 from kg.relations.spans import (
     future,
     group,
@@ -62,7 +63,7 @@ class PatternExtractor:
             self._controlled_verb[variant.id] = verb
             lemmas = next(n for n in variant.pattern if n["RIGHT_ID"] == verb)["RIGHT_ATTRS"]["LEMMA"]["IN"]
             self.requirements[variant.id].append((_CONTROLLED_LEMMA, frozenset(map(nlp.vocab.strings.add, lemmas))))
-        self._matchers: dict[tuple[str, ...], DependencyMatcher] = {}
+        self._matchers: dict[tuple[str, ...], tuple[TreeGatedMatcher, list[list[Requirement]]]] = {}
         self._node_index = {}
         for p in patterns:
             if p.kind == "dependency":
@@ -87,8 +88,8 @@ class PatternExtractor:
     ) -> list[RelationMention]:
         out: list[RelationMention] = []
         vocab = doc.vocab.strings
-        matcher = self._dependency_matcher(doc)
-        for match_id, tokens in matcher(doc) if len(matcher) else ():
+        matcher, gates = self._dependency_matcher(doc)
+        for match_id, tokens in matcher.gated(doc, gates) if len(matcher) else ():
             pattern = self.by_id[vocab[match_id]]
             nodes = self._node_index[pattern.id]
             if pattern.id in self._controlled_verb and _has_subject(
@@ -108,10 +109,12 @@ class PatternExtractor:
             out += _name_prefix_relations(pattern, doc, doc_id, mentions, made)
         return out
 
-    def _dependency_matcher(self, doc: Doc) -> DependencyMatcher:
+    def _dependency_matcher(self, doc: Doc) -> tuple[TreeGatedMatcher, list[list[Requirement]]]:
         """A matcher of the patterns this document can match at all: a pattern whose node needs a
         word or label the document lacks is left out (an exact filter that saves most matching time).
-        Matchers are kept per set of patterns, which repeats from document to document."""
+        Matchers are kept per set of patterns, which repeats from document to document; each with
+        its patterns' requirements on token attributes, by which it skips the sentences (dependency
+        trees) where none of them can match (kg.relations.matching)."""
         present: dict[int, set[int]] = {}
 
         def has(attr: int, values: frozenset[int]) -> bool:
@@ -120,14 +123,16 @@ class PatternExtractor:
             return not values.isdisjoint(present[attr])
 
         active = tuple(pid for pid, needs in self.requirements.items() if all(has(a, v) for a, v in needs))
-        matcher = self._matchers.get(active)
-        if matcher is None:
+        found = self._matchers.get(active)
+        if found is None:
             if len(self._matchers) > 256:
                 self._matchers.clear()
-            matcher = self._matchers[active] = DependencyMatcher(self.vocab)
+            matcher = TreeGatedMatcher(self.vocab)
             for pid in active:
                 matcher.add(pid, [self.by_id[pid].pattern])
-        return matcher
+            gates = [[r for r in self.requirements[pid] if r[0] != _CONTROLLED_LEMMA] for pid in active]
+            found = self._matchers[active] = (matcher, gates)
+        return found
 
     def _relate(
         self,
