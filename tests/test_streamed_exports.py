@@ -81,3 +81,24 @@ def test_streamed_rdf_unknown_format_is_one_error(tiny_graph):
 
     with pytest.raises(UnknownNameError, match="unknown format 'xml'; use one of"):
         write_rdf(tiny_graph, io.BytesIO(), "xml")
+
+
+def test_write_outputs_finds_the_communities_once(tiny_graph, tmp_path, monkeypatch):
+    """Every file numbers the nodes' communities: one Louvain run serves them all, and the files are
+    those written with a run for each."""
+    import contextlib
+
+    import kg.export
+    from kg.export import communities as module
+
+    with monkeypatch.context() as patch:  # a Louvain run for each file, as before
+        patch.setattr(kg.export, "computed_once", contextlib.nullcontext)
+        write_outputs(tiny_graph, tmp_path / "each", ("ttl", "nt"))
+    runs = []
+    real = module._communities
+    monkeypatch.setattr(module, "_communities", lambda *args: runs.append(args) or real(*args))
+    write_outputs(tiny_graph, tmp_path / "once", ("ttl", "nt"))
+    assert len(runs) == 1
+    for name in ("graph.ttl", "graph.nt", "graph.gexf", "graph.graphml", "nodes.csv", "graph.json"):
+        assert (tmp_path / "once" / name).read_bytes() == (tmp_path / "each" / name).read_bytes()
+    assert module.communities(tiny_graph) is not module.communities(tiny_graph)  # outside write_outputs: each call

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from kg import registry
 from kg.errors import ConfigError
+from kg.export.communities import computed_once
 from kg.export.files import atomic_write, atomic_write_bytes, pause, replace_output_set
 from kg.export.gephi import gephi_graph, write_gexf, write_graphml
 from kg.export.jsonio import graph_from_dict, graph_to_dict, load_graph, write_json
@@ -88,5 +89,6 @@ def write_outputs(
         files.extend(names)
         pause(f"written:{names[-1]}")
 
-    replace_output_set(folder, write)
+    with computed_once():  # one Louvain run for every file
+        replace_output_set(folder, write)
     return [folder / name for name in files]
