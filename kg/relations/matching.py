@@ -2,11 +2,12 @@
 
 A dependency pattern's nodes are all in one tree (one sentence's parse). spaCy's DependencyMatcher
 first runs a token Matcher of every node of every pattern over the whole document, then groups the
-matched tokens by their tree's root. Most of a document's trees lack a word some node of each
-pattern requires (a LEMMA, LOWER, ORTH, ENT_TYPE or TAG value), so no pattern can match in them:
+matched tokens by their tree's root. Most of a document's trees lack a word some node of a pattern
+requires (a LEMMA, LOWER, ORTH, ENT_TYPE or TAG value), so the pattern cannot match in them:
 TreeGatedMatcher runs the token Matcher only over the runs of tokens of the trees that hold every
-required word of at least one pattern. The matches, and their order, are those of the
-DependencyMatcher over the whole document.
+required word of one of its patterns. The matches, and their order, are those of the
+DependencyMatcher over the whole document. kg.relations.patterns keeps one matcher per pattern, so
+that each pattern is looked for only in its own trees.
 """
 
 from __future__ import annotations
@@ -38,11 +39,11 @@ def tree_roots(doc: Doc) -> np.ndarray | None:
 
 
 def relevant_runs(
-    doc: Doc, roots: np.ndarray, patterns: Iterable[Sequence[Requirement]]
+    doc: Doc, roots: np.ndarray, patterns: Iterable[Sequence[Requirement]], index: TreeIndex | None = None
 ) -> list[tuple[int, int]] | None:
     """The (start, end) runs of tokens of the trees in which some pattern can match: those holding,
     for each requirement of the pattern, a token with one of its values. None where a pattern has
-    no requirement (every tree may match it).
+    no requirement (every tree may match it). `index` keeps what is found for the next call.
 
     Example:
         >>> import spacy
@@ -53,22 +54,14 @@ def relevant_runs(
         >>> relevant_runs(doc, tree_roots(doc), [[(LOWER, frozenset({nlp.vocab.strings["met"]}))]])
         [(0, 4)]
     """
-    columns: dict[int, np.ndarray] = {}
-    trees_of: dict[Requirement, set[int]] = {}
+    index = index or TreeIndex(doc, roots)
     relevant: set[int] = set()
     for requirements in patterns:
         if not requirements:
             return None
         trees: set[int] | None = None
         for requirement in requirements:
-            found = trees_of.get(requirement)
-            if found is None:
-                attr, values = requirement
-                column = columns.get(attr)
-                if column is None:
-                    column = columns[attr] = doc.to_array(attr).astype(np.uint64)
-                wanted = np.fromiter(values, dtype=np.uint64, count=len(values))
-                found = trees_of[requirement] = set(roots[np.isin(column, wanted)].tolist())
+            found = index.trees_with(requirement)
             trees = found if trees is None else trees & found
             if not trees:
                 break
@@ -78,6 +71,30 @@ def relevant_runs(
     inside = np.isin(roots, np.fromiter(relevant, dtype=np.int64, count=len(relevant)))
     edges = np.flatnonzero(np.diff(np.concatenate(([0], inside.astype(np.int8), [0]))))
     return [(int(start), int(end)) for start, end in zip(edges[::2], edges[1::2])]
+
+
+class TreeIndex:
+    """One parsed document's tree roots (None where the heads form no tree) and, as they are asked
+    for, the trees holding a token that meets a requirement: shared by the matchers of its patterns."""
+
+    def __init__(self, doc: Doc, roots: np.ndarray | None = None) -> None:
+        self.doc = doc
+        self.roots = tree_roots(doc) if roots is None else roots
+        self._columns: dict[int, np.ndarray] = {}
+        self._trees: dict[Requirement, set[int]] = {}
+
+    def trees_with(self, requirement: Requirement) -> set[int]:
+        """The roots of the trees that hold a token meeting `requirement` (the heads form trees)."""
+        assert self.roots is not None, "trees_with needs trees: check roots first"
+        found = self._trees.get(requirement)
+        if found is None:
+            attr, values = requirement
+            column = self._columns.get(attr)
+            if column is None:
+                column = self._columns[attr] = self.doc.to_array(attr).astype(np.uint64)
+            wanted = np.fromiter(values, dtype=np.uint64, count=len(values))
+            found = self._trees[requirement] = set(self.roots[np.isin(column, wanted)].tolist())
+        return found
 
 
 class TreeGatedMatcher(DependencyMatcher):
@@ -93,11 +110,14 @@ class TreeGatedMatcher(DependencyMatcher):
     _runs: list[tuple[int, int]] | None = None
     _roots: Any = None
 
-    def gated(self, doc: Doc, requirements: Iterable[Sequence[Requirement]]) -> list[tuple[int, list[int]]]:
+    def gated(
+        self, doc: Doc, requirements: Iterable[Sequence[Requirement]], index: TreeIndex | None = None
+    ) -> list[tuple[int, list[int]]]:
         """The matches of matcher(doc), found in the trees where one of the patterns (each given
-        by its requirements) can match."""
-        roots = tree_roots(doc)
-        runs = None if roots is None else relevant_runs(doc, roots, requirements)
+        by its requirements) can match. `index`: the document's TreeIndex, shared by several matchers."""
+        index = index or TreeIndex(doc)
+        roots = index.roots
+        runs = None if roots is None else relevant_runs(doc, roots, requirements, index)
         if runs is not None and not runs:
             return []
         self._runs, self._roots = runs, roots
