@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 
 from kg import registry
 from kg.errors import ConfigError
-from kg.export.files import atomic_write_bytes, pause, replace_output_set
+from kg.export.communities import computed_once
+from kg.export.files import atomic_write, atomic_write_bytes, pause, replace_output_set
 from kg.export.gephi import gephi_graph, write_gexf, write_graphml
-from kg.export.jsonio import dumps, graph_from_dict, graph_to_dict, load_graph
+from kg.export.jsonio import graph_from_dict, graph_to_dict, load_graph, write_json
 from kg.export.networkx import to_networkx
-from kg.export.rdf import RDF_FORMATS, serialize, to_rdf
+from kg.export.rdf import RDF_FORMATS, serialize, to_rdf, write_rdf
 from kg.export.tables import write_csv
 from kg.export.vocab import DEFAULT_BASE
 from kg.model import KnowledgeGraph
@@ -29,6 +31,8 @@ __all__ = [
     "graph_to_dict",
     "graph_from_dict",
     "serialize",
+    "write_rdf",
+    "write_json",
     "write_gexf",
     "write_graphml",
     "write_csv",
@@ -65,7 +69,7 @@ def write_outputs(
 
     def write(staging: Path) -> list[str]:
         for fmt in formats:
-            atomic_write_bytes(staging / f"graph.{fmt}", serialize(graph, fmt, base))
+            atomic_write(staging / f"graph.{fmt}", partial(write_rdf, graph, fmt=fmt, base=base))
             _written(f"graph.{fmt}")
         gephi = gephi_graph(graph, viz=True, layout=layout, dynamic=True)
         write_gexf(graph, staging / "graph.gexf", prepared=gephi)
@@ -74,7 +78,7 @@ def write_outputs(
         _written("graph.graphml")
         write_csv(graph, staging)
         _written("nodes.csv", "edges.csv")
-        atomic_write_bytes(staging / "graph.json", dumps(graph))
+        atomic_write(staging / "graph.json", lambda file: write_json(graph, file))
         _written("graph.json")
         if graph.report is not None:
             atomic_write_bytes(staging / "report.json", json.dumps(graph.report.to_dict(), indent=2).encode())
@@ -85,5 +89,6 @@ def write_outputs(
         files.extend(names)
         pause(f"written:{names[-1]}")
 
-    replace_output_set(folder, write)
+    with computed_once():  # one Louvain run for every file
+        replace_output_set(folder, write)
     return [folder / name for name in files]

@@ -8,12 +8,38 @@ touches is a community of its own.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import networkx as nx
 
 from kg.model import KnowledgeGraph
 
 #: Louvain's random seed: fixed, so a build gives byte-identical files every time
 SEED = 42
+
+#: the communities found while `computed_once` is active, by (graph, resolution, seed)
+_found_once: list[dict[tuple[int, float, int], dict[str, int]]] = []
+
+
+@contextmanager
+def computed_once() -> Iterator[None]:
+    """Within it, `communities` of one graph is computed once and given again (write_outputs: the
+    RDF, GEXF, GraphML and CSV files all number the nodes' communities). The graph must not change
+    meanwhile.
+
+    Example:
+        >>> from kg.model import KnowledgeGraph
+        >>> g = KnowledgeGraph()
+        >>> with computed_once():
+        ...     communities(g) is communities(g)
+        True
+    """
+    _found_once.append({})
+    try:
+        yield
+    finally:
+        _found_once.pop()
 
 
 def communities(graph: KnowledgeGraph, resolution: float = 1.0, seed: int = SEED) -> dict[str, int]:
@@ -37,6 +63,16 @@ def communities(graph: KnowledgeGraph, resolution: float = 1.0, seed: int = SEED
         >>> communities(g)
         {'place/tokyo': 0}
     """
+    if _found_once:
+        key = (id(graph), resolution, seed)
+        found = _found_once[-1].get(key)
+        if found is None:
+            found = _found_once[-1][key] = _communities(graph, resolution, seed)
+        return found
+    return _communities(graph, resolution, seed)
+
+
+def _communities(graph: KnowledgeGraph, resolution: float, seed: int) -> dict[str, int]:
     ties = nx.Graph()
     ties.add_nodes_from(sorted(graph.documents))
     ties.add_nodes_from(sorted(graph.entities))

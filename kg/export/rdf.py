@@ -15,7 +15,7 @@ import hashlib
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 from urllib.parse import quote
 
 import pyoxigraph as ox
@@ -367,11 +367,29 @@ def serialize(graph: KnowledgeGraph, fmt: str, base: str = DEFAULT_BASE) -> byte
         ...
         kg.errors.UnknownNameError: unknown format 'xml'; use one of: jsonld, nt, trig, ttl
     """
+    return _serialize(graph, fmt, base, None) or b""
+
+
+def write_rdf(graph: KnowledgeGraph, file: IO[bytes], fmt: str, base: str = DEFAULT_BASE) -> None:
+    """Write the graph in a format of `kg.registry.rdf_formats` to a binary file: the same bytes as
+    `serialize`, made as they are written (no triple list, no copy of the file in memory).
+
+    Example:
+        >>> import io
+        >>> out = io.BytesIO()
+        >>> write_rdf(KnowledgeGraph(), out, "nt")
+        >>> out.getvalue() == serialize(KnowledgeGraph(), "nt")
+        True
+    """
+    _serialize(graph, fmt, base, file)
+
+
+def _serialize(graph: KnowledgeGraph, fmt: str, base: str, output: IO[bytes] | None) -> bytes | None:
     spec: RdfFormat = registry.get(registry.rdf_formats, fmt, "format")
     triples = rdf_triples(graph, base, terms=OxTerms())
     prefixes = PREFIXES if spec.prefixes else None
     if spec.named_graph:
         name = ox.NamedNode(IRIs(base).base + "graph")
-        quads = [ox.Quad(s, p, o, name) for s, p, o in triples]
-        return ox.serialize(quads, format=spec.oxigraph, prefixes=prefixes) or b""
-    return ox.serialize([ox.Triple(s, p, o) for s, p, o in triples], format=spec.oxigraph, prefixes=prefixes) or b""
+        quads = (ox.Quad(s, p, o, name) for s, p, o in triples)
+        return ox.serialize(quads, output, format=spec.oxigraph, prefixes=prefixes)
+    return ox.serialize((ox.Triple(s, p, o) for s, p, o in triples), output, format=spec.oxigraph, prefixes=prefixes)

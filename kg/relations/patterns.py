@@ -8,11 +8,12 @@ from itertools import permutations
 
 from spacy.attrs import ENT_TYPE, LEMMA, LOWER, ORTH, TAG
 from spacy.language import Language
-from spacy.matcher import DependencyMatcher, Matcher
+from spacy.matcher import Matcher
 from spacy.tokens import Doc, Token
 
 from kg.annotation.mentions import mention_of_span
 from kg.model import Mention, RelationMention
+from kg.relations.matching import Requirement, TreeGatedMatcher, TreeIndex
 from kg.relations.spans import (
     future,
     group,
@@ -62,7 +63,7 @@ class PatternExtractor:
             self._controlled_verb[variant.id] = verb
             lemmas = next(n for n in variant.pattern if n["RIGHT_ID"] == verb)["RIGHT_ATTRS"]["LEMMA"]["IN"]
             self.requirements[variant.id].append((_CONTROLLED_LEMMA, frozenset(map(nlp.vocab.strings.add, lemmas))))
-        self._matchers: dict[tuple[str, ...], DependencyMatcher] = {}
+        self._matchers: dict[str, tuple[TreeGatedMatcher, list[list[Requirement]]]] = {}  # by pattern id
         self._node_index = {}
         for p in patterns:
             if p.kind == "dependency":
@@ -87,8 +88,7 @@ class PatternExtractor:
     ) -> list[RelationMention]:
         out: list[RelationMention] = []
         vocab = doc.vocab.strings
-        matcher = self._dependency_matcher(doc)
-        for match_id, tokens in matcher(doc) if len(matcher) else ():
+        for match_id, tokens in self._dependency_matches(doc):
             pattern = self.by_id[vocab[match_id]]
             nodes = self._node_index[pattern.id]
             if pattern.id in self._controlled_verb and _has_subject(
@@ -108,10 +108,12 @@ class PatternExtractor:
             out += _name_prefix_relations(pattern, doc, doc_id, mentions, made)
         return out
 
-    def _dependency_matcher(self, doc: Doc) -> DependencyMatcher:
-        """A matcher of the patterns this document can match at all: a pattern whose node needs a
-        word or label the document lacks is left out (an exact filter that saves most matching time).
-        Matchers are kept per set of patterns, which repeats from document to document."""
+    def _dependency_matches(self, doc: Doc) -> list[tuple[int, list[int]]]:
+        """The matches of the dependency patterns, in the patterns' order, as one spaCy
+        DependencyMatcher of them all gives them. Only the patterns this document can match at all
+        are tried: a pattern whose node needs a word or label the document lacks is left out (an
+        exact filter that saves most matching time). Each has a matcher of its own, which looks only
+        in the sentences (dependency trees) that hold its required words (kg.relations.matching)."""
         present: dict[int, set[int]] = {}
 
         def has(attr: int, values: frozenset[int]) -> bool:
@@ -119,15 +121,18 @@ class PatternExtractor:
                 present[attr] = _controlled_lemmas(doc) if attr == _CONTROLLED_LEMMA else set(doc.count_by(attr))
             return not values.isdisjoint(present[attr])
 
-        active = tuple(pid for pid, needs in self.requirements.items() if all(has(a, v) for a, v in needs))
-        matcher = self._matchers.get(active)
-        if matcher is None:
-            if len(self._matchers) > 256:
-                self._matchers.clear()
-            matcher = self._matchers[active] = DependencyMatcher(self.vocab)
-            for pid in active:
+        index = TreeIndex(doc)
+        out: list[tuple[int, list[int]]] = []
+        for pid, needs in self.requirements.items():
+            if not all(has(a, v) for a, v in needs):
+                continue
+            found = self._matchers.get(pid)
+            if found is None:
+                matcher = TreeGatedMatcher(self.vocab)
                 matcher.add(pid, [self.by_id[pid].pattern])
-        return matcher
+                found = self._matchers[pid] = (matcher, [[r for r in needs if r[0] != _CONTROLLED_LEMMA]])
+            out += found[0].gated(doc, found[1], index)
+        return out
 
     def _relate(
         self,
