@@ -1420,8 +1420,8 @@ def test_patterns_variant_for_a_clause_whose_subject_is_the_relations_object(res
 
     acquired = next(p for p in resources.patterns if p.id == "part_of.acquired")  # "Y bought X": part_of(X, Y)
     assert acquired.subject == "x" and acquired.object == "y"
-    for variant, verb in _controlled(acquired):
-        assert verb == "verb"
+    for variant, verb, lemmas in _controlled(acquired):
+        assert verb == "verb" and lemmas == ["acquire", "buy", "purchase"]
         y = next(n for n in variant.pattern if n["RIGHT_ID"] == "y")
         assert y["LEFT_ID"] == CONTROLLER  # "after buying Jay-Z's Roc-A-Fella label": the buyer is the clause's
 

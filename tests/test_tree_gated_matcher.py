@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 import spacy
-from spacy.attrs import ENT_TYPE, LEMMA, LOWER, ORTH, TAG
+from spacy.attrs import LEMMA, LOWER
 from spacy.matcher import DependencyMatcher
 from spacy.tokens import Doc
 
 from kg.relations.matching import TreeGatedMatcher, TreeIndex, relevant_runs, tree_roots
-from kg.relations.patterns import _CONTROLLED_LEMMA, PatternExtractor, _controlled_lemmas
+from kg.relations.patterns import PatternExtractor
 
 TEXTS = [  # several sentences each: some hold a pattern's words, others none
     "Fumio Kishida met Joe Biden in Tokyo on Monday. The weather was mild. Kishida said the talks were useful.",
@@ -35,24 +35,13 @@ def whole_document_matches(nlp, matcher: TreeGatedMatcher, doc: Doc) -> list:
     return plain(doc)
 
 
-def active_patterns(extractor: PatternExtractor, doc: Doc) -> list[str]:
-    """The dependency patterns the document holds every required word of (kg's document filter)."""
-    present = {attr: set(doc.count_by(attr)) for attr in (LEMMA, LOWER, ORTH, ENT_TYPE, TAG)}
-    present[_CONTROLLED_LEMMA] = _controlled_lemmas(doc)
-    return [
-        pid
-        for pid, needs in extractor.requirements.items()
-        if all(not values.isdisjoint(present[attr]) for attr, values in needs)
-    ]
-
-
 def test_gated_matches_equal_the_dependency_matchers(nlp, extractor):
     """Per-pattern matchers over their own trees give what one DependencyMatcher of the document's
     patterns gives over the whole document, in the same order."""
     found = 0
     left_out_trees = False
     for doc in nlp.pipe(TEXTS):
-        active = active_patterns(extractor, doc)
+        active = extractor.active_patterns(doc)
         plain = DependencyMatcher(nlp.vocab)
         for pid in active:
             plain.add(pid, [extractor.by_id[pid].pattern])
@@ -61,7 +50,7 @@ def test_gated_matches_equal_the_dependency_matchers(nlp, extractor):
         found += len(expected)
         index = TreeIndex(doc)
         for pid in active:
-            runs = relevant_runs(doc, index.roots, extractor._matchers[pid][1], index)
+            runs = relevant_runs(doc, index.roots, [extractor.requirements[pid]], index)
             left_out_trees |= runs is not None and sum(end - start for start, end in runs) < len(doc)
     assert found >= 5  # the texts do match patterns
     assert left_out_trees  # and some of their sentences were skipped

@@ -13,7 +13,7 @@ from spacy.tokens import Doc, Token
 
 from kg.annotation.mentions import mention_of_span
 from kg.model import Mention, RelationMention
-from kg.relations.matching import Requirement, TreeGatedMatcher, TreeIndex
+from kg.relations.matching import TreeGatedMatcher, TreeIndex
 from kg.relations.spans import (
     future,
     group,
@@ -53,17 +53,18 @@ class PatternExtractor:
         self.name_prefix = [p for p in patterns if p.kind == "name_prefix"]
         self.vocab = nlp.vocab
         variants = [v for p in patterns if p.kind == "dependency" and p.controlled for v in _controlled(p)]
-        patterns = [*patterns, *(variant for variant, _ in variants)]
+        patterns = [*patterns, *(variant for variant, _, _ in variants)]
         self.by_id = {p.id: p for p in patterns}
         self.requirements = {
             p.id: _requirements(p.pattern, nlp.vocab.strings) for p in patterns if p.kind == "dependency"
         }
-        self._controlled_verb: dict[str, str] = {}  # a variant's verb node, which has no subject of its own
-        for variant, verb in variants:  # and whose lemma the document must hold
-            self._controlled_verb[variant.id] = verb
-            lemmas = next(n for n in variant.pattern if n["RIGHT_ID"] == verb)["RIGHT_ATTRS"]["LEMMA"]["IN"]
-            self.requirements[variant.id].append((_CONTROLLED_LEMMA, frozenset(map(nlp.vocab.strings.add, lemmas))))
-        self._matchers: dict[str, tuple[TreeGatedMatcher, list[list[Requirement]]]] = {}  # by pattern id
+        # a variant's verb node, which has no subject of its own, and the lemmas one of the document's
+        # subject-less verbs must have for the variant to match at all
+        self._controlled_verb = {variant.id: verb for variant, verb, _ in variants}
+        self._controlled_needs = {
+            variant.id: frozenset(map(nlp.vocab.strings.add, lemmas)) for variant, _, lemmas in variants
+        }
+        self._matchers: dict[str, TreeGatedMatcher] = {}  # by pattern id
         self._node_index = {}
         for p in patterns:
             if p.kind == "dependency":
@@ -108,30 +109,44 @@ class PatternExtractor:
             out += _name_prefix_relations(pattern, doc, doc_id, mentions, made)
         return out
 
-    def _dependency_matches(self, doc: Doc) -> list[tuple[int, list[int]]]:
-        """The matches of the dependency patterns, in the patterns' order, as one spaCy
-        DependencyMatcher of them all gives them. Only the patterns this document can match at all
-        are tried: a pattern whose node needs a word or label the document lacks is left out (an
-        exact filter that saves most matching time). Each has a matcher of its own, which looks only
-        in the sentences (dependency trees) that hold its required words (kg.relations.matching)."""
+    def active_patterns(self, doc: Doc) -> list[str]:
+        """The ids of the dependency patterns this document can match at all, in the patterns' order:
+        a pattern whose node needs a word or label the document lacks is left out (an exact filter
+        that saves most matching time), and a variant for a verb without a subject of its own where
+        no such verb of its words is in the document."""
         present: dict[int, set[int]] = {}
 
         def has(attr: int, values: frozenset[int]) -> bool:
             if attr not in present:
-                present[attr] = _controlled_lemmas(doc) if attr == _CONTROLLED_LEMMA else set(doc.count_by(attr))
+                present[attr] = set(doc.count_by(attr))
             return not values.isdisjoint(present[attr])
 
-        index = TreeIndex(doc)
-        out: list[tuple[int, list[int]]] = []
+        subjectless: set[int] | None = None
+        out = []
         for pid, needs in self.requirements.items():
             if not all(has(a, v) for a, v in needs):
                 continue
-            found = self._matchers.get(pid)
-            if found is None:
-                matcher = TreeGatedMatcher(self.vocab)
+            if pid in self._controlled_needs:
+                if subjectless is None:
+                    subjectless = _controlled_lemmas(doc)
+                if self._controlled_needs[pid].isdisjoint(subjectless):
+                    continue
+            out.append(pid)
+        return out
+
+    def _dependency_matches(self, doc: Doc) -> list[tuple[int, list[int]]]:
+        """The matches of the dependency patterns, in the patterns' order, as one spaCy
+        DependencyMatcher of them all gives them, tried only for the active patterns. Each has a
+        matcher of its own, which looks only in the sentences (dependency trees) that hold its
+        required words (kg.relations.matching)."""
+        index = TreeIndex(doc)
+        out: list[tuple[int, list[int]]] = []
+        for pid in self.active_patterns(doc):
+            matcher = self._matchers.get(pid)
+            if matcher is None:
+                matcher = self._matchers[pid] = TreeGatedMatcher(self.vocab)
                 matcher.add(pid, [self.by_id[pid].pattern])
-                found = self._matchers[pid] = (matcher, [[r for r in needs if r[0] != _CONTROLLED_LEMMA]])
-            out += found[0].gated(doc, found[1], index)
+            out += matcher.gated(doc, [self.requirements[pid]], index)
         return out
 
     def _relate(
@@ -181,13 +196,11 @@ class PatternExtractor:
         which publishes The Sun", "the Stop Murder Music coalition has agreed"); else the token."""
         if at[token.i] is not None or token.pos_ != "NOUN" or token.lower_ not in self.organisation_words:
             return token
+        # "the former Yukos subsidiary" is Yukos's, not Yukos ("News Corp's News International unit" is)
         if token.lower_ in _PART_NOUNS and not any(c.dep_ == "poss" for c in token.children):
-            return (
-                token  # "the former Yukos subsidiary" is Yukos's, not Yukos ("News Corp's News International unit" is)
-            )
-        nearest = next(
-            (c for c in reversed(list(token.lefts)) if c.dep_ == "compound"), None
-        )  # "Jay-Z's Roc-A-Fella label"
+            return token
+        # the name right before it: "Jay-Z's Roc-A-Fella label" is Roc-A-Fella, never Jay-Z
+        nearest = next((c for c in reversed(list(token.lefts)) if c.dep_ == "compound"), None)
         mention = at[nearest.i] if nearest is not None else None
         return nearest if nearest is not None and mention is not None and mention.type == "Organization" else token
 
@@ -200,9 +213,6 @@ _SUBJECTS = ("nsubj", "nsubjpass", "expl", "csubj")
 
 #: prepositions whose clause states what its subject did ("before being elected", "after buying")
 _CONTROLLING_PREPOSITIONS = frozenset({"before", "after", "since", "upon", "on", "by", "while"})
-
-
-_CONTROLLED_LEMMA = -1  # a requirement on the lemmas of the verbs without a subject of their own
 
 
 def _controlled_lemmas(doc: Doc) -> set[int]:
@@ -228,12 +238,12 @@ def _deps(node: dict) -> set[str]:
     return {deps} if isinstance(deps, str) else set(deps.get("IN", ())) if isinstance(deps, dict) else set()
 
 
-def _controlled(pattern: Pattern) -> list[tuple[Pattern, str]]:
+def _controlled(pattern: Pattern) -> list[tuple[Pattern, str, list[str]]]:
     """Variants of a pattern one of whose ends is the subject of its verb, for a verb without one that
     takes it from the clause it hangs on: "Having criticised the decision, the Tories ...", "X
     served on the council before being elected to Parliament", "X joined Y and was elected to Z".
-    Each with the name of its verb node. Only for a verb of listed words (LEMMA IN): a variant for
-    any verb would be matched in every document, too dear for what it finds."""
+    Each with the name of its verb node and that node's words. Only for a verb of listed words
+    (LEMMA IN): a variant for any verb would be matched in every document, too dear for what it finds."""
     nodes = pattern.pattern
     index = next(  # the clause's subject node: the relation's subject or its object ("Y bought X")
         (
@@ -247,19 +257,14 @@ def _controlled(pattern: Pattern) -> list[tuple[Pattern, str]]:
     if index is None:
         return []
     subject = nodes[index]
-    deps = _deps(subject)
     head_id = subject["LEFT_ID"]
     head_at = next(i for i, n in enumerate(nodes) if n.get("RIGHT_ID") == head_id)
     head = nodes[head_at]
     lemmas = head.get("RIGHT_ATTRS", {}).get("LEMMA")
-    if not deps & {"nsubj", "nsubjpass"} or "DEP" in head.get("RIGHT_ATTRS", {}):
+    if "DEP" in head.get("RIGHT_ATTRS", {}) or not (isinstance(lemmas, dict) and "IN" in lemmas):
         return []
-    if not (isinstance(lemmas, dict) and "IN" in lemmas):
-        return []
-    attrs = {
-        **subject.get("RIGHT_ATTRS", {}),
-        "DEP": {"IN": ["nsubj", "nsubjpass"]},
-    }  # "X was bought, having been owned"
+    # the clause's subject may be passive: "X was bought ..., having been owned by Y"
+    attrs = {**subject.get("RIGHT_ATTRS", {}), "DEP": {"IN": ["nsubj", "nsubjpass"]}}
     verb = {"POS": {"IN": ["VERB", "AUX"]}}
     out = []
     for kind, verb_deps in _CONTROLLED.items():
@@ -276,7 +281,7 @@ def _controlled(pattern: Pattern) -> list[tuple[Pattern, str]]:
             *links,
             {"LEFT_ID": CONTROLLER, "REL_OP": ">", "RIGHT_ID": subject["RIGHT_ID"], "RIGHT_ATTRS": attrs},
         ]
-        out.append((dataclasses.replace(pattern, id=f"{pattern.id}+{kind}", pattern=changed), head_id))
+        out.append((dataclasses.replace(pattern, id=f"{pattern.id}+{kind}", pattern=changed), head_id, lemmas["IN"]))
     return out
 
 
