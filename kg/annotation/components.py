@@ -9,6 +9,8 @@ from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 
+from kg.annotation.mentions import clean_surface
+
 #: node type of the alias data -> entity label put on the Doc
 TYPE_LABELS = {
     "Person": "PERSON",
@@ -179,13 +181,11 @@ class NameConsistency:
         owners = _its_owners(doc) | {
             e.text for e in doc.ents if e.label_ == "PERSON" and self._has_organisation_part(e)
         }
-        owners = {clean for o in owners if (clean := o.removesuffix("'s").removesuffix("'"))}
+        owners = {clean_surface(o) for o in owners}
         longer = [e.text for e in doc.ents if e.label_ == "ORG"]  # "Santander" of "Santander Central Hispano":
         owners = {o for o in owners if not any(n.startswith(o + " ") for n in longer)}  # resolution joins them
         doc.ents = [
-            Span(doc, e.start, e.end, label="ORG")
-            if e.label_ == "PERSON" and e.text.removesuffix("'s").removesuffix("'") in owners
-            else e
+            Span(doc, e.start, e.end, label="ORG") if e.label_ == "PERSON" and clean_surface(e.text) in owners else e
             for e in doc.ents
         ]
         people = {

@@ -88,9 +88,9 @@ def doc_mentions(
     ]
     named_words = {(m.type, w) for m in mentions for w in normalize_name(m.text).split()}
 
-    def may_join(
-        m: Mention,
-    ) -> bool:  # or a possessor, which no other entity must stand in for ("the charity's director")
+    def may_join(m: Mention) -> bool:
+        """A name of its type holds its noun, or it is a possessor, for which no other entity must
+        stand in ("the charity's director")."""
         span = doc.char_span(m.start, m.end, alignment_mode="expand")
         noun = (normalize_name(m.text).split() or [""])[-1]
         return (m.type, noun) in named_words or span is not None and span.root.dep_ == "poss"

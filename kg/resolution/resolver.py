@@ -304,6 +304,10 @@ def _link_descriptions(
     the name only (`rules.descriptions_by_name`). Never across types."""
     other_post = rules.other_post_modifiers
     titled = [(p, set(normalize_name(t).split())) for p, t in titles if p in assigned]
+    # no candidates for an office nobody is given: people given a title, or a rank of their own
+    title_holders = {assigned[p].key for p, _ in titled} | {
+        a.key for a in assigned.values() if a.mention.text.split()[0].lower() in rules.rank_honorifics
+    }
     for d in descriptions:
         if d.type == "Person":
             words = set(normalize_name(d.text).split())
@@ -318,10 +322,7 @@ def _link_descriptions(
             elif (
                 not holders and rules.is_office_of_one(d.text) and "office of the one untitled person" not in rules.off
             ):
-                ranked = {
-                    a.key for a in assigned.values() if a.mention.text.split()[0].lower() in rules.rank_honorifics
-                }
-                untitled = _untitled_people_before(d, named, assigned, {assigned[p].key for p, _ in titled} | ranked)
+                untitled = _untitled_people_before(d, named, assigned, title_holders)
                 if len(untitled) == 1:
                     assigned[d] = Assignment(d, untitled.pop(), "office of the one untitled person")
             continue
@@ -348,15 +349,14 @@ def _untitled_people_before(
     no title, when they are named in full and named most so far (the person the story is about):
     "Tony Blair is urging leaders ... the prime minister said" (President Bush, titled, is not a
     candidate; nor "Prince Philip", whose honorific is a rank of its own)."""
-    starts = sorted({m.sent_start for m in named} | {description.sent_start})
-    here = starts.index(description.sent_start)
-    window = set(starts[max(0, here - UNTITLED_WINDOW) : here + 1])
+    sentence_index = _sentence_index([*named, description])
+    here = sentence_index[description.sent_start]
     near = {
         assigned[m].key
         for m in named
         if m.type == "Person"
         and m in assigned
-        and m.sent_start in window
+        and here - sentence_index[m.sent_start] <= UNTITLED_WINDOW
         and m.end <= description.start
         and assigned[m].key not in titled
     }
@@ -399,7 +399,8 @@ def _link_pronouns(
         agreeing = [m for m in near if gender_of.get(assigned[m].key) == wanted]
         unknown = [m for m in near if assigned[m].key not in gender_of]
         candidates = agreeing or unknown
-        if not _quoted(pronoun, text):  # a name quoted in its sentence is not the speaker ("'... Sir Clive,' he joked")
+        quoted = _quoted(pronoun, text)
+        if not quoted:  # a name quoted in its sentence is not the speaker ("'... Sir Clive,' he joked")
             candidates = [m for m in candidates if m.sent_start != pronoun.sent_start or not _quoted(m, text)]
         same_sentence = [m for m in candidates if m.sent_start == pronoun.sent_start]
         if same_sentence:  # "Herve Gaymard is on record as saying that he ...": the sentence's own person
@@ -408,7 +409,7 @@ def _link_pronouns(
         first_person = not any(
             m.sent_start == pronoun.sent_start and m.start < pronoun.start and not _quoted(m, text) for m in people
         )
-        if first_person and not _quoted(pronoun, text) and "subject continues" not in rules.off:
+        if first_person and not quoted and "subject continues" not in rules.off:
             opener = _previous_opener(pronoun, assigned, text)  # "He ...", "But he ...", "In 1983 he ..."
         if opener is not None and (
             any(assigned[m].key == assigned[opener].key for m in candidates)
