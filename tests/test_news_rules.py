@@ -1544,3 +1544,36 @@ def test_mentions_an_entity_of_punctuation_alone_is_no_mention(nlp, resources):
     assert [m.text for m in found] == []  # the headline's name is in no body; the "-" is no name (no IndexError)
     found = doc_mentions(doc, "d", resources.entity_labels, None, resources.nominals)
     assert [m.text for m in found] == ["Ann Lee"]
+
+
+# ---- an opening "it" goes on about the organisation the sentence before has as its subject
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Acme Ltd has been hit by poor sales. In October, it announced the closure of a factory.",
+        "Acme Ltd was hit by poor sales. It cut 90 jobs. It announced the closure of a factory.",
+    ],
+)
+def test_patterns_opening_it_continues_the_organisation_subject_before(nlp, relations, text):
+    doc = nlp(text)
+    it = [t for t in doc if t.lower_ == "it"][-1]
+    first = next(doc.sents)
+    assert it.dep_ == "nsubj" and any(c.dep_ == "nsubjpass" and c.text == "Ltd" for c in first.root.children)
+    assert ("Acme Ltd", "announced", "closure of a factory") in {(s, p, o) for s, p, o, _ in relations(text)}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The plan was approved by Acme Ltd. It announced the closure of a factory.",  # the plan is the subject
+        'Acme Ltd was hit by poor sales. "It announced the closure of a factory," Tom Hall said.',  # quoted
+        "Acme Ltd was hit by poor sales. Tom Hall said that it announced the closure of a factory.",  # not first
+    ],
+)
+def test_patterns_it_after_another_subject_or_participant_or_in_quotes_stays_unresolved(nlp, relations, text):
+    doc = nlp(text)
+    assert next(t for t in doc if t.lower_ == "it").dep_ == "nsubj"
+    found = {(s, p) for s, p, o, _ in relations(text) if "closure" in o}
+    assert found == set(), found

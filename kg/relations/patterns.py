@@ -162,7 +162,8 @@ class PatternExtractor:
     ) -> list[RelationMention]:
         evidence = sentence_evidence(doc_id, subject.sent)
         verb = verb if verb is not None else subject.head  # the pattern's node named "verb", else the subject's head
-        subject, object_ = (self._named(_referent(t), at) for t in (subject, object_))
+        subject = self._named(_referent(subject, at), at)
+        object_ = self._named(_referent(object_), at)
         subjects = group(subject, at, pattern.expand)
         if pattern.subject == pattern.object:
             pairs: Iterable[tuple[Mention, Mention]] = permutations(subjects, 2)
@@ -289,15 +290,39 @@ def _controlled(pattern: Pattern) -> list[tuple[Pattern, str, list[str]]]:
 _PART_NOUNS = frozenset({"subsidiary", "unit", "division", "arm", "affiliate", "branch", "offshoot"})
 
 
-def _referent(token: Token) -> Token:
-    """The word a pronoun stands for where the sentence itself says: a relative pronoun's antecedent
+def _referent(token: Token, at: Sequence[Mention | None] = ()) -> Token:
+    """The word a pronoun stands for where the text itself says: a relative pronoun's antecedent
     ("Dr Greenspan, who has been ...", "News International, which publishes The Sun"), the subject of
-    the reporting verb for the subject of its clause ("Universal said it had bought ..."); else the token."""
+    the reporting verb for the subject of its clause ("Universal said it had bought ..."), and, given
+    the sentence's mentions `at`, the organisation an opening "it" goes on about (`continued_organisation`);
+    else the token."""
     if token.lower_ in ("who", "which", "that") and token.head.dep_ == "relcl":
         token = token.head.head
     if token.pos_ == "PRON":
-        return reported_speaker(token) or token
+        return reported_speaker(token) or (continued_organisation(token, at) if at else None) or token
     return token
+
+
+def continued_organisation(pronoun: Token, at: Sequence[Mention | None], depth: int = 3) -> Token | None:
+    """An "it" that is the first participant of its sentence, outside quotation marks, goes on about
+    the organisation that is the subject of the sentence before ("Laura Ashley has been hit by poor
+    sales. In October, it announced the closure of a factory"), through a chain of such sentences.
+    None where the sentence before has another subject (a plan, a country, a person)."""
+    sentence = pronoun.sent
+    if pronoun.lower_ != "it" or pronoun.dep_ not in ("nsubj", "nsubjpass") or sentence.start == 0:
+        return None
+    before = pronoun.doc[sentence.start : pronoun.i]
+    participants = (m for m in (at[t.i] for t in before) if m is not None and m.type in ("Person", "Organization"))
+    if before.text.count('"') % 2 or any(participants):
+        return None
+    previous = pronoun.doc[sentence.start - 1].sent
+    subject = next((c for c in previous.root.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    if subject is None:
+        return None
+    if subject.lower_ == "it" and depth > 1:
+        return continued_organisation(subject, at, depth - 1)
+    mention = at[subject.i]
+    return subject if mention is not None and mention.type == "Organization" else None
 
 
 _GATED = {"LEMMA": LEMMA, "LOWER": LOWER, "ORTH": ORTH, "ENT_TYPE": ENT_TYPE, "TAG": TAG}
