@@ -12,7 +12,9 @@ import dataclasses
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, get_type_hints
+
+from pydantic import TypeAdapter, ValidationError
 
 from kg.errors import ConfigError, ModelError
 from kg.resources import DEFAULT_MODEL
@@ -71,13 +73,14 @@ class TrainConfig:
             raise ConfigError(
                 f"{source}: configuration version {data['version']!r}; this kg reads version {CONFIG_VERSION}"
             )
-        fields = {f.name: f for f in dataclasses.fields(cls)}
+        types, values = get_type_hints(cls), {}
         for key, value in data.items():
-            if key not in fields:
-                raise ConfigError(f"{source}: unknown setting {key!r}; use one of: {', '.join(sorted(fields))}")
-            if not _fits(value, str(fields[key].type)):
-                raise ConfigError(f"{source}: {key} = {value!r} is not of type {fields[key].type}")
-        values: dict[str, Any] = {k: float(v) if fields[k].type == "float" else v for k, v in data.items()}
+            if key not in types:
+                raise ConfigError(f"{source}: unknown setting {key!r}; use one of: {', '.join(sorted(types))}")
+            try:  # strict: no "3" for 3, no 1 for True; an int where a float goes becomes that float
+                values[key] = TypeAdapter(types[key]).validate_python(value, strict=True)
+            except ValidationError:
+                raise ConfigError(f"{source}: {key} = {value!r} is not of type {cls.__annotations__[key]}") from None
         return cls(**values)
 
     @classmethod
@@ -93,18 +96,6 @@ class TrainConfig:
 
     def save(self, folder: Path) -> None:
         (Path(folder) / CONFIG_FILE).write_text(json.dumps(self.to_dict(), indent=1) + "\n", encoding="utf-8")
-
-
-_KINDS = {bool: {"bool"}, int: {"int", "float"}, float: {"float"}, str: {"str"}, type(None): {"None"}}
-
-
-def _fits(value: Any, annotation: str) -> bool:
-    """Whether a JSON value fits a field's annotation (the few kinds TrainConfig uses)."""
-    if isinstance(value, dict):
-        return annotation.startswith("dict") and all(
-            isinstance(k, str) and isinstance(v, str | None) for k, v in value.items()
-        )
-    return bool(_KINDS.get(type(value), set()) & set(annotation.split(" | ")))
 
 
 @dataclass(frozen=True)
