@@ -14,6 +14,7 @@ from kg.training.config import JointSpec
 from kg.training.decoding import (
     Segment,
     best_bio_path,
+    bio_tags,
     decode_bio,
     decode_spans,
     marked_words,
@@ -99,6 +100,12 @@ def test_best_bio_path_is_each_words_best_tag_when_those_are_valid(probabilities
     argmax = probabilities.argmax(-1).tolist()
     if _valid_bio(argmax) and all(sorted(row)[-1] > sorted(row)[-2] + 1e-9 for row in probabilities):  # no near-ties
         assert best_bio_path(probabilities, BIO) == argmax
+
+
+@given(tag_rows)
+def test_decode_bio_reads_every_path_best_bio_path_gives_back_into_its_tags(probabilities):
+    path = best_bio_path(probabilities, BIO)
+    assert bio_tags(decode_bio(path, BIO), len(path), BIO) == path  # each entity is one B- and its I- tags
 
 
 def test_best_bio_path_reads_a_name_whole_where_word_by_word_tags_break_it():

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 from spacy.tokens import Doc
+from spacy.training.iob_utils import iob_to_biluo, tags_to_entities
 
 SHAPES = 5  # word shapes (capitalisation); twice as many with the glued-word hint
 
@@ -86,19 +87,13 @@ def bio_tags(entities: list[tuple[int, int, str]], length: int, tags: list[str])
 
 
 def decode_bio(predicted: list[int], tags: list[str]) -> list[tuple[int, int, str]]:
-    """Entities from a BIO tag sequence; an I- that does not continue an entity starts one."""
-    found: list[tuple[int, int, str]] = []
-    current: list[Any] | None = None
-    for k, tag in enumerate([tags[t] for t in predicted] + ["O"]):
-        if tag != "O" and tag.startswith("I-") and current is not None and current[2] == tag[2:]:
-            current[1] = k + 1
-            continue
-        if current is not None:
-            found.append(tuple(current))
-            current = None
-        if tag != "O":
-            current = [k, k + 1, tag[2:]]
-    return found
+    """Entities from a BIO tag sequence (spaCy's reading: an I- that does not continue an entity starts one).
+
+    >>> decode_bio([1, 2, 0, 3], ["O", "B-Org", "I-Org", "B-Loc", "I-Loc"])
+    [(0, 2, 'Org'), (3, 4, 'Loc')]
+    """
+    biluo = iob_to_biluo([tags[t] for t in predicted])
+    return [(start, end + 1, label) for label, start, end in tags_to_entities(biluo)]
 
 
 def best_bio_path(probabilities: Any, tags: list[str]) -> list[int]:
