@@ -72,14 +72,8 @@ class JointNetwork(nn.Module):
         for w in range(1, min(self.spec.max_span, length) + 1):
             pooled = words.unfold(1, w, 1).max(-1).values
             n = pooled.shape[1]
-            out.append(
-                self.spans(
-                    torch.cat(
-                        [pooled, self.width.weight[w - 1].expand(batch, n, -1), cls[:, None, :].expand(batch, n, -1)],
-                        -1,
-                    )
-                )
-            )
+            width, context = self.width.weight[w - 1].expand(batch, n, -1), cls[:, None, :].expand(batch, n, -1)
+            out.append(self.spans(torch.cat([pooled, width, context], -1)))
         return out
 
     def pair_rows(self, words: Any, cls: Any, entities: list[Entity], pairs: list[tuple[int, int]]) -> Any:
