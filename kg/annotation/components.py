@@ -162,12 +162,12 @@ class NameConsistency:
         self.organisation_parts = frozenset(w.lower() for w in organisation_parts)
 
     def _has_organisation_part(self, ent: Span) -> bool:
-        """ "Def Jam's parent company", "the former Yukos subsidiary", "Santander's board"."""
+        """ "Def Jam's parent company", "the former Yukos subsidiary", "Santander's board", "Yukos chief executive"."""
         root = ent.root
-        if root.dep_ not in ("poss", "compound") or root.head.i < ent.end:
+        if root.dep_ not in ("poss", "compound", "nmod") or root.head.i < ent.end:
             return False
         head = root.head
-        modifiers = [c.lower_ for c in head.lefts if c.dep_ == "compound" and c.i >= ent.end]
+        modifiers = [c.lower_ for c in head.lefts if c.dep_ in ("compound", "amod") and c.i >= ent.end]
         return head.lower_ in self.organisation_parts or " ".join([*modifiers, head.lower_]) in self.organisation_parts
 
     def _organisation(self, ent: Span) -> bool:
