@@ -1577,3 +1577,44 @@ def test_patterns_it_after_another_subject_or_participant_or_in_quotes_stays_unr
     assert next(t for t in doc if t.lower_ == "it").dep_ == "nsubj"
     found = {(s, p) for s, p, o, _ in relations(text) if "closure" in o}
     assert found == set(), found
+
+
+def test_title_relations_a_post_whose_complement_names_another_body_is_not_in_the_article_organisation(
+    relations, build_texts
+):
+    acme = "Acme Ltd cut 300 jobs. Acme Ltd blamed costs. Shares in Acme Ltd fell. "
+    other = acme + "Tom Hall, chairman of the public accounts committee, said it was sad."
+    assert not [f for f in relations(other) if f[0] == "Tom Hall" and f[1] in ("leader_of", "works_for")]
+    graph = build_texts({"acme.txt": acme + "Tom Hall, chairman of the organisation, said it was sad."})
+    led = {(r.subject, r.object) for r in graph.relations if r.predicate == "leader_of"}
+    assert led == {("person/hall-tom", "organization/acme-ltd")}, led
+
+
+def test_title_relations_an_organisation_that_modifies_another_noun_of_the_complement_is_not_the_post(nlp, relations):
+    text = "Tom Hall, head of Acme Ltd main shareholders' group Vexo, said it was sad."
+    doc = nlp(text)
+    assert [t.pos_ for t in doc if t.text in ("main", "shareholders")] == ["ADJ", "NOUN"]
+    assert not [f for f in relations(text) if f[0] == "Tom Hall" and f[2] == "Acme Ltd"]
+    assert ("Tom Hall", "leader_of", "Acme Ltd", "") in relations("Tom Hall, head of Acme Ltd, said it was sad.")
+
+
+def test_name_consistency_a_person_with_a_chief_executive_is_an_organisation(nlp):
+    from kg.annotation.components import NameConsistency
+
+    doc = _parsed(
+        nlp,
+        [
+            ("said", 0, "ROOT", "VERB", "O"),
+            ("Vexo", 3, "nmod", "PROPN", "B-PERSON"),
+            ("chief", 3, "amod", "ADJ", "O"),
+            ("executive", 5, "compound", "NOUN", "O"),
+            ("Tom", 5, "compound", "PROPN", "B-PERSON"),
+            ("Hall", 0, "nsubj", "PROPN", "I-PERSON"),
+            (".", 0, "punct", "PUNCT", "O"),
+            ("Vexo", 8, "nsubj", "PROPN", "B-PERSON"),
+            ("fell", 8, "ROOT", "VERB", "O"),
+        ],
+    )
+    parts = ["chief executive"]
+    labelled = [(e.text, e.label_) for e in NameConsistency([], ["tom"], parts)(doc).ents]
+    assert labelled == [("Vexo", "ORG"), ("Tom Hall", "PERSON"), ("Vexo", "ORG")]

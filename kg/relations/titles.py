@@ -369,6 +369,8 @@ def _article_organisation(role: Span, mentions: list[Mention], rules: TitleRules
     before = role.doc[role.start - 1] if role.start > role.sent.start else None
     if before is not None and before.pos_ in ("NOUN", "PROPN"):
         return []  # "Committee chairman", "Lyric chairman": the word before names the body
+    if _names_another_body(role, rules):
+        return []
     named = Counter(
         normalize_name(m.text) for m in mentions if m.type == "Organization" and m.label not in ("NOMINAL", "PRON")
     )
@@ -386,6 +388,20 @@ def _article_organisation(role: Span, mentions: list[Mention], rules: TitleRules
         key=lambda m: abs(m.start - role.start_char),
     )
     return [(org, "article")]
+
+
+def _names_another_body(role: Span, rules: TitleRules) -> bool:
+    """Whether a complement after the title says whose post it is ("chairman of the public accounts
+    committee", "a spokesman for the commissioner"), other than by describing the document's own
+    organisation ("chairman of the organisation", "head of the company")."""
+    doc = role.doc
+    if role.end >= role.sent.end or doc[role.end].lower_ not in ("of", "at", "for"):
+        return False
+    body = next((c for c in doc[role.end].children if c.dep_ == "pobj"), None)
+    if body is None:
+        return False
+    words = [t.lower_ for t in doc[body.left_edge.i : body.i + 1]]
+    return words != ["the", body.lower_] or body.lower_ not in rules.lexicon.organisation_descriptions
 
 
 def _plural(role: Span) -> bool:
@@ -414,7 +430,13 @@ def _complement_organisation(doc: Doc, role: Span, at: list[Mention | None]) -> 
     while i < role.sent.end and (doc[i].lower_ in ("the", "a", "an") or doc[i].pos_ == "ADJ" and doc[i].is_lower):
         i += 1
     m = at[i] if i < len(at) else None
-    return m if m is not None and m.type == "Organization" else None
+    if m is None or m.type != "Organization":
+        return None
+    span = doc.char_span(m.start, m.end, alignment_mode="expand")
+    after = doc[span.end] if span is not None and span.end < role.sent.end else None
+    if after is not None and after.is_lower and after.pos_ in ("NOUN", "ADJ"):
+        return None  # "head of Yukos main shareholders' group Menatep": the name modifies another noun
+    return m
 
 
 def _verb_status(verb: Token | None) -> str:
