@@ -18,6 +18,7 @@ from spacy.tokens import Doc
 from spacy.training.iob_utils import iob_to_biluo, tags_to_entities
 
 SHAPES = 5  # word shapes (capitalisation); twice as many with the glued-word hint
+Entity = tuple[int, int, str]  # (first word, end word, label) in a segment
 
 
 @dataclass
@@ -25,7 +26,7 @@ class Segment:
     """A run of words of one document; entities and relations index its words."""
 
     words: list[str]
-    entities: list[tuple[int, int, str]] = field(default_factory=list)
+    entities: list[Entity] = field(default_factory=list)
     relations: list[tuple[int, int, str]] = field(default_factory=list)
     offset: int = 0  # index of the first word in the Doc
     hints: list[int] = field(default_factory=list)  # the base pipeline's entity tag of each word (0: none)
@@ -61,23 +62,14 @@ def segments(doc: Doc, max_words: int, hint_labels: Sequence[str] = ()) -> Itera
     tensor = doc.tensor if doc.tensor.size else None  # the base pipeline's token vectors, if it has them
     for start, end in bounds:
         tokens = doc[start:end]
-        hints = [
-            0
-            if t.ent_iob_ in ("", "O") or t.ent_type_ not in index
-            else 1 + 2 * index[t.ent_type_] + (t.ent_iob_ == "I")
-            for t in tokens
-        ]
+        hints = [1 + 2 * index[t.ent_type_] + (t.ent_iob_ == "I") if t.ent_type_ in index else 0 for t in tokens]
         glued = [t.i > 0 and not doc[t.i - 1].whitespace_ for t in tokens]
-        yield Segment(
-            [t.text for t in tokens],
-            offset=start,
-            hints=hints,
-            glued=glued,
-            vectors=None if tensor is None else tensor[start:end],
-        )
+        vectors = None if tensor is None else tensor[start:end]
+        yield Segment([t.text for t in tokens], offset=start, hints=hints, glued=glued, vectors=vectors)
 
 
-def bio_tags(entities: list[tuple[int, int, str]], length: int, tags: list[str]) -> list[int]:
+def bio_tags(entities: list[Entity], length: int, tags: list[str]) -> list[int]:
+    """The index in `tags` of each of `length` words' BIO tag."""
     out = [0] * length
     for start, end, label in entities:
         out[start] = tags.index(f"B-{label}")
@@ -86,7 +78,7 @@ def bio_tags(entities: list[tuple[int, int, str]], length: int, tags: list[str])
     return out
 
 
-def decode_bio(predicted: list[int], tags: list[str]) -> list[tuple[int, int, str]]:
+def decode_bio(predicted: list[int], tags: list[str]) -> list[Entity]:
     """Entities from a BIO tag sequence (spaCy's reading: an I- that does not continue an entity starts one).
 
     >>> decode_bio([1, 2, 0, 3], ["O", "B-Org", "I-Org", "B-Loc", "I-Loc"])
@@ -141,7 +133,7 @@ def span_targets(segments: list[Segment], width: int, labels: list[str], length:
     return out
 
 
-def decode_spans(scored: list[tuple[float, int, int, str]], words: list[str]) -> list[tuple[int, int, str]]:
+def decode_spans(scored: list[tuple[float, int, int, str]], words: list[str]) -> list[Entity]:
     """Non-overlapping entities from scored spans (score, start, end, label), best first."""
     taken: set[int] = set()
     found = []
@@ -169,7 +161,7 @@ class Marked:
     objects_at: list[int]
 
 
-def marked_words(words: list[str], entities: list[tuple[int, int, str]], subject: int, objects: list[int]) -> Marked:
+def marked_words(words: list[str], entities: list[Entity], subject: int, objects: list[int]) -> Marked:
     """The segment's words with the subject and its objects marked by words the encoder knows, their
     types spelt out (entities are (start, end, label) over `words`, and do not overlap).
 
@@ -195,7 +187,7 @@ def marked_words(words: list[str], entities: list[tuple[int, int, str]], subject
     return Marked(out, subject, at[subject], list(objects), [at[o] for o in objects])
 
 
-def readings(entities: list[tuple[int, int, str]], pairs: list[tuple[int, int]], words: list[str]) -> list[Marked]:
+def readings(entities: list[Entity], pairs: list[tuple[int, int]], words: list[str]) -> list[Marked]:
     """One marked reading per subject of the candidate `pairs`, in the order subjects first appear."""
     objects: dict[int, list[int]] = {}
     for h, t in pairs:

@@ -23,9 +23,8 @@ from spacy.util import minibatch
 
 from kg.gold import RELATIONS_KEY
 from kg.training.config import JointSpec
-from kg.training.decoding import Segment, best_bio_path, decode_bio, decode_spans, readings, segments
+from kg.training.decoding import Entity, Segment, best_bio_path, decode_bio, decode_spans, readings, segments
 
-Entity = tuple[int, int, str]
 ENCODER, WEIGHTS, READER = "encoder", "weights.safetensors", "relations.safetensors"  # in the component's folder
 
 
@@ -129,9 +128,8 @@ class JointExtractor:
             pairs = [(m.subject, o) for m in marked for o in m.objects]
             scores.append(torch.sigmoid(self.reader(self.tokenizer, marked)))
         if decoder in ("pooled", "both"):
-            scores.append(
-                torch.sigmoid(self.network.relations(self.network.pair_rows(words, cls, part.entities, pairs)))
-            )
+            rows = self.network.pair_rows(words, cls, part.entities, pairs)
+            scores.append(torch.sigmoid(self.network.relations(rows)))
         allowed = {tuple(s) for s in self.spec.signatures}
 
         def chars(entity: Entity) -> tuple[int, int]:

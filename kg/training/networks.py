@@ -9,10 +9,8 @@ import torch
 from torch import nn
 
 from kg.training.config import JointSpec
-from kg.training.decoding import SHAPES, Marked, Segment, word_shape
+from kg.training.decoding import SHAPES, Entity, Marked, Segment, word_shape
 from kg.training.encoders import first_pieces, tokenize_words
-
-Entity = tuple[int, int, str]
 
 
 def _encode(encoder: Any, tokenizer: Any, word_lists: list[list[str]]) -> tuple[Any, Any]:
