@@ -1618,3 +1618,13 @@ def test_name_consistency_a_person_with_a_chief_executive_is_an_organisation(nlp
     parts = ["chief executive"]
     labelled = [(e.text, e.label_) for e in NameConsistency([], ["tom"], parts)(doc).ents]
     assert labelled == [("Vexo", "ORG"), ("Tom Hall", "PERSON"), ("Vexo", "ORG")]
+
+
+def test_title_relations_the_head_of_an_organisations_unit_works_for_the_organisation(nlp, relations):
+    text = "Tom Hall, head of Acme Ltd's fixed line division, said it was sad."
+    doc = nlp(text)
+    assert next(t for t in doc if t.text == "Ltd").dep_ == "poss"
+    found = {(s, p, o) for s, p, o, _ in relations(text) if s == "Tom Hall" and o == "Acme Ltd"}
+    assert found == {("Tom Hall", "works_for", "Acme Ltd")}, found
+    led = {(s, p, o) for s, p, o, _ in relations("Tom Hall, head of Acme Ltd's board, said it was sad.")}
+    assert ("Tom Hall", "leader_of", "Acme Ltd") in led  # a board is no unit (data/roles.json organisation_units)

@@ -54,6 +54,7 @@ class RoleLexicon:
     article_heads: frozenset[str] = (
         frozenset()
     )  # company posts that, printed with no organisation, are in the article's
+    organisation_units: frozenset[str] = frozenset()  # "division", "unit": a part of an organisation
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RoleLexicon:
@@ -72,6 +73,7 @@ class RoleLexicon:
             frozenset(w.lower() for w in data.get("portfolios", ())),
             frozenset(w.lower() for w in data.get("seats", ())),
             frozenset(w.lower() for w in data.get("heads_of_the_article_organisation", ())),
+            frozenset(w.lower() for w in data.get("organisation_units", ())),
         )
 
     @cached_property

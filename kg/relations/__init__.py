@@ -138,6 +138,7 @@ def make_pattern_extractor(context: ExtractorContext) -> Extractor:
         resources.kinds,
         resources.parties,
         resources.organisation_words,
+        (w.lower() for w in resources.roles.get("organisation_units", ())),
     )
 
     def run(extraction: Extraction) -> list[RelationMention]:

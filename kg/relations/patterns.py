@@ -44,9 +44,11 @@ class PatternExtractor:
         kinds: Mapping[str, frozenset[str]] | None = None,
         parties: Iterable[str] = (),
         organisation_words: Iterable[str] = (),
+        organisation_units: Iterable[str] = (),
     ) -> None:
         self.schema = schema
         self.organisation_words = frozenset(organisation_words)  # "unit" of "News Corp's News International unit"
+        self.organisation_units = frozenset(organisation_units)  # "the former Yukos subsidiary" is not Yukos
         self.kinds = kinds or {}
         self.parties = frozenset(p.lower() for p in parties)  # works_for a party is member_of it
         self.token = Matcher(nlp.vocab)
@@ -198,7 +200,7 @@ class PatternExtractor:
         if at[token.i] is not None or token.pos_ != "NOUN" or token.lower_ not in self.organisation_words:
             return token
         # "the former Yukos subsidiary" is Yukos's, not Yukos ("News Corp's News International unit" is)
-        if token.lower_ in _PART_NOUNS and not any(c.dep_ == "poss" for c in token.children):
+        if token.lower_ in self.organisation_units and not any(c.dep_ == "poss" for c in token.children):
             return token
         # the name right before it: "Jay-Z's Roc-A-Fella label" is Roc-A-Fella, never Jay-Z
         nearest = next((c for c in reversed(list(token.lefts)) if c.dep_ == "compound"), None)
@@ -284,10 +286,6 @@ def _controlled(pattern: Pattern) -> list[tuple[Pattern, str, list[str]]]:
         ]
         out.append((dataclasses.replace(pattern, id=f"{pattern.id}+{kind}", pattern=changed), head_id, lemmas["IN"]))
     return out
-
-
-#: organisation nouns that name a part of the organisation named with them ("the Yukos subsidiary")
-_PART_NOUNS = frozenset({"subsidiary", "unit", "division", "arm", "affiliate", "branch", "offshoot"})
 
 
 def _referent(token: Token, at: Sequence[Mention | None] = ()) -> Token:

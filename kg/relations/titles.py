@@ -160,7 +160,7 @@ def title_relations(
         extractor = f"{EXTRACTOR}:{via}"
         facts = [("holds_role", role, 0.85)] if rules.is_title(role) else []
         for org, how in (
-            _organisations(doc, span, holder, at, via, rules.lexicon.status)
+            _organisations(doc, span, holder, at, via, rules.lexicon.status, rules.lexicon.organisation_units)
             or _described_organisation(doc, span, mentions, rules)
             or _article_organisation(span, mentions, rules)
         ):
@@ -188,6 +188,8 @@ def _relation(rules: TitleRules, role: Mention, org: Mention, how: str) -> str |
         head = role.text.lower().split()[-1].removesuffix("s")
         if how == "before" and head in rules.lexicon.seats:
             return None  # "Manchester Central MP": the seat's place, not a body the MP belongs to
+        if how == "unit" and kind == "leader":
+            return "works_for"  # the head of a division leads the division, and works for the company
         return _BY_CLASS.get(kind)
     if org.type == "Place" and kind == "leader":
         head = role.text.lower().split()[-1]
@@ -422,7 +424,8 @@ def _listed_with(doc: Doc, holder: Mention, at: list[Mention | None]) -> list[Me
 
 def _complement_organisation(doc: Doc, role: Span, at: list[Mention | None]) -> Mention | None:
     """The organisation of a complement right after the title, read from the words rather than the
-    parse: "head of the troubled Child Support Agency", "an analyst at Petercam"."""
+    parse: "head of the troubled Child Support Agency", "an analyst at Petercam", "chief of BT's
+    entertainment unit" (see `_in_unit`)."""
     i = role.end
     if i >= role.sent.end or doc[i].lower_ not in _ORG_PREPS:
         return None
@@ -437,6 +440,14 @@ def _complement_organisation(doc: Doc, role: Span, at: list[Mention | None]) -> 
     if after is not None and after.is_lower and after.pos_ in ("NOUN", "ADJ"):
         return None  # "head of Yukos main shareholders' group Menatep": the name modifies another noun
     return m
+
+
+def _in_unit(doc: Doc, org: Mention, units: frozenset[str]) -> bool:
+    """Whether the organisation is the possessor of one of its `units` ("BT's new entertainment unit")."""
+    span = mention_span(doc, org)
+    if span.end >= span.sent.end or doc[span.end].text not in ("'s", "'", "’s", "’"):
+        return False
+    return span.root.dep_ == "poss" and span.root.head.lower_ in units
 
 
 def _verb_status(verb: Token | None) -> str:
@@ -457,14 +468,20 @@ def _verb_status(verb: Token | None) -> str:
 
 
 def _organisations(
-    doc: Doc, role: Span, holder: Mention, at: list[Mention | None], via: str, status_words: Iterable[str] = ()
+    doc: Doc,
+    role: Span,
+    holder: Mention,
+    at: list[Mention | None],
+    via: str,
+    status_words: Iterable[str] = (),
+    units: frozenset[str] = frozenset(),
 ) -> list[tuple[Mention, str]]:
     """The organisations or places named with the title: just before it ("BA chairman", "BA's
     chief executive", "Gibraltar's Chief Minister"), in a complement ("director of Liberty",
     "analyst at Petercam"), or after the name ("Mike Powell of Dresdner Kleinwort Wasserstein")."""
     found: list[tuple[Mention, str]] = []
     if (org := _complement_organisation(doc, role, at)) is not None:
-        found.append((org, "complement"))
+        found.append((org, "unit" if _in_unit(doc, org, units) else "complement"))
     i = role.start - 1
     while i > role.sent.start and (doc[i].lower_ in status_words or doc[i].text == "-"):
         i -= 1  # "Ukraine's new president", "BA's former chief executive"
