@@ -110,6 +110,8 @@ def test_config_round_trips_through_its_file_and_is_frozen(tmp_path):
         ({"encoder": 3}, "encoder = 3 is not of type str | None"),
         ({"seed": 1.5}, "seed = 1.5 is not of type int"),
         ({"span_entities": 1}, "span_entities = 1 is not of type bool"),
+        ({"dropout": True}, "dropout = True is not of type float"),
+        ({"seed": "3"}, "seed = '3' is not of type int"),
     ],
 )
 def test_config_values_of_the_wrong_type_are_named(data, problem):

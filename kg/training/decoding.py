@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -100,7 +99,9 @@ def best_bio_path(probabilities: Any, tags: list[str]) -> list[int]:
     log = np.log(np.clip(np.asarray(probabilities, dtype=np.float64), 1e-12, 1.0))
     if not len(log):
         return []
-    inside, barred = _bio_transitions(tuple(tags))
+    inside = np.array([t.startswith("I-") for t in tags])
+    same_label = np.array([[a != "O" and a[2:] == b[2:] for b in tags] for a in tags])
+    barred = np.where(~inside[None, :] | same_label, 0.0, -np.inf)  # (from, to): an I- only after its label
     score = np.where(inside, -np.inf, log[0])
     back = []
     for row in log[1:]:
@@ -111,15 +112,6 @@ def best_bio_path(probabilities: Any, tags: list[str]) -> list[int]:
     for pointers in reversed(back):
         path.append(int(pointers[path[-1]]))
     return path[::-1]
-
-
-@lru_cache(maxsize=16)
-def _bio_transitions(tags: tuple[str, ...]) -> tuple[Any, Any]:
-    """Which tags are I- tags, and each transition's cost (row: from, column: to): 0, or -inf for an
-    I- tag after anything but a B- or I- of its label."""
-    inside = np.array([t.startswith("I-") for t in tags])
-    same_label = np.array([[a != "O" and a[2:] == b[2:] for b in tags] for a in tags])
-    return inside, np.where(~inside[None, :] | same_label, 0.0, -np.inf)
 
 
 def span_targets(segments: list[Segment], width: int, labels: list[str], length: int) -> list[list[int]]:
