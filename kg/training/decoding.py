@@ -34,6 +34,7 @@ class Segment:
 
 
 def word_shape(word: str) -> int:
+    """A word's shape: 1 capitalised, 2 all capitals, 3 a digit first, 4 a space or nothing, 0 anything else."""
     if word[:1].isupper():
         return 2 if word.isupper() and len(word) > 1 else 1
     if word[:1].isdigit():

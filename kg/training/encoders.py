@@ -49,6 +49,7 @@ def first_pieces(encoded: Any, i: int) -> dict[int, int]:
 
 
 def cache_dir() -> Path:
+    """Where packaged encoders are unpacked: $KG_CACHE_DIR/encoders, else kg/encoders in the user's cache folder."""
     base = os.environ.get("KG_CACHE_DIR") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kg"
     return Path(base) / "encoders"
 
