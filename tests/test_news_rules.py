@@ -1628,3 +1628,41 @@ def test_title_relations_the_head_of_an_organisations_unit_works_for_the_organis
     assert found == {("Tom Hall", "works_for", "Acme Ltd")}, found
     led = {(s, p, o) for s, p, o, _ in relations("Tom Hall, head of Acme Ltd's board, said it was sad.")}
     assert ("Tom Hall", "leader_of", "Acme Ltd") in led  # a board is no unit (data/roles.json organisation_units)
+
+
+# ---- killed, born_in, lives_in (data/schema.json, data/patterns/default.json)
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("Tom Hall, who murdered Ann Lee in 1990, was freed.", ("Tom Hall", "killed", "Ann Lee")),
+        ("Ann Lee was killed by Tom Hall in 1990.", ("Tom Hall", "killed", "Ann Lee")),
+        ("The killing of Ann Lee by Tom Hall shocked the town.", ("Tom Hall", "killed", "Ann Lee")),
+        ("Tom Hall, the killer of Ann Lee, was freed.", ("Tom Hall", "killed", "Ann Lee")),
+        ("Police said Ann Lee's killer, Tom Hall, was freed.", ("Tom Hall", "killed", "Ann Lee")),
+        ("Tom Hall shot Ann Lee dead in 1990.", ("Tom Hall", "killed", "Ann Lee")),
+        ("Ann Lee was born in Leeds in 1950.", ("Ann Lee", "born_in", "Leeds")),
+        ("Ann Lee, born in Leeds, is a singer.", ("Ann Lee", "born_in", "Leeds")),
+        ("Ann Lee, a native of Leeds, is a singer.", ("Ann Lee", "born_in", "Leeds")),
+        ("Ann Lee, who lives in Leeds, is a singer.", ("Ann Lee", "lives_in", "Leeds")),
+        ("Ann Lee, a resident of Leeds, is a singer.", ("Ann Lee", "lives_in", "Leeds")),
+    ],
+)
+def test_patterns_killed_born_in_lives_in(relations, text, expected):
+    found = {(s, p, o) for s, p, o, _ in relations(text) if p in ("killed", "born_in", "lives_in")}
+    assert found == {expected}, found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Tom Hall shot Ann Lee in 1990.",  # a shot may wound
+        "Tom Hall did not kill Ann Lee.",
+        "Tom Hall will kill Ann Lee.",
+        "Ann Lee was born in 1950.",
+        "Ann Lee lives in fear.",
+    ],
+)
+def test_patterns_no_killing_birthplace_or_home_unless_the_text_states_one(relations, text):
+    assert not [f for f in relations(text) if f[1] in ("killed", "born_in", "lives_in")]

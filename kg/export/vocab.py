@@ -101,6 +101,8 @@ STANDARD_PROPERTIES: dict[str, tuple[frozenset[str] | None, frozenset[str] | Non
     "schema:memberOf": (frozenset({"Person", "Organization"}), frozenset({"Organization"})),
     "schema:author": (frozenset({"Document"}), frozenset({"Person", "Organization"})),
     "schema:publisher": (frozenset({"Document"}), frozenset({"Person", "Organization"})),
+    "schema:birthPlace": (frozenset({"Person"}), frozenset({"Place"})),
+    "schema:homeLocation": (frozenset({"Person"}), frozenset({"Place"})),
     "org:memberOf": (frozenset({"Person", "Organization"}), frozenset({"Organization"})),
     "org:headOf": (frozenset({"Person", "Organization"}), frozenset({"Organization"})),
     "org:subOrganizationOf": (frozenset({"Organization"}), frozenset({"Organization"})),
