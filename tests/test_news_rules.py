@@ -1666,3 +1666,12 @@ def test_patterns_killed_born_in_lives_in(relations, text, expected):
 )
 def test_patterns_no_killing_birthplace_or_home_unless_the_text_states_one(relations, text):
     assert not [f for f in relations(text) if f[1] in ("killed", "born_in", "lives_in")]
+
+
+def test_patterns_an_organisation_that_says_it_will_do_something_announces_it(nlp, relations):
+    text = "Acme Ltd said it would close its Leeds plant."
+    assert [t.dep_ for t in nlp(text) if t.text in ("said", "close")] == ["ROOT", "ccomp"]
+    found = {(s, p, o) for s, p, o, _ in relations(text) if p == "announced"}
+    assert found == {("Acme Ltd", "announced", "it would close its Leeds plant")}, found
+    for other in ("Acme Ltd said it would prefer a merger.", "Tom Hall said it would rain all week."):
+        assert not [f for f in relations(other) if f[1] == "announced"], other  # a wish; a person on the weather
