@@ -168,7 +168,10 @@ class NameConsistency:
             return False
         head = root.head
         modifiers = [c.lower_ for c in head.lefts if c.dep_ in ("compound", "amod") and c.i >= ent.end]
-        return head.lower_ in self.organisation_parts or " ".join([*modifiers, head.lower_]) in self.organisation_parts
+        # "Vexo's new parent company", "Yukos's former chief executive": a part after any status words
+        return any(
+            " ".join([*modifiers[k:], head.lower_]) in self.organisation_parts for k in range(len(modifiers) + 1)
+        )
 
     def _organisation(self, ent: Span) -> bool:
         if ent.label_ != "PERSON" or ent[0].lower_ in self.first_names:

@@ -313,6 +313,8 @@ class Titles:
                 return None  # "head office", "staff cuts": the word modifies another noun
             if nxt is not None and nxt.text in ("-",) and not nxt.whitespace_:
                 return None  # "chief-" of a longer compound
+            if nxt is not None and nxt.text in ("'", "’") and last.lower_.endswith("s"):
+                return None  # "the Music Managers' Forum": a plural possessive, whose noun follows
             return i + size
         return None
 
@@ -487,7 +489,9 @@ def _place(doc: Doc, ents: list[Span], start: int, end: int) -> list[Span]:
             return ents  # "Council of Economic Advisers" is a name, not a title
         if before is not None:
             out.append(before)
-        out.append(Span(doc, end, ent.end, label="PERSON"))
+        first = next((t.i for t in after if not t.is_punct), ent.end)  # "MPs - Keith Vaz": not "- Keith Vaz"
+        if first < ent.end:
+            out.append(Span(doc, first, ent.end, label="PERSON"))
     if (
         start > 0
         and doc[start - 1].pos_ == "PROPN"

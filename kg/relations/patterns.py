@@ -164,7 +164,10 @@ class PatternExtractor:
     ) -> list[RelationMention]:
         evidence = sentence_evidence(doc_id, subject.sent)
         verb = verb if verb is not None else subject.head  # the pattern's node named "verb", else the subject's head
+        said = subject
         subject = self._named(_referent(subject, at), at)
+        if subject.sent.start < said.sent.start:  # an opening "it": the evidence starts with its organisation
+            evidence = sentence_evidence(doc_id, doc[subject.sent.start : said.sent.end])
         object_ = self._named(_referent(object_), at)
         subjects = group(subject, at, pattern.expand)
         if pattern.subject == pattern.object:
@@ -310,13 +313,14 @@ def continued_organisation(pronoun: Token, at: Sequence[Mention | None], depth: 
     if pronoun.lower_ != "it" or pronoun.dep_ not in ("nsubj", "nsubjpass") or sentence.start == 0:
         return None
     before = pronoun.doc[sentence.start : pronoun.i]
+    opened = before.text.count('"') % 2 or before.text.count("“") > before.text.count("”")
     participants = (m for m in (at[t.i] for t in before) if m is not None and m.type in ("Person", "Organization"))
-    if before.text.count('"') % 2 or any(participants):
+    if opened or any(participants):
         return None
     previous = pronoun.doc[sentence.start - 1].sent
     subject = next((c for c in previous.root.children if c.dep_ in ("nsubj", "nsubjpass")), None)
-    if subject is None:
-        return None
+    if subject is None or any(c.dep_ == "conj" for c in subject.children):
+        return None  # "Acme and Vexo were hit ... It announced": not one organisation
     if subject.lower_ == "it" and depth > 1:
         return continued_organisation(subject, at, depth - 1)
     mention = at[subject.i]

@@ -371,7 +371,7 @@ def _article_organisation(role: Span, mentions: list[Mention], rules: TitleRules
     before = role.doc[role.start - 1] if role.start > role.sent.start else None
     if before is not None and before.pos_ in ("NOUN", "PROPN"):
         return []  # "Committee chairman", "Lyric chairman": the word before names the body
-    if _names_another_body(role, rules):
+    if _names_another_body(role):
         return []
     named = Counter(
         normalize_name(m.text) for m in mentions if m.type == "Organization" and m.label not in ("NOMINAL", "PRON")
@@ -392,18 +392,18 @@ def _article_organisation(role: Span, mentions: list[Mention], rules: TitleRules
     return [(org, "article")]
 
 
-def _names_another_body(role: Span, rules: TitleRules) -> bool:
-    """Whether a complement after the title says whose post it is ("chairman of the public accounts
-    committee", "a spokesman for the commissioner"), other than by describing the document's own
-    organisation ("chairman of the organisation", "head of the company")."""
+def _names_another_body(role: Span) -> bool:
+    """Whether a complement after the title names whose post it is ("chairman of the Commons public
+    accounts committee", "a spokesman for Peter Mandelson"): a name in it. Not a description of the
+    document's own organisation ("chairman of the organisation") nor a time ("chief executive at the
+    time", "chairman for ten years")."""
     doc = role.doc
     if role.end >= role.sent.end or doc[role.end].lower_ not in ("of", "at", "for"):
         return False
     body = next((c for c in doc[role.end].children if c.dep_ == "pobj"), None)
-    if body is None:
-        return False
-    words = [t.lower_ for t in doc[body.left_edge.i : body.i + 1]]
-    return words != ["the", body.lower_] or body.lower_ not in rules.lexicon.organisation_descriptions
+    return body is not None and any(
+        t.pos_ == "PROPN" or t.ent_type_ in ("PERSON", "ORG", "GPE", "LOC", "FAC", "NORP") for t in body.subtree
+    )
 
 
 def _plural(role: Span) -> bool:
@@ -447,7 +447,7 @@ def _in_unit(doc: Doc, org: Mention, units: frozenset[str]) -> bool:
     span = mention_span(doc, org)
     if span.end >= span.sent.end or doc[span.end].text not in ("'s", "'", "’s", "’"):
         return False
-    return span.root.dep_ == "poss" and span.root.head.lower_ in units
+    return span.root.dep_ in ("poss", "nmod") and span.root.head.lower_ in units  # "Acme’s": nmod
 
 
 def _verb_status(verb: Token | None) -> str:
