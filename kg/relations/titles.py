@@ -435,8 +435,8 @@ def _complement_organisation(doc: Doc, role: Span, at: list[Mention | None]) -> 
     m = at[i] if i < len(at) else None
     if m is None or m.type != "Organization":
         return None
-    span = doc.char_span(m.start, m.end, alignment_mode="expand")
-    after = doc[span.end] if span is not None and span.end < role.sent.end else None
+    span = mention_span(doc, m)
+    after = doc[span.end] if span.end < role.sent.end else None
     if after is not None and after.is_lower and after.pos_ in ("NOUN", "ADJ"):
         return None  # "head of Yukos main shareholders' group Menatep": the name modifies another noun
     return m
